@@ -1,0 +1,144 @@
+#include "lint/lint_command.hpp"
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <memory>
+
+#include "common/txt_argument.hpp"
+#include "exit_codes.hpp"
+#include "lint/lint_output.hpp"
+#include "mtasts/core/domain_name.hpp"
+#include "mtasts/core/policy_audit.hpp"
+
+namespace mtasts::app {
+namespace {
+
+struct LintOptions {
+  std::string input;
+  bool json = false;
+  std::string domain;
+  std::vector<std::string> mx_hosts;
+};
+
+void emit(const LintOptions& opts, const nlohmann::json& json, const std::string& text) {
+  if (opts.json) {
+    std::cout << json.dump(2) << "\n";
+  } else {
+    std::cout << text;
+  }
+}
+
+// Reads at most kMaxPolicySize + 1 bytes so an oversized file is reported, not slurped.
+std::optional<std::string> read_policy_input(const std::string& path) {
+  const std::size_t cap = core::kMaxPolicySize + 1;
+  std::string data;
+  if (path == "-") {
+    data.resize(cap);
+    const std::size_t n = std::fread(data.data(), 1, cap, stdin);
+    data.resize(n);
+    return data;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return std::nullopt;
+  }
+  data.resize(cap);
+  in.read(data.data(), static_cast<std::streamsize>(cap));
+  data.resize(static_cast<std::size_t>(in.gcount()));
+  return data;
+}
+
+int lint_policy_file(const LintOptions& opts) {
+  const auto body = read_policy_input(opts.input);
+  if (!body) {
+    std::cerr << "mtasts lint policy: cannot read " << opts.input << "\n";
+    return kExitUsage;
+  }
+  core::PolicyReport report = core::lint_policy(*body);
+  if (!opts.domain.empty()) {
+    const auto domain = core::normalize_domain(opts.domain);
+    if (!domain) {
+      std::cerr << "mtasts lint policy: --domain: " << domain.error().message << "\n";
+      return kExitUsage;
+    }
+    if (report.policy) {
+      core::add_mx_coverage_warnings(
+          core::audit_mx_coverage(*report.policy, *domain, opts.mx_hosts), *domain,
+          report.findings);
+    }
+  }
+  std::string summary;
+  nlohmann::json parsed = nullptr;
+  if (report.policy) {
+    parsed = policy_json(*report.policy);
+    summary = "mode " + std::string(core::mode_name(report.policy->mode)) + ", " +
+              std::to_string(report.policy->mx.size()) + " mx pattern(s), max_age " +
+              std::to_string(report.policy->max_age);
+  }
+  emit(opts, lint_json(report.findings, "policy", std::move(parsed)),
+       lint_text(opts.input == "-" ? "<stdin>" : opts.input, report.findings, summary));
+  return report.findings.ok() ? kExitOk : kExitNegative;
+}
+
+int lint_sts(const LintOptions& opts) {
+  const auto text = parse_txt_argument(opts.input);
+  if (!text) {
+    std::cerr << "mtasts lint record: malformed quoted TXT strings\n";
+    return kExitUsage;
+  }
+  const core::StsRecordReport report = core::lint_sts_record(*text);
+  nlohmann::json parsed = report.record ? sts_record_json(*report.record) : nlohmann::json(nullptr);
+  emit(opts, lint_json(report.findings, "record", std::move(parsed)),
+       lint_text("_mta-sts record", report.findings,
+                 report.record ? "id " + report.record->id : ""));
+  return report.findings.ok() ? kExitOk : kExitNegative;
+}
+
+int lint_tlsrpt(const LintOptions& opts) {
+  const auto text = parse_txt_argument(opts.input);
+  if (!text) {
+    std::cerr << "mtasts lint tlsrpt-record: malformed quoted TXT strings\n";
+    return kExitUsage;
+  }
+  const core::TlsrptRecordReport report = core::lint_tlsrpt_record(*text);
+  nlohmann::json parsed =
+      report.record ? tlsrpt_record_json(*report.record) : nlohmann::json(nullptr);
+  const std::string summary =
+      report.record ? std::to_string(report.record->endpoints.size()) + " usable rua endpoint(s)"
+                    : "";
+  emit(opts, lint_json(report.findings, "record", std::move(parsed)),
+       lint_text("_smtp._tls record", report.findings, summary));
+  return report.findings.ok() ? kExitOk : kExitNegative;
+}
+
+}  // namespace
+
+void add_lint_command(CLI::App& app, int& exit_code) {
+  auto opts = std::make_shared<LintOptions>();
+  CLI::App* lint =
+      app.add_subcommand("lint", "Check an MTA-STS policy, STS record or TLSRPT record");
+  lint->require_subcommand(1);
+
+  CLI::App* record = lint->add_subcommand("record", "Lint an _mta-sts TXT record");
+  record->add_option("TXT", opts->input, "the record text (or dig's quoted strings)")->required();
+  record->add_flag("--json", opts->json, "print one JSON object");
+  record->callback([opts, &exit_code] { exit_code = lint_sts(*opts); });
+
+  CLI::App* policy = lint->add_subcommand("policy", "Lint a policy file (mta-sts.txt)");
+  policy->add_option("FILE", opts->input, "the policy file, - for standard input")->required();
+  policy->add_flag("--json", opts->json, "print one JSON object");
+  policy->add_option("--domain", opts->domain,
+                     "the policy domain: warn about patterns that are stale, too wide or "
+                     "that do not cover an MX host");
+  policy->add_option("--mx", opts->mx_hosts, "an MX host of --domain (repeatable)");
+  policy->callback([opts, &exit_code] { exit_code = lint_policy_file(*opts); });
+
+  CLI::App* tlsrpt = lint->add_subcommand("tlsrpt-record", "Lint a _smtp._tls TLSRPT TXT record");
+  tlsrpt->add_option("TXT", opts->input, "the record text (or dig's quoted strings)")->required();
+  tlsrpt->add_flag("--json", opts->json, "print one JSON object");
+  tlsrpt->callback([opts, &exit_code] { exit_code = lint_tlsrpt(*opts); });
+}
+
+}  // namespace mtasts::app

@@ -1,0 +1,31 @@
+// mtasts: one binary for MTA-STS. Each subcommand registers itself; main only dispatches and
+// maps CLI errors to the project-wide exit codes (0 success, 1 negative answer, 2 usage).
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "exit_codes.hpp"
+#include "lint/lint_command.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"mtasts: MTA-STS (RFC 8461) and TLS-RPT (RFC 8460) for mail administrators"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string(MTASTS_VERSION));
+  int exit_code = mtasts::app::kExitOk;
+
+  mtasts::app::add_lint_command(app, exit_code);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return mtasts::app::kExitUsage;
+  }
+  return exit_code;
+}

@@ -1,0 +1,14 @@
+# Project-wide warning and sanitizer flags, applied through an interface target.
+add_library(mtasts_flags INTERFACE)
+add_library(mtasts::flags ALIAS mtasts_flags)
+target_compile_options(mtasts_flags INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion
+  -Wnon-virtual-dtor -Wimplicit-fallthrough)
+if(MTASTS_WERROR)
+  target_compile_options(mtasts_flags INTERFACE -Werror)
+endif()
+if(MTASTS_SANITIZE)
+  target_compile_options(mtasts_flags INTERFACE
+    -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+  target_link_options(mtasts_flags INTERFACE -fsanitize=address,undefined)
+endif()

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package mtasts needs to build, test, fuzz and benchmark.
+# Run as root (or through sudo). Safe to run again: apt skips what is installed.
+set -euo pipefail
+
+if [ "$(id -u)" -ne 0 ]; then
+  exec sudo -E "$0" "$@"
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+
+build_pkgs=(
+  build-essential cmake ninja-build ccache pkg-config git
+  libboost1.81-dev libssl-dev libc-ares-dev libidn2-dev libexpected-dev
+  libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
+  libsqlite3-dev libhiredis-dev libpq-dev zlib1g-dev libsystemd-dev
+)
+test_pkgs=(
+  libgtest-dev libgmock-dev libbenchmark-dev
+  clang-14 libclang-rt-14-dev clang-format-14
+  python3 python3-pytest python3-cryptography
+)
+
+all=("${build_pkgs[@]}" "${test_pkgs[@]}")
+missing=()
+for pkg in "${all[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#all[@]} packages present"
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs every test of mtasts, from a fresh Debian 12 machine (as root): installs dependencies,
+# checks formatting, core purity and the conformance map, builds with warnings as errors and
+# runs the unit tests and fuzz-corpus replays, then again under ASan+UBSan.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh
+
+step() { printf '\n=== %s\n' "$*"; }
+
+step "static checks"
+scripts/check-format.sh
+scripts/check-core-purity.sh
+python3 tests/fuzz/seed_corpus.py --check
+python3 scripts/conformance.py --check
+
+step "build (ci preset: warnings are errors)"
+cmake --preset ci >/dev/null
+cmake --build --preset ci
+
+step "unit tests and fuzz corpus replay"
+ctest --preset ci -j2
+
+step "build (asan preset: AddressSanitizer + UndefinedBehaviorSanitizer)"
+cmake --preset asan >/dev/null
+cmake --build --preset asan
+
+step "unit tests and fuzz corpus replay under ASan+UBSan"
+ctest --preset asan -j2
+
+echo
+echo "all test stages passed"

@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+"""Seeds each fuzz target's corpus with every golden input of its parser.
+
+Usage: seed_corpus.py [--check]
+Writes tests/fuzz/corpus/<target>/golden-<case> for each golden row. With --check, writes
+nothing and exits 1 when a golden input is missing from the corpus (CI runs this).
+"""
+import json
+import pathlib
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+GOLDEN = ROOT / "tests" / "testdata" / "golden"
+CORPUS = ROOT / "tests" / "fuzz" / "corpus"
+
+# corpus name -> (golden file, function giving the raw input bytes of a row)
+SOURCES = {
+    "sts_record": [("sts_record.jsonl", lambda r: r["input"]),
+                   ("sts_selection.jsonl", lambda r: "".join("".join(rr) for rr in r["input"][:1]))],
+    "policy": [("policy.jsonl", lambda r: r["input"])],
+    "tlsrpt_record": [("tlsrpt_record.jsonl", lambda r: r["input"]),
+                      ("tlsrpt_selection.jsonl", lambda r: "".join("".join(rr) for rr in r["input"][:1]))],
+    "netstring": [("netstring.jsonl", lambda r: r["input"] if isinstance(r.get("input"), str) else None)],
+}
+
+
+def wanted():
+    for corpus, sources in SOURCES.items():
+        for golden, extract in sources:
+            path = GOLDEN / golden
+            if not path.exists():
+                continue
+            for line in path.read_text(encoding="utf-8").splitlines():
+                if not line.strip() or line.startswith("#"):
+                    continue
+                row = json.loads(line)
+                data = extract(row)
+                if data is None:
+                    continue
+                name = "golden-" + "".join(c if c.isalnum() or c in "-_" else "_" for c in row["case"])
+                yield CORPUS / corpus / name, data.encode("utf-8", "surrogateescape")
+
+
+def main():
+    check = "--check" in sys.argv[1:]
+    missing = []
+    for path, data in wanted():
+        if check:
+            if not path.exists() or path.read_bytes() != data:
+                missing.append(str(path.relative_to(ROOT)))
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    if missing:
+        print("fuzz corpus out of date with golden files (run tests/fuzz/seed_corpus.py):")
+        for m in missing:
+            print("  " + m)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
