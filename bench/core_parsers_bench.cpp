@@ -16,7 +16,7 @@ void BM_StsRecordParse(benchmark::State& state) {
     auto r = parse_sts_record(record);
     benchmark::DoNotOptimize(r);
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * record.size()));
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(record.size()));
 }
 BENCHMARK(BM_StsRecordParse);
 
@@ -50,7 +50,7 @@ void BM_PolicyParse(benchmark::State& state) {
     auto p = parse_policy(body);
     benchmark::DoNotOptimize(p);
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * body.size()));
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(body.size()));
 }
 BENCHMARK(BM_PolicyParse);
 
@@ -64,7 +64,7 @@ void BM_PolicyParseMaxSize(benchmark::State& state) {
     auto p = parse_policy(body);
     benchmark::DoNotOptimize(p);
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * body.size()));
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(body.size()));
 }
 BENCHMARK(BM_PolicyParseMaxSize);
 

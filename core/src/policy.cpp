@@ -1,7 +1,7 @@
 #include "mtasts/core/policy.hpp"
 
 #include <algorithm>
-#include <charconv>
+#include <unordered_set>
 
 #include "mtasts/core/domain_name.hpp"
 #include "policy_fields.hpp"
@@ -29,7 +29,9 @@ class PolicyParser {
   bool have_version_ = false;
   bool have_mode_ = false;
   bool have_max_age_ = false;
-  std::optional<std::size_t> mode_case_line_;  // a "Mode:"-like key, for a better message
+  std::optional<std::size_t> mode_case_line_;
+  std::unordered_set<std::string>
+      seen_mx_;  // pattern texts already added  // a "Mode:"-like key, for a better message
 };
 
 void PolicyParser::line(std::string_view text, std::size_t number) {
@@ -115,7 +117,7 @@ void PolicyParser::field(std::string_view key, std::string_view value, std::size
     return;
   }
   if (key == "mx") {
-    add_mx(value, number, findings_, policy_);
+    add_mx(value, number, findings_, policy_, seen_mx_);
     return;
   }
   extension(key, value, number);

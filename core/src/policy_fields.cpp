@@ -44,7 +44,8 @@ void check_max_age(std::string_view value, std::size_t line, Findings& findings,
   policy.max_age = static_cast<std::uint32_t>(seconds);
 }
 
-void add_mx(std::string_view value, std::size_t line, Findings& findings, Policy& policy) {
+void add_mx(std::string_view value, std::size_t line, Findings& findings, Policy& policy,
+            std::unordered_set<std::string>& seen) {
   if (value.empty()) {
     findings.error("policy-mx-invalid", "the mx line has no value", line);
     return;
@@ -90,7 +91,7 @@ void add_mx(std::string_view value, std::size_t line, Findings& findings, Policy
                       "nothing",
                   line);
   }
-  if (std::find(policy.mx.begin(), policy.mx.end(), *pattern) != policy.mx.end()) {
+  if (!seen.insert(pattern->text()).second) {
     findings.warn("policy-mx-duplicate", "\"" + pattern->text() + "\" is listed twice", line);
     return;
   }

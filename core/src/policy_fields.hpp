@@ -4,7 +4,9 @@
 
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <unordered_set>
 
 #include "mtasts/core/findings.hpp"
 #include "mtasts/core/policy.hpp"
@@ -18,8 +20,9 @@ std::optional<PolicyMode> parse_mode_value(std::string_view value);
 void check_max_age(std::string_view value, std::size_t line, Findings& findings, Policy& policy);
 
 // One "mx:" value: one pattern, one tolerated trailing dot, A-labels only. Appends the pattern
-// (once) or reports an error.
-void add_mx(std::string_view value, std::size_t line, Findings& findings, Policy& policy);
+// unless `seen` already holds its text, or reports an error.
+void add_mx(std::string_view value, std::size_t line, Findings& findings, Policy& policy,
+            std::unordered_set<std::string>& seen);
 
 // sts-policy-ext-value = sts-policy-vchar [*(%x20 / sts-policy-vchar) sts-policy-vchar]
 bool is_policy_ext_value(std::string_view value);
