@@ -20,7 +20,7 @@ SOURCES = {
     "policy": [("policy.jsonl", lambda r: r["input"])],
     "tlsrpt_record": [("tlsrpt_record.jsonl", lambda r: r["input"]),
                       ("tlsrpt_selection.jsonl", lambda r: "".join("".join(rr) for rr in r["input"][:1]))],
-    "netstring": [("netstring.jsonl", lambda r: r["input"] if isinstance(r.get("input"), str) else None)],
+    "netstring": [("netstring.jsonl", lambda r: "".join(r["input"]["chunks"]))],
 }
 
 
