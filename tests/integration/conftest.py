@@ -1,0 +1,62 @@
+"""pytest glue for the test world (see README.md in this directory).
+
+A test module declares its domains as data:
+
+    from world import Domain, Policy
+    WORLD_DOMAINS = [Domain("a.test", sts="v=STSv1; id=1", policy=Policy(), mx=["mx.a.test"])]
+
+and takes the session-scoped `world` fixture, which starts one world holding the domains of every
+collected module. Without root or a required tool the fixture fails with the reason; it never skips.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from world import World, WorldError, preflight  # noqa: E402
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # A SIGTERM (CI timeout, killed job) unwinds like Ctrl-C, so the world is torn down.
+    def on_term(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, on_term)
+
+
+def _declared_domains(session: pytest.Session) -> list:
+    seen: set[int] = set()
+    out: list = []
+    for item in session.items:
+        mod = getattr(item, "module", None)
+        if mod is None or id(mod) in seen:
+            continue
+        seen.add(id(mod))
+        out.extend(getattr(mod, "WORLD_DOMAINS", ()))
+    return out
+
+
+@pytest.fixture(scope="session")
+def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """The running test world (world.World), shared by the whole session."""
+    problems = preflight()
+    if problems:
+        pytest.fail("the test world cannot start on this machine:\n  " + "\n  ".join(problems),
+                    pytrace=False)
+    w = World(tmp_path_factory.mktemp("world"))
+    try:
+        w.add_domains(*_declared_domains(request.session))
+        w.start()
+    except (WorldError, ValueError) as e:
+        w.stop()
+        pytest.fail(f"the test world did not start: {e}\n(files in {w.dir})", pytrace=False)
+    try:
+        yield w
+    finally:
+        w.stop()
