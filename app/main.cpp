@@ -6,6 +6,7 @@
 
 #include "exit_codes.hpp"
 #include "lint/lint_command.hpp"
+#include "resolve/resolve_command.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"mtasts: MTA-STS (RFC 8461) and TLS-RPT (RFC 8460) for mail administrators"};
@@ -14,6 +15,7 @@ int main(int argc, char** argv) {
   int exit_code = mtasts::app::kExitOk;
 
   mtasts::app::add_lint_command(app, exit_code);
+  mtasts::app::add_resolve_command(app, exit_code);
 
   try {
     app.parse(argc, argv);

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test of mtasts, from a fresh Debian 12 machine (as root): installs dependencies,
 # checks formatting, core purity and the conformance map, builds with warnings as errors and
-# runs the unit tests and fuzz-corpus replays, then again under ASan+UBSan.
+# runs the unit tests and fuzz-corpus replays, then again under ASan+UBSan, then the
+# integration tests against real DNS, HTTPS and SMTP servers in a private network namespace.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
+scripts/install-test-world-deps.sh
 
 step() { printf '\n=== %s\n' "$*"; }
 
@@ -28,6 +30,10 @@ cmake --build --preset asan
 
 step "unit tests and fuzz corpus replay under ASan+UBSan"
 ctest --preset asan -j2
+
+step "integration tests (test world: knot, unbound, HTTPS and SMTP hosts in a network namespace)"
+# Debian's python3 has pytest, cryptography and aiosmtpd; a python3 earlier on PATH may not.
+MTASTS_BIN="$PWD/build/ci/app/mtasts" /usr/bin/python3 -m pytest tests/integration -q -p no:cacheprovider
 
 echo
 echo "all test stages passed"

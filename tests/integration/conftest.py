@@ -60,3 +60,19 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         yield w
     finally:
         w.stop()
+
+
+@pytest.fixture(scope="session")
+def mtasts_bin() -> str:
+    """Path of the mtasts binary under test: $MTASTS_BIN, else the first built one found."""
+    import os
+
+    root = Path(__file__).resolve().parents[2]
+    env = os.environ.get("MTASTS_BIN")
+    candidates = [Path(env)] if env else [root / "build" / p / "app" / "mtasts"
+                                          for p in ("ci", "release", "dev", "asan")]
+    for c in candidates:
+        if c.is_file() and os.access(c, os.X_OK):
+            return str(c)
+    pytest.fail("no mtasts binary: build one (cmake --preset ci && cmake --build --preset ci) "
+                "or set MTASTS_BIN", pytrace=False)
