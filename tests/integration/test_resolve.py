@@ -52,6 +52,9 @@ WORLD_DOMAINS = [
     dom("bigchunked.test", policy=Policy(size=70 * 1024, chunked=True)),
     dom("endless.test", policy=Policy(endless=True, content_length=False)),
     dom("exactlimit.test", policy=Policy(size=64 * 1024)),
+    dom("bigclstall.test", policy=Policy(size=70 * 1024, stall="headers")),
+    dom("overbystall.test", policy=Policy(size=70 * 1024, content_length=False, stall="body",
+                                          stall_after=64 * 1024 + 1)),
     dom("stall.test", policy=Policy(stall="request")),
     dom("stallhs.test", policy=Policy(stall="handshake")),
     dom("trickle.test", policy=Policy(trickle=1.0)),
@@ -229,6 +232,16 @@ def test_endless_body_is_cut_at_the_limit(world, mtasts_bin):
     # client's 64 KiB limit plus the kernel's socket buffers, never megabytes.
     assert req["body_bytes"] < 64 * 1024 + 4 * 1024 * 1024
     assert req.get("client_closed", True)
+
+
+@pytest.mark.parametrize("domain", ["bigclstall.test", "overbystall.test"])
+def test_size_limit_is_enforced_without_reading_further(world, mtasts_bin, domain):
+    # The server declares 70 KiB (or sends 64 KiB + 1 byte) and then sends nothing more: the
+    # client must give up at once on the declared or counted size, not wait for more bytes
+    # (034-T2/T3). A client that read on would only stop at the 10 s deadline.
+    _, elapsed = expect(world, mtasts_bin, domain, "sts-policy-fetch-error", "too-large",
+                        timeout=10)
+    assert elapsed < 5
 
 
 @pytest.mark.parametrize("domain", ["stall.test", "stallhs.test", "trickle.test"])
