@@ -1,5 +1,6 @@
 #include "lint/lint_command.hpp"
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -11,6 +12,7 @@
 #include "lint/lint_output.hpp"
 #include "mtasts/core/domain_name.hpp"
 #include "mtasts/core/policy_audit.hpp"
+#include "mtasts/net/mx_lookup.hpp"
 
 namespace mtasts::app {
 namespace {
@@ -20,7 +22,58 @@ struct LintOptions {
   bool json = false;
   std::string domain;
   std::vector<std::string> mx_hosts;
+  std::string dns_server;
+  double timeout = 10;
 };
+
+// The MX hosts of the domain: --mx when given, else a DNS lookup. A failed lookup is a
+// warning: the policy's own validity does not depend on it.
+std::optional<std::vector<std::string>> mx_hosts_for(const LintOptions& opts,
+                                                     const std::string& domain,
+                                                     core::Findings& findings) {
+  if (!opts.mx_hosts.empty()) {
+    return opts.mx_hosts;
+  }
+  net::DnsOptions dns;
+  dns.timeout = std::chrono::milliseconds(static_cast<long>(opts.timeout * 1000));
+  if (!opts.dns_server.empty()) {
+    auto server = net::parse_dns_server(opts.dns_server);
+    if (!server) {
+      findings.warn("policy-mx-lookup-failed", "--dns-server: " + server.error().message);
+      return std::nullopt;
+    }
+    dns.servers.push_back(*server);
+  }
+  const auto answer = net::lookup_mx(domain, dns);
+  if (!answer) {
+    findings.warn("policy-mx-lookup-failed",
+                  "MX lookup of " + domain + ": " + answer.error().message);
+    return std::nullopt;
+  }
+  switch (answer->meta.status) {
+    case net::DnsStatus::ok:
+      break;
+    case net::DnsStatus::nxdomain:
+    case net::DnsStatus::nodata:
+      return std::vector<std::string>{};  // implicit MX: the domain itself
+    case net::DnsStatus::servfail:
+    case net::DnsStatus::timeout:
+    case net::DnsStatus::cname_loop:
+    case net::DnsStatus::error:
+      findings.warn("policy-mx-lookup-failed",
+                    "MX lookup of " + domain + " failed (" +
+                        std::string(net::dns_status_name(answer->meta.status)) +
+                        "); MX coverage not checked: pass the MX hosts with --mx");
+      return std::nullopt;
+  }
+  std::vector<std::string> hosts;
+  for (const auto& mx : answer->records) {
+    if (!mx.exchange.empty()) {
+      hosts.push_back(mx.exchange);
+    }
+  }
+  return hosts;
+}
 
 void emit(const LintOptions& opts, const nlohmann::json& json, const std::string& text) {
   if (opts.json) {
@@ -64,9 +117,10 @@ int lint_policy_file(const LintOptions& opts) {
       return kExitUsage;
     }
     if (report.policy) {
-      core::add_mx_coverage_warnings(
-          core::audit_mx_coverage(*report.policy, *domain, opts.mx_hosts), *domain,
-          report.findings);
+      if (const auto hosts = mx_hosts_for(opts, *domain, report.findings)) {
+        core::add_mx_coverage_warnings(core::audit_mx_coverage(*report.policy, *domain, *hosts),
+                                       *domain, report.findings);
+      }
     }
   }
   std::string summary;
@@ -132,7 +186,11 @@ void add_lint_command(CLI::App& app, int& exit_code) {
   policy->add_option("--domain", opts->domain,
                      "the policy domain: warn about patterns that are stale, too wide or "
                      "that do not cover an MX host");
-  policy->add_option("--mx", opts->mx_hosts, "an MX host of --domain (repeatable)");
+  policy->add_option("--mx", opts->mx_hosts,
+                     "an MX host of --domain (repeatable); default: look them up in DNS");
+  policy->add_option("--dns-server", opts->dns_server, "DNS server HOST[:PORT] for the MX lookup");
+  policy->add_option("--timeout", opts->timeout, "seconds for the MX lookup (default 10)")
+      ->check(CLI::PositiveNumber);
   policy->callback([opts, &exit_code] { exit_code = lint_policy_file(*opts); });
 
   CLI::App* tlsrpt = lint->add_subcommand("tlsrpt-record", "Lint a _smtp._tls TLSRPT TXT record");
