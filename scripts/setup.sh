@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 cmake --preset release
-cmake --build --preset release
+cmake --build --preset release --target mtasts
 echo
 echo "Built build/release/app/mtasts. Linting the example policy shipped in examples/:"
 exec build/release/app/mtasts lint policy examples/mta-sts.txt
