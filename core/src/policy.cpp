@@ -183,6 +183,15 @@ std::optional<Policy> PolicyParser::finish() {
                        " is under a day: a short max_age weakens protection against downgrade "
                        "(RFC 8461 §10.2); one week (604800) or more is usual");
   }
+  // Keep the lines only when they say more than the fields (order, spelling, extensions).
+  policy_.mx.shrink_to_fit();
+  Policy fields_only = policy_;
+  fields_only.lines.clear();
+  if (policy_lines(fields_only) == policy_.lines) {
+    std::vector<std::string>().swap(policy_.lines);  // release the capacity too
+  } else {
+    policy_.lines.shrink_to_fit();
+  }
   return std::move(policy_);
 }
 
@@ -252,6 +261,21 @@ Result<Policy> parse_policy(std::string_view body) {
 bool policy_allows_mx(const Policy& policy, std::string_view mx_host) {
   return std::any_of(policy.mx.begin(), policy.mx.end(),
                      [&](const MxPattern& p) { return mx_matches(p, mx_host); });
+}
+
+std::vector<std::string> policy_lines(const Policy& policy) {
+  if (!policy.lines.empty()) {
+    return policy.lines;
+  }
+  std::vector<std::string> lines;
+  lines.reserve(policy.mx.size() + 3);
+  lines.emplace_back("version: STSv1");
+  lines.push_back("mode: " + std::string(mode_name(policy.mode)));
+  for (const MxPattern& p : policy.mx) {
+    lines.push_back("mx: " + p.text());
+  }
+  lines.push_back("max_age: " + std::to_string(policy.max_age));
+  return lines;
 }
 
 std::string render_policy(const Policy& policy) {

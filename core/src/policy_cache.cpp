@@ -220,7 +220,8 @@ Decision PolicyCache::record_failure(Entry& entry, std::string_view id, FetchFai
       backoff->delay = std::min(backoff->delay * 2, config_.fetch_backoff_max);
     }
   } else {
-    backoff = Backoff{std::string(id), config_.fetch_backoff_min, now, failure};
+    backoff = std::make_unique<Backoff>(
+        Backoff{std::string(id), config_.fetch_backoff_min, now, failure});
   }
   backoff->retry_at = now + backoff->delay;
   backoff->failure = failure;

@@ -112,7 +112,7 @@ struct PolicyStrings {
 
 PolicyStrings policy_string_attributes(const Policy& policy) {
   PolicyStrings out;
-  for (const std::string& line : policy.lines) {
+  for (const std::string& line : policy_lines(policy)) {
     if (!is_safe_policy_line(line)) {
       ++out.dropped;
       continue;

@@ -115,6 +115,24 @@ TEST(PolicyParse, PolicyLines_KeepFieldLinesWithoutTrailingWhitespace) {
                                                      "max_age: 86400", "foo: bar"}));
 }
 
+TEST(PolicyParse, PolicyLines_CanonicalBody_StoredEmptyAndRegenerated) {
+  const auto policy = parse_policy(
+      "version: STSv1\nmode: enforce\nmx: a.example\nmx: *.b.example\nmax_age: 86400\n");
+  ASSERT_TRUE(policy);
+  EXPECT_TRUE(policy->lines.empty());
+  EXPECT_EQ(policy_lines(*policy),
+            (std::vector<std::string>{"version: STSv1", "mode: enforce", "mx: a.example",
+                                      "mx: *.b.example", "max_age: 86400"}));
+}
+
+TEST(PolicyParse, PolicyLines_NonCanonicalOrder_KeptAsServed) {
+  const auto policy =
+      parse_policy("mode: enforce\nversion: STSv1\nmx: a.example\nmax_age: 86400\n");
+  ASSERT_TRUE(policy);
+  EXPECT_EQ(policy_lines(*policy), (std::vector<std::string>{"mode: enforce", "version: STSv1",
+                                                             "mx: a.example", "max_age: 86400"}));
+}
+
 TEST(PolicyAllows, PolicyAllowsMx_AnyPatternMatches_True) {
   const auto policy = parse_policy(
       "version: STSv1\nmode: enforce\nmx: mx1.example.com\nmx: *.backup.example.net\nmax_age: "

@@ -31,7 +31,9 @@ struct Policy {
   std::uint32_t max_age = 0;  // seconds
   std::vector<MxPattern> mx;  // de-duplicated, in order of first appearance
   // Every field line as parsed ("key: value", trailing whitespace removed), in order,
-  // extension fields included: what Postfix 3.10's policy_string attributes carry.
+  // extension fields included: what Postfix 3.10's policy_string attributes carry. Empty when
+  // the policy was exactly its canonical form (policy_lines() regenerates it), which keeps the
+  // cache small: read the lines through policy_lines().
   std::vector<std::string> lines;
 
   friend bool operator==(const Policy&, const Policy&) = default;
@@ -51,6 +53,10 @@ struct PolicyReport {
 
 // True when some pattern of the policy matches the MX host (RFC 8461 §4.1).
 [[nodiscard]] bool policy_allows_mx(const Policy& policy, std::string_view mx_host);
+
+// The policy's field lines as served: Policy::lines, or the canonical lines when those are
+// empty ("version: STSv1", "mode: ...", one "mx: ..." per pattern, "max_age: ...").
+[[nodiscard]] std::vector<std::string> policy_lines(const Policy& policy);
 
 // The canonical text of a policy: version first, CRLF line ends, mode, each mx, max_age.
 [[nodiscard]] std::string render_policy(const Policy& policy);

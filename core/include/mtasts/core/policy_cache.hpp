@@ -245,8 +245,8 @@ class PolicyCache {
     // With nothing usable: answer "no policy" without a step until then, for quiet_reason.
     std::optional<TimePoint> quiet_until;
     Reason quiet_reason = Reason::negative_hit;
-    std::optional<Backoff> backoff;
-    bool in_policies = false;  // which recency list holds the entry
+    std::unique_ptr<Backoff> backoff;  // rare: kept out of line so entries stay small
+    bool in_policies = false;          // which recency list holds the entry
     std::list<std::string_view>::iterator position;
   };
   struct Hash {
