@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "cache/cache_command.hpp"
 #include "exit_codes.hpp"
 #include "lint/lint_command.hpp"
 #include "resolve/resolve_command.hpp"
@@ -16,6 +17,7 @@ int main(int argc, char** argv) {
 
   mtasts::app::add_lint_command(app, exit_code);
   mtasts::app::add_resolve_command(app, exit_code);
+  mtasts::app::add_cache_command(app, exit_code);
 
   try {
     app.parse(argc, argv);

@@ -21,7 +21,9 @@ step "build (ci preset: warnings are errors)"
 cmake --preset ci >/dev/null
 cmake --build --preset ci
 
-step "unit tests and fuzz corpus replay"
+step "unit tests and fuzz corpus replay (with private Redis and PostgreSQL for the store tests)"
+eval "$(scripts/start-test-stores.sh)"
+trap 'scripts/stop-test-stores.sh >/dev/null 2>&1 || true' EXIT
 ctest --preset ci -j2
 
 step "build (asan preset: AddressSanitizer + UndefinedBehaviorSanitizer)"

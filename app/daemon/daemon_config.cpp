@@ -1,0 +1,313 @@
+#include "daemon/daemon_config.hpp"
+
+#include <unistd.h>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/yaml.h>
+
+#include <array>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+#include "daemon/daemon_config_sections.hpp"
+#include "daemon/daemon_config_values.hpp"
+
+namespace mtasts::app {
+namespace {
+
+// Every key of both peer versions (1.1.2 utils.populate_cfg_defaults and responder.py; 1.5
+// adds only zone keys), `tlsrpt` (see below) and mtasts' own section.
+constexpr std::array<std::string_view, 13> kTopKeys = {
+    "host",         "port",       "path",
+    "mode",         "reuse_port", "shutdown_timeout",
+    "cache_grace",  "cache",      "proactive_policy_fetching",
+    "default_zone", "zones",      "mtasts",
+    "tlsrpt"};
+
+std::string env_or_empty(const char* name) {
+  const char* value = std::getenv(name);
+  return value == nullptr ? std::string() : std::string(value);
+}
+
+// Notes where each document starts and ignores the rest: a first pass that counts documents.
+class DocumentStarts final : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override { starts_.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { note(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { note(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    note(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    note(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    note(mark);
+  }
+  void OnMapEnd() override {}
+
+  // Where the second document's first node is, when there is one.
+  [[nodiscard]] std::optional<YAML::Mark> second() const { return second_; }
+
+ private:
+  void note(const YAML::Mark& mark) {
+    if (starts_.size() == 2 && !second_) {
+      second_ = mark;
+    }
+  }
+  std::vector<YAML::Mark> starts_;
+  std::optional<YAML::Mark> second_;
+};
+
+// yaml-cpp 0.7's LoadAll() never returns on some invalid input, such as a multi-line quoted
+// scalar followed by "," (yaml-cpp #1040, fixed upstream by PR #1319): the parser keeps
+// reporting empty documents. So documents are counted here, two at most, and then the first
+// is loaded alone.
+core::Result<YAML::Node> load_single_document(const std::string& text) {
+  std::istringstream stream(text);
+  YAML::Parser parser(stream);
+  DocumentStarts starts;
+  int documents = 0;
+  while (documents < 2 && parser.HandleNextDocument(starts)) {
+    ++documents;
+  }
+  if (documents == 2) {
+    std::string message = "expected one YAML document, found a second one or stray text";
+    if (const auto mark = starts.second(); mark && !mark->is_null()) {
+      message = "line " + std::to_string(mark->line + 1) + ", column " +
+                std::to_string(mark->column + 1) + ": " + message;
+    }
+    return core::fail(core::Errc::invalid_syntax, std::move(message));
+  }
+  return YAML::Load(text);
+}
+
+core::Result<Listen> parse_listen(ConfigReader& reader, const Entries& top) {
+  if (const auto path_node = given(top, "path")) {
+    auto path = reader.string(*path_node, "path", Empty::rejected);
+    if (!path) {
+      return tl::unexpected(path.error());
+    }
+    UnixListen unix_listen{std::move(*path), std::nullopt};
+    if (const auto mode_node = given(top, "mode")) {
+      auto mode = reader.file_mode(*mode_node, "mode");
+      if (!mode) {
+        return tl::unexpected(mode.error());
+      }
+      unix_listen.mode = *mode;
+    }
+    if (present(top, "host") || present(top, "port")) {
+      reader.warn("host, port: ignored because path is set (as in the peer)");
+    }
+    return unix_listen;
+  }
+  TcpListen tcp;
+  if (present(top, "host")) {
+    const YAML::Node host_node = top.find("host")->second;
+    if (host_node.IsNull()) {
+      tcp.host.clear();
+    } else {
+      auto host = reader.string(host_node, "host", Empty::allowed);
+      if (!host) {
+        return tl::unexpected(host.error());
+      }
+      tcp.host = std::move(*host);
+    }
+    if (tcp.host.empty()) {
+      // asyncio's start_server, which the peer calls, listens everywhere for an empty host.
+      reader.warn("host: empty, so the daemon listens on every interface (as the peer does)");
+    }
+  }
+  if (const auto port_node = given(top, "port")) {
+    auto port = reader.port(*port_node, "port", PortZero::allowed);
+    if (!port) {
+      return tl::unexpected(port.error());
+    }
+    tcp.port = *port;
+  }
+  if (given(top, "mode")) {
+    reader.warn("mode: ignored because path is not set");
+  }
+  return tcp;
+}
+
+core::Result<void> parse_timing(ConfigReader& reader, const Entries& top, DaemonConfig& config) {
+  if (const auto node = given(top, "reuse_port")) {
+    auto reuse = reader.boolean(*node, "reuse_port");
+    if (!reuse) {
+      return tl::unexpected(reuse.error());
+    }
+    config.reuse_port = *reuse;
+  }
+  if (const auto node = given(top, "shutdown_timeout")) {
+    auto timeout = reader.seconds(*node, "shutdown_timeout", Zero::allowed);
+    if (!timeout) {
+      return tl::unexpected(timeout.error());
+    }
+    config.shutdown_timeout = *timeout;
+  }
+  if (const auto node = given(top, "cache_grace")) {
+    auto grace = reader.seconds(*node, "cache_grace", Zero::allowed);
+    if (!grace) {
+      return tl::unexpected(grace.error());
+    }
+    config.cache_grace = *grace;
+  }
+  return {};
+}
+
+YAML::Node section(const Entries& top, std::string_view key) {
+  return given(top, key).value_or(YAML::Node());
+}
+
+core::Result<ConfigLoad> parse_root(const YAML::Node& root, const ConfigEnvironment& env) {
+  ConfigReader reader;
+  auto top = reader.mapping(root, "", kTopKeys);
+  if (!top) {
+    return tl::unexpected(top.error());
+  }
+  if (present(*top, "tlsrpt")) {
+    // The peer's 1.5 example files show `# tlsrpt: true` at the top, where it does nothing.
+    reader.warn(
+        "tlsrpt: ignored at the top level, as by the peer; set it under default_zone or "
+        "zones.<name>");
+  }
+  DaemonConfig config;
+  auto mtasts = parse_mtasts(reader, section(*top, "mtasts"), env);
+  if (!mtasts) {
+    return tl::unexpected(mtasts.error());
+  }
+  config.mtasts = std::move(*mtasts);
+  auto listen = parse_listen(reader, *top);
+  if (!listen) {
+    return tl::unexpected(listen.error());
+  }
+  config.listen = std::move(*listen);
+  if (auto timing = parse_timing(reader, *top, config); !timing) {
+    return tl::unexpected(timing.error());
+  }
+  const Section cache_section = present(*top, "cache") ? Section::present : Section::absent;
+  auto cache = parse_cache(reader, section(*top, "cache"), cache_section, config.mtasts.state_dir);
+  if (!cache) {
+    return tl::unexpected(cache.error());
+  }
+  config.cache = std::move(*cache);
+  auto proactive = parse_proactive(reader, section(*top, "proactive_policy_fetching"));
+  if (!proactive) {
+    return tl::unexpected(proactive.error());
+  }
+  config.proactive = *proactive;
+  auto default_zone = parse_zone(reader, section(*top, "default_zone"), "default_zone");
+  if (!default_zone) {
+    return tl::unexpected(default_zone.error());
+  }
+  config.default_zone = *default_zone;
+  auto zones = parse_zones(reader, section(*top, "zones"));
+  if (!zones) {
+    return tl::unexpected(zones.error());
+  }
+  config.zones = std::move(*zones);
+  return ConfigLoad{std::move(config), reader.take_warnings(), std::string()};
+}
+
+}  // namespace
+
+ConfigEnvironment current_config_environment() {
+  return ConfigEnvironment{::geteuid() == 0, env_or_empty("STATE_DIRECTORY"),
+                           env_or_empty("XDG_STATE_HOME"), env_or_empty("HOME")};
+}
+
+core::Result<std::string> default_state_dir(const ConfigEnvironment& env) {
+  if (!env.state_directory.empty()) {
+    // systemd joins several StateDirectory= entries with ':'; the first is ours.
+    return env.state_directory.substr(0, env.state_directory.find(':'));
+  }
+  if (env.is_root) {
+    return std::string(kRootStateDir);
+  }
+  if (env.xdg_state_home.starts_with('/')) {
+    return env.xdg_state_home + "/mtasts";
+  }
+  if (env.home.starts_with('/')) {
+    return env.home + "/.local/state/mtasts";
+  }
+  return core::fail(core::Errc::invalid_value,
+                    "not running as root and none of $STATE_DIRECTORY, $XDG_STATE_HOME, $HOME "
+                    "is set to an absolute path");
+}
+
+core::Result<ConfigLoad> parse_daemon_config(std::string_view yaml_text,
+                                             const ConfigEnvironment& env) {
+  if (yaml_text.size() > kMaxConfigSize) {
+    return core::fail(core::Errc::too_large,
+                      "the configuration is over " + std::to_string(kMaxConfigSize) + " bytes");
+  }
+  // Exceptions are how yaml-cpp reports syntax errors; none leaves this function.
+  try {
+    auto root = load_single_document(std::string(yaml_text));
+    if (!root) {
+      return tl::unexpected(root.error());
+    }
+    return parse_root(*root, env);
+  } catch (const YAML::Exception& error) {
+    std::string message = error.msg;
+    if (!error.mark.is_null()) {
+      message = "line " + std::to_string(error.mark.line + 1) + ", column " +
+                std::to_string(error.mark.column + 1) + ": " + message;
+    }
+    return core::fail(core::Errc::invalid_syntax, std::move(message));
+  } catch (const std::exception& error) {
+    return core::fail(core::Errc::invalid_syntax,
+                      std::string("cannot read the configuration: ") + error.what());
+  }
+}
+
+core::Result<ConfigLoad> load_daemon_config(std::optional<std::string> path) {
+  return load_daemon_config(std::move(path), current_config_environment(), kDefaultConfigPath);
+}
+
+core::Result<ConfigLoad> load_daemon_config(std::optional<std::string> path,
+                                            const ConfigEnvironment& env,
+                                            std::string_view default_path) {
+  if (!path) {
+    std::error_code ignored;
+    if (!std::filesystem::exists(default_path, ignored)) {
+      return parse_daemon_config("", env);
+    }
+    path = std::string(default_path);
+  }
+  std::ifstream in(*path, std::ios::binary);
+  if (!in) {
+    return core::fail(core::Errc::invalid_value,
+                      *path + ": cannot read the configuration: " + std::strerror(errno));
+  }
+  std::string text(kMaxConfigSize + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (in.bad()) {
+    return core::fail(core::Errc::invalid_value, *path + ": cannot read the configuration");
+  }
+  auto loaded = parse_daemon_config(text, env);
+  if (!loaded) {
+    return tl::unexpected(core::Error{loaded.error().code, *path + ": " + loaded.error().message});
+  }
+  loaded->source = *path;
+  return loaded;
+}
+
+const ZoneConfig& zone_for(const DaemonConfig& config, std::string_view zone_name) {
+  const auto it = config.zones.find(zone_name);
+  return it == config.zones.end() ? config.default_zone : it->second;
+}
+
+}  // namespace mtasts::app

@@ -1,0 +1,44 @@
+#pragma once
+
+// Private to the daemon config loader: one function per section of the file. Each takes the
+// section's node (null when absent: the defaults) and returns the section or an error naming
+// the key path; warnings go to the reader.
+
+#include <yaml-cpp/yaml.h>
+
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "daemon/daemon_config.hpp"
+#include "daemon/daemon_config_values.hpp"
+
+namespace mtasts::app {
+
+enum class Section { absent, present };
+
+// `cache`, read by store::store_config_from(). Absent: sqlite (mtasts' default). Present
+// without `type`: internal, as in the peer. A sqlite filename not given is
+// <state_dir>/cache.db. Options the store accepts without effect give warnings.
+[[nodiscard]] core::Result<store::StoreConfig> parse_cache(ConfigReader& reader,
+                                                           const YAML::Node& node, Section section,
+                                                           const std::string& state_dir);
+
+// `proactive_policy_fetching`.
+[[nodiscard]] core::Result<ProactiveConfig> parse_proactive(ConfigReader& reader,
+                                                            const YAML::Node& node);
+
+// `default_zone` or one `zones.<name>`: every key missing takes the built-in default (the peer
+// does not inherit from default_zone either).
+[[nodiscard]] core::Result<ZoneConfig> parse_zone(ConfigReader& reader, const YAML::Node& node,
+                                                  std::string_view path);
+
+// `zones`.
+[[nodiscard]] core::Result<std::map<std::string, ZoneConfig, std::less<>>> parse_zones(
+    ConfigReader& reader, const YAML::Node& node);
+
+// `mtasts`, with state_dir resolved from `env` when not given.
+[[nodiscard]] core::Result<MtastsConfig> parse_mtasts(ConfigReader& reader, const YAML::Node& node,
+                                                      const ConfigEnvironment& env);
+
+}  // namespace mtasts::app

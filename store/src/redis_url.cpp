@@ -1,0 +1,156 @@
+#include "redis_url.hpp"
+
+#include <charconv>
+#include <optional>
+
+namespace mtasts::store {
+namespace {
+
+std::optional<int> parse_int(std::string_view text, int max) {
+  int value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value < 0 ||
+      value > max) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
+  return -1;
+}
+
+std::optional<std::string> percent_decode(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out += text[i];
+      continue;
+    }
+    if (i + 2 >= text.size()) {
+      return std::nullopt;
+    }
+    const int high = hex_value(text[i + 1]);
+    const int low = hex_value(text[i + 2]);
+    if (high < 0 || low < 0) {
+      return std::nullopt;
+    }
+    out += static_cast<char>(high * 16 + low);
+    i += 2;
+  }
+  return out;
+}
+
+tl::unexpected<Error> bad(std::string_view key, std::string_view url, std::string_view why) {
+  return fail(Errc::invalid_config, std::string(key) + ": \"" + std::string(url) +
+                                        "\" is not a usable Redis url: " + std::string(why));
+}
+
+}  // namespace
+
+Result<int> parse_redis_db(std::string_view text, std::string_view key) {
+  if (const auto db = parse_int(text, 1'000'000)) {
+    return *db;
+  }
+  return fail(Errc::invalid_config,
+              std::string(key) + ": expected a database number, got \"" + std::string(text) + "\"");
+}
+
+Result<RedisEndpoint> parse_redis_url(std::string_view url, std::string_view key) {
+  RedisEndpoint endpoint;
+  std::string_view rest;
+  if (url.starts_with("redis://")) {
+    rest = url.substr(8);
+  } else if (url.starts_with("unix://")) {
+    endpoint.kind = RedisEndpoint::Kind::unix_socket;
+    rest = url.substr(7);
+  } else if (url.starts_with("rediss://")) {
+    return bad(key, url, "TLS (rediss://) is not supported; use a local TLS tunnel");
+  } else {
+    return bad(key, url, "it must start with redis:// or unix://");
+  }
+  if (const std::size_t query = rest.find('?'); query != std::string_view::npos) {
+    const std::string_view params = rest.substr(query + 1);
+    rest = rest.substr(0, query);
+    if (!params.starts_with("db=") || params.find('&') != std::string_view::npos) {
+      return bad(key, url, "the only query parameter understood is db=N");
+    }
+    auto db = parse_redis_db(params.substr(3), key);
+    if (!db) {
+      return tl::unexpected(db.error());
+    }
+    endpoint.db = *db;
+  }
+  if (const std::size_t at = rest.rfind('@'); at != std::string_view::npos) {
+    const std::string_view userinfo = rest.substr(0, at);
+    rest = rest.substr(at + 1);
+    const std::size_t colon = userinfo.find(':');
+    auto user = percent_decode(userinfo.substr(0, colon));
+    auto password = percent_decode(colon == std::string_view::npos ? std::string_view()
+                                                                   : userinfo.substr(colon + 1));
+    if (!user || !password) {
+      return bad(key, url, "malformed %-escape in the user or password");
+    }
+    endpoint.username = std::move(*user);
+    endpoint.password = std::move(*password);
+  }
+  if (endpoint.kind == RedisEndpoint::Kind::unix_socket) {
+    auto path = percent_decode(rest);
+    if (!path || path->empty() || path->front() != '/') {
+      return bad(key, url, "unix:// needs an absolute socket path");
+    }
+    endpoint.path = std::move(*path);
+    return endpoint;
+  }
+  std::string_view hostport = rest;
+  if (const std::size_t slash = rest.find('/'); slash != std::string_view::npos) {
+    hostport = rest.substr(0, slash);
+    const std::string_view db_text = rest.substr(slash + 1);
+    if (!db_text.empty()) {
+      auto db = parse_redis_db(db_text, key);
+      if (!db) {
+        return tl::unexpected(db.error());
+      }
+      endpoint.db = *db;
+    }
+  }
+  std::string_view host = hostport;
+  std::string_view port;
+  if (hostport.starts_with('[')) {
+    const std::size_t close = hostport.find(']');
+    if (close == std::string_view::npos) {
+      return bad(key, url, "unclosed [ in the host");
+    }
+    host = hostport.substr(1, close - 1);
+    const std::string_view after = hostport.substr(close + 1);
+    if (!after.empty() && !after.starts_with(':')) {
+      return bad(key, url, "garbage after ]");
+    }
+    port = after.empty() ? after : after.substr(1);
+  } else if (const std::size_t colon = hostport.find(':'); colon != std::string_view::npos) {
+    host = hostport.substr(0, colon);
+    port = hostport.substr(colon + 1);
+  }
+  if (!host.empty()) {
+    endpoint.host = std::string(host);
+  }
+  if (!port.empty()) {
+    const auto number = parse_int(port, 65535);
+    if (!number || *number == 0) {
+      return bad(key, url, "the port must be 1..65535");
+    }
+    endpoint.port = *number;
+  }
+  return endpoint;
+}
+
+}  // namespace mtasts::store

@@ -1,0 +1,130 @@
+#pragma once
+
+// Shared by the store tests: policies to store, scratch directories, and the configurations of
+// the Redis and PostgreSQL servers that scripts/start-test-stores.sh starts. Those tests fail,
+// never skip, when the servers are missing: CI runs the script first.
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "mtasts/store/policy_store.hpp"
+
+namespace mtasts::store::test {
+
+inline constexpr const char* kStartScript = "scripts/start-test-stores.sh";
+
+// Seconds of the real clock: Redis expires keys by its own clock, so times near now.
+inline TimePoint wall_now() {
+  return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+}
+
+inline std::string policy_body(std::string_view mx) {
+  return "version: STSv1\r\nmode: enforce\r\nmx: " + std::string(mx) +
+         "\r\nmax_age: 86400\r\next_field: kept as fetched\r\n";
+}
+
+inline StoredPolicy make_policy(std::string domain, std::string id, TimePoint fetched_at,
+                                std::chrono::seconds lifetime = std::chrono::seconds(86400)) {
+  return StoredPolicy{domain, std::move(id), policy_body("mx1." + domain), fetched_at,
+                      fetched_at + lifetime};
+}
+
+// A name no other test process uses: test cases run as parallel processes under ctest.
+inline std::string unique_name(std::string_view stem) {
+  static std::atomic<int> counter{0};
+  return std::string(stem) + "_" + std::to_string(::getpid()) + "_" +
+         std::to_string(counter.fetch_add(1));
+}
+
+class ScratchDir {
+ public:
+  ScratchDir() : path_(std::filesystem::temp_directory_path() / unique_name("mtasts_store")) {
+    std::filesystem::create_directories(path_);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  ~ScratchDir() {
+    std::error_code ec;
+    std::filesystem::permissions(path_, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::add, ec);
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+inline std::optional<std::string> env(const char* name) {
+  const char* value = std::getenv(name);
+  if (value == nullptr || *value == '\0') {
+    return std::nullopt;
+  }
+  return std::string(value);
+}
+
+// The test Redis; ADD_FAILURE (naming the script) and nullopt when the variable is unset.
+inline std::optional<StoreConfig> redis_config() {
+  const auto url = env("MTASTS_TEST_REDIS_URL");
+  if (!url) {
+    ADD_FAILURE() << "MTASTS_TEST_REDIS_URL is not set: run eval \"$(" << kStartScript
+                  << ")\" first";
+    return std::nullopt;
+  }
+  StoreConfig config;
+  config.type = StoreType::redis;
+  config.url = *url;
+  config.key_prefix = unique_name("mtasts_test") + ":";
+  config.timeout = std::chrono::milliseconds(2000);
+  config.connect_timeout = std::chrono::milliseconds(2000);
+  return config;
+}
+
+// The test PostgreSQL database, with a table of its own.
+inline std::optional<StoreConfig> postgres_config() {
+  const auto dsn = env("MTASTS_TEST_PG_DSN");
+  if (!dsn) {
+    ADD_FAILURE() << "MTASTS_TEST_PG_DSN is not set: run eval \"$(" << kStartScript << ")\" first";
+    return std::nullopt;
+  }
+  StoreConfig config;
+  config.type = StoreType::postgres;
+  config.dsn = *dsn;
+  config.table = unique_name("mtasts_test");
+  config.timeout = std::chrono::milliseconds(5000);
+  config.connect_timeout = std::chrono::milliseconds(5000);
+  return config;
+}
+
+// Drops a test table (best effort, through psql, which the start script installs).
+inline void drop_postgres_table(const StoreConfig& config) {
+  const std::string command = "psql -q '" + config.dsn + "' -c 'DROP TABLE IF EXISTS \"" +
+                              config.table + "\"' >/dev/null 2>&1";
+  [[maybe_unused]] const int status = std::system(command.c_str());
+}
+
+// Opens a store; ADD_FAILURE with the store's message (and the script, for servers) if it
+// cannot be opened.
+inline std::unique_ptr<PolicyStore> open_or_fail(const StoreConfig& config) {
+  auto store = open_store(config);
+  if (!store) {
+    ADD_FAILURE() << "cannot open the " << store_type_name(config.type)
+                  << " store: " << store.error().message
+                  << (config.type == StoreType::redis || config.type == StoreType::postgres
+                          ? std::string(" (is the server of ") + kStartScript + " running?)"
+                          : std::string());
+    return nullptr;
+  }
+  return std::move(*store);
+}
+
+}  // namespace mtasts::store::test
