@@ -1,0 +1,292 @@
+#include "daemon/daemon_command.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <csignal>
+#include <iostream>
+#include <memory>
+
+#include "daemon/daemon_config.hpp"
+#include "daemon/daemon_store.hpp"
+#include "daemon/daemon_system.hpp"
+#include "daemon/daemon_wiring.hpp"
+#include "exit_codes.hpp"
+#include "mtasts/net/ares_resolver.hpp"
+#include "mtasts/net/https_fetcher.hpp"
+#include "mtasts/net/metrics_server.hpp"
+#include "mtasts/net/sd_notify.hpp"
+#include "mtasts/net/socketmap_server.hpp"
+
+namespace mtasts::app {
+namespace {
+
+namespace asio = boost::asio;
+
+constexpr int kExitFailure = 1;
+constexpr std::chrono::seconds kStoreFlushTimeout{5};
+
+struct DaemonArgs {
+  std::string config;
+  std::string level;
+  std::string logfile;
+};
+
+// Everything the running daemon is made of; lives in run_daemon()'s frame.
+struct Runtime {
+  asio::io_context& io;
+  net::Logger& log;
+  net::SocketmapServer& server;
+  net::PolicyService& service;
+  net::MetricsServer* metrics;
+  std::chrono::milliseconds shutdown_timeout;
+};
+
+asio::awaitable<void> lifecycle(Runtime* rt) {
+  asio::signal_set signals(rt->io, SIGTERM, SIGINT, SIGHUP);
+  int signal_number = 0;
+  for (;;) {
+    boost::system::error_code ec;
+    signal_number = co_await signals.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      co_return;
+    }
+    if (signal_number != SIGHUP) {
+      break;
+    }
+    auto reopened = rt->log.reopen();
+    rt->log.log(reopened ? net::LogLevel::info : net::LogLevel::warn, "log-reopen",
+                {{"error", reopened ? std::string() : reopened.error().message}});
+  }
+  rt->log.log(net::LogLevel::info, "stopping", {{"signal", signal_number}});
+  net::sd_notify("STOPPING=1");
+  // A second signal while draining stops at once.
+  asio::io_context* io = &rt->io;
+  signals.async_wait([io](boost::system::error_code ec, int) {
+    if (!ec) {
+      io->stop();
+    }
+  });
+  co_await rt->server.drain(rt->shutdown_timeout);
+  if (rt->metrics != nullptr) {
+    rt->metrics->stop();
+  }
+  co_await rt->service.stop(kStoreFlushTimeout);
+  rt->log.log(net::LogLevel::info, "stopped", {});
+  rt->io.stop();
+}
+
+std::vector<std::string> sqlite_files(const store::StoreConfig& cache) {
+  if (cache.type != store::StoreType::sqlite) {
+    return {};
+  }
+  return {cache.filename, cache.filename + "-wal", cache.filename + "-shm",
+          cache.filename + "-journal"};
+}
+
+// Opens the configured store; a failure is logged and the daemon serves from memory.
+std::unique_ptr<StorePersistence> open_persistence(const DaemonConfig& config, net::Logger& log) {
+  if (config.cache.type == store::StoreType::memory) {
+    return nullptr;
+  }
+  auto opened = store::open_store(config.cache);
+  if (!opened) {
+    log.log(net::LogLevel::error, "store-unavailable",
+            {{"store", store::store_type_name(config.cache.type)},
+             {"error", opened.error().message},
+             {"action", "serving from memory"}});
+    return nullptr;
+  }
+  log.log(net::LogLevel::info, "store-open", {{"store", (*opened)->name()}});
+  return std::make_unique<StorePersistence>(std::move(*opened), log);
+}
+
+core::Result<void> listen(net::SocketmapServer& server, const DaemonConfig& config,
+                          net::Logger& log) {
+  if (const auto* unix_socket = std::get_if<UnixListen>(&config.listen)) {
+    auto listening = server.listen_unix(unix_socket->path, unix_socket->mode);
+    if (listening) {
+      log.log(net::LogLevel::info, "listening", {{"path", unix_socket->path}});
+    }
+    return listening;
+  }
+  const auto& tcp = std::get<TcpListen>(config.listen);
+  auto port = server.listen_tcp(tcp.host, tcp.port,
+                                config.reuse_port ? net::ReusePort::on : net::ReusePort::off);
+  if (!port) {
+    return tl::unexpected(port.error());
+  }
+  log.log(net::LogLevel::info, "listening", {{"host", tcp.host}, {"port", *port}});
+  return {};
+}
+
+struct Network {
+  std::unique_ptr<net::DnsResolver> resolver;
+  std::unique_ptr<net::PolicyFetcher> fetcher;
+};
+
+// The resolver and fetcher every zone shares, bounded by the longest zone timeout.
+core::Result<Network> make_network(asio::io_context& io, const DaemonConfig& config) {
+  net::DnsOptions dns;
+  dns.timeout = longest_timeout(config);
+  for (const std::string& text : config.mtasts.dns_servers) {
+    auto server = net::parse_dns_server(text);
+    if (!server) {
+      return core::fail(core::Errc::invalid_value, "mtasts.dns_servers: " + server.error().message);
+    }
+    dns.servers.push_back(std::move(*server));
+  }
+  auto resolver = net::make_ares_resolver(io.get_executor(), dns);
+  if (!resolver) {
+    return tl::unexpected(resolver.error());
+  }
+  net::FetchOptions fetch;
+  fetch.timeout = longest_timeout(config);
+  if (!config.mtasts.ca_file.empty()) {
+    fetch.ca_file = config.mtasts.ca_file;
+  }
+  auto proxy = net::proxy_from_environment();
+  if (!proxy) {
+    return core::fail(core::Errc::invalid_value, "https_proxy: " + proxy.error().message);
+  }
+  fetch.proxy = std::move(*proxy);
+  auto fetcher = net::make_https_fetcher(io.get_executor(), **resolver, fetch);
+  if (!fetcher) {
+    return tl::unexpected(fetcher.error());
+  }
+  return Network{std::move(*resolver), std::move(*fetcher)};
+}
+
+// The metrics listener when mtasts.metrics is set (null otherwise), bound but not started.
+core::Result<std::unique_ptr<net::MetricsServer>> make_metrics(asio::io_context& io,
+                                                               const DaemonConfig& config,
+                                                               net::PolicyService& service,
+                                                               net::SocketmapServer& server,
+                                                               net::Logger& log) {
+  if (config.mtasts.metrics.empty()) {
+    return nullptr;
+  }
+  auto endpoint = net::parse_metrics_endpoint(config.mtasts.metrics);
+  if (!endpoint) {
+    return tl::unexpected(endpoint.error());
+  }
+  auto metrics = std::make_unique<net::MetricsServer>(
+      io.get_executor(),
+      [&service, &server] {
+        return service.metrics_text() + net::socketmap_metrics_text(server.stats());
+      },
+      log);
+  auto port = metrics->listen(*endpoint);
+  if (!port) {
+    return tl::unexpected(port.error());
+  }
+  log.log(net::LogLevel::info, "metrics-listening", {{"host", endpoint->host}, {"port", *port}});
+  return metrics;
+}
+
+int fail_start(net::Logger& log, std::string_view what, const std::string& message) {
+  log.log(net::LogLevel::error, "start-failed", {{"what", what}, {"error", message}});
+  return kExitFailure;
+}
+
+int run_daemon(const DaemonArgs& args) {
+  std::signal(SIGPIPE, SIG_IGN);
+  const auto level =
+      args.level.empty() ? std::optional(net::LogLevel::info) : net::parse_log_level(args.level);
+  if (!level) {
+    std::cerr << "mtasts daemon: -v: expected debug, info, warn, error or fatal, got " << args.level
+              << "\n";
+    return kExitUsage;
+  }
+  net::Logger log(*level);
+  if (!args.logfile.empty()) {
+    if (auto opened = log.open_file(args.logfile); !opened) {
+      std::cerr << "mtasts daemon: " << opened.error().message << "\n";
+      return kExitUsage;
+    }
+  }
+  auto loaded = load_daemon_config(args.config.empty() ? std::nullopt : std::optional(args.config));
+  if (!loaded) {
+    log.log(net::LogLevel::error, "config-error", {{"error", loaded.error().message}});
+    std::cerr << "mtasts daemon: " << loaded.error().message << "\n";
+    return kExitUsage;
+  }
+  for (const std::string& warning : loaded->warnings) {
+    log.log(net::LogLevel::warn, "config-warning", {{"warning", warning}});
+  }
+  const DaemonConfig& config = loaded->config;
+  log.log(net::LogLevel::info, "starting",
+          {{"version", MTASTS_VERSION},
+           {"config", loaded->source.empty() ? "built-in defaults" : loaded->source}});
+
+  asio::io_context io(1);
+  auto network = make_network(io, config);
+  if (!network) {
+    return fail_start(log, "network", network.error().message);
+  }
+
+  // As root: the state directory, the store and the sockets, then the switch to `user`.
+  if (auto made = ensure_state_dir(config.mtasts.state_dir); !made) {
+    log.log(net::LogLevel::warn, "state-dir", {{"error", made.error().message}});
+  }
+  std::unique_ptr<StorePersistence> persistence = open_persistence(config, log);
+  net::SystemClock clock;
+  net::PolicyService service(io.get_executor(), *network->resolver, *network->fetcher, clock, log,
+                             persistence.get(), service_options(config));
+  net::SocketmapServer server(io.get_executor(), service, {}, log);
+  if (auto listening = listen(server, config, log); !listening) {
+    return fail_start(log, "listen", listening.error().message);
+  }
+  auto metrics = make_metrics(io, config, service, server, log);
+  if (!metrics) {
+    return fail_start(log, "mtasts.metrics", metrics.error().message);
+  }
+  std::vector<std::string> preload;
+  if (!config.mtasts.preload.empty()) {
+    auto list =
+        read_domain_list(config.mtasts.preload, service_options(config).cache.capacity, log);
+    if (!list) {
+      return fail_start(log, "mtasts.preload", list.error().message);
+    }
+    preload = std::move(*list);
+  }
+  if (auto dropped = drop_privileges(config.mtasts.user, config.mtasts.state_dir,
+                                     sqlite_files(config.cache), log);
+      !dropped) {
+    return fail_start(log, "user", dropped.error().message);
+  }
+
+  server.start();
+  if (*metrics) {
+    (*metrics)->start();
+  }
+  service.start();
+  if (!preload.empty()) {
+    service.preload(std::move(preload));
+  }
+  Runtime runtime{io, log, server, service, metrics->get(), config.shutdown_timeout};
+  asio::co_spawn(io, lifecycle(&runtime), asio::detached);
+  net::sd_notify("READY=1\nSTATUS=serving socketmap lookups");
+  log.log(net::LogLevel::info, "ready", {});
+  io.run();
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_daemon_command(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<DaemonArgs>();
+  CLI::App* daemon =
+      app.add_subcommand("daemon", "Serve MTA-STS policies to Postfix over the socketmap protocol");
+  daemon->add_option("-c,--config", args->config,
+                     "configuration file (default: /etc/mtasts/daemon.yml if it exists)");
+  daemon->add_option("-v,--verbosity", args->level,
+                     "log level: debug, info (default), warn, error, fatal");
+  daemon->add_option("-l,--logfile", args->logfile, "append logs to this file (default: stderr)");
+  daemon->callback([args, &exit_code] { exit_code = run_daemon(*args); });
+}
+
+}  // namespace mtasts::app

@@ -1,0 +1,128 @@
+#include "daemon/daemon_system.hpp"
+
+#include <grp.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+namespace mtasts::app {
+namespace {
+
+constexpr std::uintmax_t kMaxListSize = 64ull * 1024 * 1024;
+
+core::Error system_error(const std::string& what) {
+  return core::Error{core::Errc::invalid_value, what + ": " + std::strerror(errno)};
+}
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
+    text.remove_prefix(1);
+  }
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) {
+    text.remove_suffix(1);
+  }
+  return text;
+}
+
+}  // namespace
+
+core::Result<void> ensure_state_dir(const std::string& dir) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(dir, ec)) {
+    return {};
+  }
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    return core::fail(core::Errc::invalid_value,
+                      "cannot create the state directory " + dir + ": " + ec.message());
+  }
+  ::chmod(dir.c_str(), 0750);
+  return {};
+}
+
+core::Result<void> drop_privileges(const std::string& user, const std::string& state_dir,
+                                   const std::vector<std::string>& owned_files, net::Logger& log) {
+  if (::geteuid() != 0) {
+    return {};
+  }
+  errno = 0;
+  const passwd* pw = ::getpwnam(user.c_str());
+  if (pw == nullptr) {
+    log.log(net::LogLevel::warn, "user-missing", {{"user", user}, {"action", "running as root"}});
+    return {};
+  }
+  const uid_t uid = pw->pw_uid;
+  const gid_t gid = pw->pw_gid;
+  if (uid == 0) {
+    return {};
+  }
+  // The daemon writes its state directory (SQLite creates journal files beside the database).
+  if (!state_dir.empty() && ::chown(state_dir.c_str(), uid, gid) != 0) {
+    log.log(net::LogLevel::warn, "chown-failed",
+            {{"path", state_dir}, {"error", std::strerror(errno)}});
+  }
+  for (const std::string& file : owned_files) {
+    struct stat st {};
+    if (::stat(file.c_str(), &st) == 0 && ::chown(file.c_str(), uid, gid) != 0) {
+      log.log(net::LogLevel::warn, "chown-failed",
+              {{"path", file}, {"error", std::strerror(errno)}});
+    }
+  }
+  if (::initgroups(user.c_str(), gid) != 0) {
+    return tl::unexpected(system_error("cannot set the groups of " + user));
+  }
+  if (::setgid(gid) != 0) {
+    return tl::unexpected(system_error("cannot switch to the group of " + user));
+  }
+  if (::setuid(uid) != 0) {
+    return tl::unexpected(system_error("cannot switch to user " + user));
+  }
+  if (::setuid(0) == 0) {  // a switch that can be undone is no switch
+    return core::fail(core::Errc::invalid_value, "root privileges could be regained");
+  }
+  log.log(net::LogLevel::info, "privileges-dropped", {{"user", user}, {"uid", uid}});
+  return {};
+}
+
+core::Result<std::vector<std::string>> read_domain_list(const std::string& path, std::size_t limit,
+                                                        net::Logger& log) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (ec) {
+    return core::fail(core::Errc::invalid_value,
+                      "cannot read the preload list " + path + ": " + ec.message());
+  }
+  if (size > kMaxListSize) {
+    return core::fail(core::Errc::too_large, "the preload list " + path + " is over 64 MiB");
+  }
+  std::ifstream in(path);
+  if (!in) {
+    return tl::unexpected(system_error("cannot read the preload list " + path));
+  }
+  std::vector<std::string> domains;
+  std::string line;
+  std::size_t skipped = 0;
+  while (std::getline(in, line)) {
+    const std::string_view name = trim(line);
+    if (name.empty() || name.front() == '#') {
+      continue;
+    }
+    if (domains.size() >= limit) {
+      ++skipped;
+      continue;
+    }
+    domains.emplace_back(name);
+  }
+  if (skipped > 0) {
+    log.log(net::LogLevel::warn, "preload-truncated",
+            {{"path", path}, {"kept", domains.size()}, {"skipped", skipped}});
+  }
+  return domains;
+}
+
+}  // namespace mtasts::app
