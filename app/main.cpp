@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "cache/cache_command.hpp"
+#include "check/check_command.hpp"
 #include "daemon/daemon_command.hpp"
 #include "exit_codes.hpp"
 #include "lint/lint_command.hpp"
@@ -20,6 +21,7 @@ int main(int argc, char** argv) {
   mtasts::app::add_resolve_command(app, exit_code);
   mtasts::app::add_cache_command(app, exit_code);
   mtasts::app::add_daemon_command(app, exit_code);
+  mtasts::app::add_check_command(app, exit_code);
 
   try {
     app.parse(argc, argv);

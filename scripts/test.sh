@@ -17,6 +17,7 @@ scripts/check-format.sh
 scripts/check-core-purity.sh
 python3 tests/fuzz/seed_corpus.py --check
 python3 scripts/conformance.py --check
+python3 scripts/gen-check-docs.py --check
 
 step "build (ci preset: warnings are errors)"
 cmake --preset ci >/dev/null

@@ -87,21 +87,24 @@ std::vector<std::string> sqlite_files(const store::StoreConfig& cache) {
           cache.filename + "-journal"};
 }
 
-// Opens the configured store; a failure is logged and the daemon serves from memory.
+// Opens the configured store; a failure is logged and the daemon serves from memory. A Redis
+// or PostgreSQL server that cannot be reached is tried again later (StorePersistence).
 std::unique_ptr<StorePersistence> open_persistence(const DaemonConfig& config, net::Logger& log) {
   if (config.cache.type == store::StoreType::memory) {
     return nullptr;
   }
   auto opened = store::open_store(config.cache);
   if (!opened) {
+    const bool retry = opened.error().code == store::Errc::unavailable &&
+                       config.cache.type != store::StoreType::sqlite;
     log.log(net::LogLevel::error, "store-unavailable",
             {{"store", store::store_type_name(config.cache.type)},
              {"error", opened.error().message},
-             {"action", "serving from memory"}});
-    return nullptr;
+             {"action", retry ? "serving from memory, retrying" : "serving from memory"}});
+    return retry ? std::make_unique<StorePersistence>(config.cache, nullptr, log) : nullptr;
   }
   log.log(net::LogLevel::info, "store-open", {{"store", (*opened)->name()}});
-  return std::make_unique<StorePersistence>(std::move(*opened), log);
+  return std::make_unique<StorePersistence>(config.cache, std::move(*opened), log);
 }
 
 core::Result<void> listen(net::SocketmapServer& server, const DaemonConfig& config,

@@ -14,8 +14,21 @@ core::Error to_core(const store::Error& error) {
 
 }  // namespace
 
-StorePersistence::StorePersistence(std::unique_ptr<store::PolicyStore> store, net::Logger& log)
-    : store_(std::move(store)), log_(log) {}
+StorePersistence::StorePersistence(store::StoreConfig config,
+                                   std::unique_ptr<store::PolicyStore> store, net::Logger& log,
+                                   StoreOpener opener, std::chrono::milliseconds cooldown)
+    : config_(std::move(config)),
+      store_(std::move(store)),
+      log_(log),
+      opener_(std::move(opener)),
+      cooldown_(cooldown),
+      name_(store::store_type_name(config_.type)) {
+  if (!store_) {
+    // Not opened at start: the first use waits for a cooldown, as after any outage.
+    const auto until = SteadyClock::now() + cooldown_;
+    unavailable_until_.store(until.time_since_epoch().count());
+  }
+}
 
 bool StorePersistence::cooling_down() const {
   return SteadyClock::now().time_since_epoch().count() < unavailable_until_.load();
@@ -25,18 +38,40 @@ void StorePersistence::note_failure(const store::Error& error) {
   if (error.code != store::Errc::unavailable) {
     return;
   }
-  const auto until = SteadyClock::now() + kStoreCooldown;
+  const auto until = SteadyClock::now() + cooldown_;
   unavailable_until_.store(until.time_since_epoch().count());
   log_.log(net::LogLevel::warn, "store-cooldown",
-           {{"store", store_->name()}, {"seconds", kStoreCooldown.count()}});
+           {{"store", name_},
+            {"seconds", std::chrono::duration_cast<std::chrono::seconds>(cooldown_).count()}});
+}
+
+store::PolicyStore* StorePersistence::ready(store::Error& why) {
+  if (cooling_down()) {
+    return nullptr;
+  }
+  if (!store_) {
+    auto opened = opener_(config_);
+    if (!opened) {
+      why = opened.error();
+      note_failure(why);
+      return nullptr;
+    }
+    store_ = std::move(*opened);
+    log_.log(net::LogLevel::info, "store-open", {{"store", store_->name()}, {"retry", "yes"}});
+  }
+  return store_.get();
 }
 
 core::Result<std::optional<core::CachedPolicy>> StorePersistence::load(const std::string& domain,
                                                                        core::TimePoint now) {
-  if (cooling_down()) {
-    return std::nullopt;
+  store::Error why{store::Errc::unavailable, ""};
+  store::PolicyStore* policies = ready(why);
+  if (policies == nullptr) {
+    // Cooling down is no error: the lookup goes on to the network without a log line.
+    return why.message.empty() ? core::Result<std::optional<core::CachedPolicy>>(std::nullopt)
+                               : tl::unexpected(to_core(why));
   }
-  auto stored = store_->get(domain, now);
+  auto stored = policies->get(domain, now);
   if (!stored) {
     note_failure(stored.error());
     return tl::unexpected(to_core(stored.error()));
@@ -53,10 +88,12 @@ core::Result<std::optional<core::CachedPolicy>> StorePersistence::load(const std
 
 core::Result<void> StorePersistence::save(const std::string& domain,
                                           const core::CachedPolicy& policy) {
-  if (cooling_down()) {
-    return {};
+  store::Error why{store::Errc::unavailable, ""};
+  store::PolicyStore* policies = ready(why);
+  if (policies == nullptr) {
+    return why.message.empty() ? core::Result<void>() : tl::unexpected(to_core(why));
   }
-  auto put = store_->put(store::to_stored(domain, policy));
+  auto put = policies->put(store::to_stored(domain, policy));
   if (!put) {
     note_failure(put.error());
     return tl::unexpected(to_core(put.error()));
@@ -64,8 +101,23 @@ core::Result<void> StorePersistence::save(const std::string& domain,
   return {};
 }
 
+core::Result<std::size_t> StorePersistence::purge_expired(core::TimePoint now) {
+  store::Error why{store::Errc::unavailable, ""};
+  store::PolicyStore* policies = ready(why);
+  if (policies == nullptr) {
+    return why.message.empty() ? core::Result<std::size_t>(std::size_t{0})
+                               : tl::unexpected(to_core(why));
+  }
+  auto purged = policies->purge_expired(now);
+  if (!purged) {
+    note_failure(purged.error());
+    return tl::unexpected(to_core(purged.error()));
+  }
+  return *purged;
+}
+
 std::string_view StorePersistence::name() const {
-  return store_->name();
+  return name_;
 }
 
 }  // namespace mtasts::app

@@ -3,11 +3,16 @@
 // The daemon's PolicyPersistence: a store::PolicyStore behind the interface the policy service
 // calls from its store thread. After the backend reports itself unavailable (a Redis or
 // PostgreSQL server down, answering only after its timeout), it is left alone for a cooldown,
-// so lookups are not queued behind timeouts; the daemon serves from memory meanwhile.
+// so lookups are not queued behind timeouts; the daemon serves from memory meanwhile. A Redis
+// or PostgreSQL store that could not be opened at start (server down) is opened on first use
+// after each cooldown, so a daemon started before its shared store joins the fleet's cache
+// once the server is up.
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
+#include <string>
 
 #include "mtasts/net/log.hpp"
 #include "mtasts/net/policy_service.hpp"
@@ -17,23 +22,39 @@ namespace mtasts::app {
 
 inline constexpr std::chrono::seconds kStoreCooldown{30};
 
+// How a store is opened: store::open_store, or a fake in tests.
+using StoreOpener =
+    std::function<store::Result<std::unique_ptr<store::PolicyStore>>(const store::StoreConfig&)>;
+
 class StorePersistence final : public net::PolicyPersistence {
  public:
-  // `log` must outlive the adapter.
-  StorePersistence(std::unique_ptr<store::PolicyStore> store, net::Logger& log);
+  // `store`: the opened store, or null when opening it failed with Errc::unavailable (then
+  // `opener` opens `config` on use, at most once per `cooldown`). `log` must outlive the
+  // adapter. Every call but name() comes from one thread (the service's store thread).
+  StorePersistence(store::StoreConfig config, std::unique_ptr<store::PolicyStore> store,
+                   net::Logger& log, StoreOpener opener = store::open_store,
+                   std::chrono::milliseconds cooldown = kStoreCooldown);
 
   [[nodiscard]] core::Result<std::optional<core::CachedPolicy>> load(const std::string& domain,
                                                                      core::TimePoint now) override;
   [[nodiscard]] core::Result<void> save(const std::string& domain,
                                         const core::CachedPolicy& policy) override;
+  [[nodiscard]] core::Result<std::size_t> purge_expired(core::TimePoint now) override;
   [[nodiscard]] std::string_view name() const override;
 
  private:
+  // The store, opened now if it was not; null while cooling down or when it cannot be opened
+  // (the error is then in `why`).
+  [[nodiscard]] store::PolicyStore* ready(store::Error& why);
   [[nodiscard]] bool cooling_down() const;
   void note_failure(const store::Error& error);
 
+  store::StoreConfig config_;
   std::unique_ptr<store::PolicyStore> store_;
   net::Logger& log_;
+  StoreOpener opener_;
+  std::chrono::milliseconds cooldown_;
+  std::string name_;
   std::atomic<std::chrono::steady_clock::rep> unavailable_until_{0};
 };
 

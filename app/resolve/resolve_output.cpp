@@ -144,7 +144,7 @@ void append_policy(std::string& out, const core::PolicyReport& report) {
   out += "Policy: " + std::string(report.policy ? "valid" : "INVALID") + "\n";
   if (const auto& policy = report.policy) {
     out += "  mode: " + std::string(core::mode_name(policy->mode)) + "\n";
-    for (const core::MxPattern& mx : policy->mx) {
+    for (const core::MxPatternView mx : policy->mx) {
       out += "  mx: " + mx.text() + "\n";
     }
     out += "  max_age: " + std::to_string(policy->max_age) + "\n";
@@ -187,7 +187,7 @@ nlohmann::json resolve_json(const DiscoveryReport& report) {
   out["policy"] = nullptr;
   if (const core::Policy* policy = report.policy()) {
     nlohmann::json mx = nlohmann::json::array();
-    for (const core::MxPattern& pattern : policy->mx) {
+    for (const core::MxPatternView pattern : policy->mx) {
       mx.push_back(pattern.text());
     }
     out["policy"] = {{"mode", std::string(core::mode_name(policy->mode))},

@@ -7,8 +7,38 @@
 
 namespace mtasts::core {
 
+namespace {
+
+constexpr char kWildcard = '*';
+constexpr char kExact = '=';
+
+}  // namespace
+
+std::string MxPatternView::text() const {
+  std::string out;
+  out.reserve(domain.size() + (wildcard ? 2 : 0));
+  if (wildcard) {
+    out += "*.";
+  }
+  out += domain;
+  return out;
+}
+
 std::string MxPattern::text() const {
-  return wildcard ? "*." + domain : domain;
+  return MxPatternView(*this).text();
+}
+
+MxPatternView MxPatterns::Iterator::operator*() const {
+  const std::string_view item = *at_;
+  return {item.front() == kWildcard, item.substr(1)};
+}
+
+void MxPatterns::push_back(MxPatternView pattern) {
+  std::string item;
+  item.reserve(pattern.domain.size() + 1);
+  item += pattern.wildcard ? kWildcard : kExact;
+  item += pattern.domain;
+  items_.push_back(item);
 }
 
 Result<MxPattern> parse_mx_pattern(std::string_view value) {
@@ -33,7 +63,7 @@ Result<MxPattern> parse_mx_pattern(std::string_view value) {
   return pattern;
 }
 
-bool mx_matches(const MxPattern& pattern, std::string_view mx_host) {
+bool mx_matches(MxPatternView pattern, std::string_view mx_host) {
   if (!mx_host.empty() && mx_host.back() == '.') {
     mx_host.remove_suffix(1);
   }

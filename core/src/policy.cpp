@@ -69,7 +69,7 @@ void PolicyParser::line(std::string_view text, std::size_t number) {
   }
   // sts-policy-field-delim = ":" *WSP, and *WSP may follow each field.
   const std::string_view value = trim_wsp(text.substr(colon + 1));
-  policy_.lines.emplace_back(text.substr(0, text.find_last_not_of(" \t") + 1));
+  policy_.lines.push_back(text.substr(0, text.find_last_not_of(" \t") + 1));
   field(key, value, number);
 }
 
@@ -185,10 +185,10 @@ std::optional<Policy> PolicyParser::finish() {
   }
   // Keep the lines only when they say more than the fields (order, spelling, extensions).
   policy_.mx.shrink_to_fit();
-  Policy fields_only = policy_;
-  fields_only.lines.clear();
-  if (policy_lines(fields_only) == policy_.lines) {
-    std::vector<std::string>().swap(policy_.lines);  // release the capacity too
+  const Policy fields_only{policy_.mode, policy_.max_age, policy_.mx, {}};
+  const std::vector<std::string> canonical = policy_lines(fields_only);
+  if (std::equal(canonical.begin(), canonical.end(), policy_.lines.begin(), policy_.lines.end())) {
+    policy_.lines.clear();
   } else {
     policy_.lines.shrink_to_fit();
   }
@@ -260,18 +260,18 @@ Result<Policy> parse_policy(std::string_view body) {
 
 bool policy_allows_mx(const Policy& policy, std::string_view mx_host) {
   return std::any_of(policy.mx.begin(), policy.mx.end(),
-                     [&](const MxPattern& p) { return mx_matches(p, mx_host); });
+                     [&](MxPatternView p) { return mx_matches(p, mx_host); });
 }
 
 std::vector<std::string> policy_lines(const Policy& policy) {
   if (!policy.lines.empty()) {
-    return policy.lines;
+    return {policy.lines.begin(), policy.lines.end()};
   }
   std::vector<std::string> lines;
   lines.reserve(policy.mx.size() + 3);
   lines.emplace_back("version: STSv1");
   lines.push_back("mode: " + std::string(mode_name(policy.mode)));
-  for (const MxPattern& p : policy.mx) {
+  for (const MxPatternView p : policy.mx) {
     lines.push_back("mx: " + p.text());
   }
   lines.push_back("max_age: " + std::to_string(policy.max_age));
@@ -280,7 +280,7 @@ std::vector<std::string> policy_lines(const Policy& policy) {
 
 std::string render_policy(const Policy& policy) {
   std::string out = "version: STSv1\r\nmode: " + std::string(mode_name(policy.mode)) + "\r\n";
-  for (const MxPattern& p : policy.mx) {
+  for (const MxPatternView p : policy.mx) {
     out += "mx: " + p.text() + "\r\n";
   }
   out += "max_age: " + std::to_string(policy.max_age) + "\r\n";

@@ -23,13 +23,13 @@ MxCoverage audit_mx_coverage(const Policy& policy, std::string_view domain,
       coverage.uncovered.push_back(host);
     }
   }
-  for (const MxPattern& pattern : policy.mx) {
+  for (const MxPatternView pattern : policy.mx) {
     const auto matched = std::count_if(
         hosts.begin(), hosts.end(), [&](const std::string& h) { return mx_matches(pattern, h); });
     if (matched == 0) {
-      coverage.stale.push_back(pattern);
+      coverage.stale.push_back(MxPattern{pattern.wildcard, std::string(pattern.domain)});
     } else if (pattern.wildcard && matched == 1) {
-      coverage.wide.push_back(pattern);
+      coverage.wide.push_back(MxPattern{pattern.wildcard, std::string(pattern.domain)});
     }
     if (pattern.wildcard && domain_equal(pattern.domain, domain)) {
       coverage.domain_wildcard = true;

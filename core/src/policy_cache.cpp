@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "policy_cache_entries.hpp"
+
 namespace mtasts::core {
 namespace {
 
@@ -39,12 +41,23 @@ bool alerts_on_failed_refresh(PolicyMode mode) {
   return true;
 }
 
+std::optional<TimePoint> unless_never(TimePoint t) {
+  return t == kNever ? std::nullopt : std::optional<TimePoint>(t);
+}
+
 }  // namespace
 
-PolicyCache::PolicyCache(CacheConfig config) : config_(config) {
+PolicyCache::PolicyCache(CacheConfig config)
+    : config_(config), entries_(std::make_unique<Entries>()) {
   config_.capacity = std::max<std::size_t>(config_.capacity, 1);
   config_.fetch_backoff_max = std::max(config_.fetch_backoff_max, config_.fetch_backoff_min);
   config_.negative_ttl_max = std::max(config_.negative_ttl_max, config_.negative_ttl_min);
+}
+
+PolicyCache::~PolicyCache() = default;
+
+std::size_t PolicyCache::size() const {
+  return entries_->size();
 }
 
 Decision PolicyCache::lookup(std::string_view domain, TimePoint now) {
@@ -55,7 +68,7 @@ Decision PolicyCache::lookup(std::string_view domain, TimePoint now) {
   touch(*entry, now);
   const auto& policy = entry->policy;
   if (usable(policy, now)) {
-    if (!entry->checked_at || now - *entry->checked_at >= config_.recheck_interval) {
+    if (entry->checked_at == kNever || now - entry->checked_at >= config_.recheck_interval) {
       return step(policy, Step::check_record, Urgency::background, Reason::recheck);
     }
     if (!refresh_due(*policy, now)) {
@@ -70,7 +83,7 @@ Decision PolicyCache::lookup(std::string_view domain, TimePoint now) {
     decision.fetch_id = policy->id;
     return decision;
   }
-  if (entry->quiet_until && now < *entry->quiet_until) {
+  if (now < entry->quiet_until) {
     Decision decision = answer(nullptr, entry->quiet_reason);
     if (entry->quiet_reason == Reason::backoff && entry->backoff) {
       decision.failure = entry->backoff->failure;
@@ -101,7 +114,7 @@ Decision PolicyCache::on_record(std::string_view domain, const RecordOutcome& ou
 }
 
 Decision PolicyCache::on_record_found(Entry& entry, const std::string& id, TimePoint now) {
-  entry.quiet_until.reset();
+  entry.quiet_until = kNever;
   const auto& policy = entry.policy;
   if (usable(policy, now)) {
     // RFC 8461 §8.1: a new id means a new policy; ids are compared for equality only (§3.1).
@@ -194,7 +207,7 @@ Decision PolicyCache::on_fetch(std::string_view domain, std::string_view id,
 Decision PolicyCache::store(Entry& entry, std::string_view id, const Policy& policy,
                             TimePoint now) {
   entry.backoff.reset();
-  entry.quiet_until.reset();
+  entry.quiet_until = kNever;
   // RFC 8461 §3.2: never cached longer than 31557600 s, whatever the caller passes.
   const Seconds max_age{std::min(policy.max_age, kMaxPolicyMaxAge)};
   auto fetched = std::make_shared<const CachedPolicy>(
@@ -242,14 +255,11 @@ Decision PolicyCache::record_failure(Entry& entry, std::string_view id, FetchFai
 
 std::vector<std::string> PolicyCache::due_for_refresh(TimePoint now, std::size_t limit) const {
   std::vector<std::string> due;
-  for (const auto key : policies_) {
-    if (due.size() >= limit) {
-      break;
-    }
-    const Entry& entry = entries_.find(key)->second;
-    if (usable(entry.policy, now) && refresh_due(*entry.policy, now) &&
-        !backing_off(entry, entry.policy->id, now)) {
-      due.emplace_back(key);
+  for (const Entry* entry = entries_->first(Recency::policies); entry && due.size() < limit;
+       entry = entries_->next(*entry)) {
+    if (usable(entry->policy, now) && refresh_due(*entry->policy, now) &&
+        !backing_off(*entry, entry->policy->id, now)) {
+      due.emplace_back(entry->key.view());
     }
   }
   return due;
@@ -267,42 +277,44 @@ bool PolicyCache::restore(std::string_view domain, CachedPolicy policy, TimePoin
   }
   Entry& entry = existing != nullptr ? *existing : find_or_create(domain, now);
   entry.policy = std::make_shared<const CachedPolicy>(std::move(policy));
-  entry.checked_at.reset();
-  entry.quiet_until.reset();
+  entry.checked_at = kNever;
+  entry.quiet_until = kNever;
   touch(entry, now);
   return true;
 }
 
 bool PolicyCache::purge(std::string_view domain) {
-  const auto it = entries_.find(domain);
-  if (it == entries_.end()) {
+  Entry* entry = find(domain);
+  if (entry == nullptr) {
     return false;
   }
-  (it->second.in_policies ? policies_ : others_).erase(it->second.position);
-  entries_.erase(it);
+  entries_->erase(*entry);
   return true;
 }
 
 std::shared_ptr<const CachedPolicy> PolicyCache::cached(std::string_view domain,
                                                         TimePoint now) const {
-  const auto it = entries_.find(domain);
-  if (it == entries_.end() || !usable(it->second.policy, now)) {
+  const Entry* entry = std::as_const(*entries_).find(domain);
+  if (entry == nullptr || !usable(entry->policy, now)) {
     return nullptr;
   }
-  return it->second.policy;
+  return entry->policy;
 }
 
 std::vector<CacheEntryView> PolicyCache::entries() const {
   std::vector<CacheEntryView> views;
-  views.reserve(entries_.size());
-  for (const auto* list : {&policies_, &others_}) {
-    for (const auto key : *list) {
-      const Entry& entry = entries_.find(key)->second;
-      CacheEntryView view{std::string(key),  entry.policy, entry.checked_at,
-                          entry.quiet_until, {},           std::nullopt};
-      if (entry.backoff) {
-        view.failed_id = entry.backoff->id;
-        view.retry_at = entry.backoff->retry_at;
+  views.reserve(entries_->size());
+  for (const Recency list : {Recency::policies, Recency::others}) {
+    for (const Entry* entry = entries_->first(list); entry; entry = entries_->next(*entry)) {
+      CacheEntryView view{std::string(entry->key.view()),
+                          entry->policy,
+                          unless_never(entry->checked_at),
+                          unless_never(entry->quiet_until),
+                          {},
+                          std::nullopt};
+      if (entry->backoff) {
+        view.failed_id = entry->backoff->id;
+        view.retry_at = entry->backoff->retry_at;
       }
       views.push_back(std::move(view));
     }
@@ -311,40 +323,33 @@ std::vector<CacheEntryView> PolicyCache::entries() const {
 }
 
 PolicyCache::Entry* PolicyCache::find(std::string_view domain) {
-  const auto it = entries_.find(domain);
-  return it == entries_.end() ? nullptr : &it->second;
+  return entries_->find(domain);
 }
 
 PolicyCache::Entry& PolicyCache::find_or_create(std::string_view domain, TimePoint now) {
   if (Entry* entry = find(domain)) {
     return *entry;
   }
-  if (entries_.size() >= config_.capacity) {
+  if (entries_->size() >= config_.capacity) {
     evict_one();
   }
-  auto& [key, entry] = *entries_.try_emplace(std::string(domain)).first;
-  others_.push_front(key);
-  entry.position = others_.begin();
+  Entry& entry = entries_->insert(domain);
   touch(entry, now);
   return entry;
 }
 
 void PolicyCache::touch(Entry& entry, TimePoint now) {
-  const bool to_policies = usable(entry.policy, now);
-  auto& from = entry.in_policies ? policies_ : others_;
-  auto& to = to_policies ? policies_ : others_;
-  to.splice(to.begin(), from, entry.position);
-  entry.in_policies = to_policies;
+  entries_->to_front(entry, usable(entry.policy, now) ? Recency::policies : Recency::others);
 }
 
 void PolicyCache::evict_one() {
-  auto& victims = others_.empty() ? policies_ : others_;
-  if (victims.empty()) {
-    return;
+  Entry* victim = entries_->last(Recency::others);
+  if (victim == nullptr) {
+    victim = entries_->last(Recency::policies);
   }
-  const auto it = entries_.find(victims.back());
-  victims.pop_back();
-  entries_.erase(it);
+  if (victim != nullptr) {
+    entries_->erase(*victim);
+  }
 }
 
 bool PolicyCache::backing_off(const Entry& entry, std::string_view id, TimePoint now) const {

@@ -69,18 +69,34 @@ struct MatchEntries {
   std::size_t dropped = 0;
 };
 
+// Whether `value` is not yet among `values`. A linear scan while the list is short (the usual
+// policy has a few patterns: no hash set to allocate per reply); past that a hash set, filled
+// on first use, keeps a policy of thousands of patterns from costing quadratic time.
+constexpr std::size_t kLinearDedup = 16;
+bool first_seen(const std::vector<std::string>& values, std::unordered_set<std::string>& index,
+                const std::string& value) {
+  if (values.size() < kLinearDedup) {
+    return std::find(values.begin(), values.end(), value) == values.end();
+  }
+  if (index.empty()) {
+    index.insert(values.begin(), values.end());
+  }
+  return index.insert(value).second;
+}
+
 MatchEntries collect_entries(const ReplyInput& input) {
   MatchEntries out;
+  // The deduplication indexes of out.patterns and (mx_hosts form) out.match: see first_seen.
   std::unordered_set<std::string> seen_patterns;
   std::unordered_set<std::string> seen_match;
-  for (const MxPattern& pattern : input.policy.mx) {
+  for (const MxPatternView pattern : input.policy.mx) {
     std::string domain = ascii_lower(pattern.domain);
     if (!is_safe_mx_name(domain)) {
       ++out.dropped;
       continue;
     }
     std::string text = pattern.wildcard ? "*." + domain : domain;
-    if (!seen_patterns.insert(text).second) {
+    if (!first_seen(out.patterns, seen_patterns, text)) {
       continue;
     }
     out.patterns.push_back(std::move(text));
@@ -97,7 +113,7 @@ MatchEntries collect_entries(const ReplyInput& input) {
         ++out.dropped;
         continue;
       }
-      if (seen_match.insert(name).second) {
+      if (first_seen(out.match, seen_match, name)) {
         out.match.push_back(std::move(name));
       }
     }

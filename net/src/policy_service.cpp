@@ -1,5 +1,6 @@
 #include "mtasts/net/policy_service.hpp"
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
@@ -59,6 +60,13 @@ std::vector<std::string> allowed_hosts(const core::Policy& policy,
   return allowed;
 }
 
+// Whether the policy allows every one of `hosts` (the usual case: no filtered copy needed).
+bool allows_all(const core::Policy& policy, const std::vector<std::string>& hosts) {
+  return std::all_of(hosts.begin(), hosts.end(), [&policy](const std::string& host) {
+    return core::policy_allows_mx(policy, host);
+  });
+}
+
 core::PostfixReply render(const ZoneSettings& zone, const std::string& domain,
                           const core::Policy& policy, core::MatchForm form,
                           const std::vector<std::string>& hosts) {
@@ -77,7 +85,8 @@ core::PostfixReply render(const ZoneSettings& zone, const std::string& domain,
 // The reply for a domain once discovery is settled. In resolve mode, an enforced policy is
 // matched against the destination's MX hosts; with none allowed, the policy is re-checked
 // once (RFC 8461 §5) before the answer is TEMP.
-asio::awaitable<std::string> reply_for(ImplPtr impl, ZoneSettings zone, std::string domain,
+// `domain` lives in the caller's frame, which awaits this one.
+asio::awaitable<std::string> reply_for(ImplPtr impl, ZoneSettings zone, const std::string& domain,
                                        core::Decision decision, bool bracketed) {
   const Deadline deadline = SteadyClock::now() + zone.timeout;
   for (int round = 0;; ++round) {
@@ -88,12 +97,19 @@ asio::awaitable<std::string> reply_for(ImplPtr impl, ZoneSettings zone, std::str
     if (impl->options.match == core::MatchForm::patterns) {
       co_return render(zone, domain, policy, core::MatchForm::patterns, {}).text;
     }
-    MxHosts mx{.ok = true, .hosts = {domain}};
-    if (!bracketed) {
+    // A cached MX answer is read in place, without a coroutine or a copy: nothing suspends
+    // while `hosts` points into the MX cache (it is copied before the re-check).
+    MxHosts mx{.ok = true, .hosts = {}};
+    const std::vector<std::string>* hosts = &mx.hosts;
+    if (bracketed) {
+      mx.hosts.push_back(domain);
+    } else if (const std::vector<std::string>* cached = cached_mx_hosts(*impl, domain)) {
+      hosts = cached;
+    } else {
       MxHosts looked_up = co_await mx_hosts(impl, domain, deadline);
       mx = std::move(looked_up);
     }
-    if (!mx.ok || mx.hosts.empty()) {
+    if (!mx.ok || hosts->empty()) {
       // No MX answer to match: the patterns still protect the mail (the peer's form).
       ++impl->counters->mx_fallbacks;
       if (impl->log.enabled(LogLevel::info)) {
@@ -102,9 +118,15 @@ asio::awaitable<std::string> reply_for(ImplPtr impl, ZoneSettings zone, std::str
       }
       co_return render(zone, domain, policy, core::MatchForm::patterns, {}).text;
     }
-    const std::vector<std::string> allowed = allowed_hosts(policy, mx.hosts);
+    if (allows_all(policy, *hosts)) {
+      co_return render(zone, domain, policy, core::MatchForm::mx_hosts, *hosts).text;
+    }
+    const std::vector<std::string> allowed = allowed_hosts(policy, *hosts);
     if (!allowed.empty()) {
       co_return render(zone, domain, policy, core::MatchForm::mx_hosts, allowed).text;
+    }
+    if (hosts != &mx.hosts) {
+      mx.hosts = *hosts;
     }
     if (round == 0) {
       auto fresh = co_await recheck(impl, domain, deadline);
@@ -117,6 +139,15 @@ asio::awaitable<std::string> reply_for(ImplPtr impl, ZoneSettings zone, std::str
     impl->log.log(LogLevel::info, "mx-no-match",
                   {{"domain", domain}, {"mx", mx.hosts.front()}, {"id", decision.serve->id}});
     co_return core::render_temp("MTA-STS: no MX host of " + domain + " matches its policy");
+  }
+}
+
+// Wakes the refresh and purge loops so they see `stopping` and end.
+void cancel_timers(Impl& impl) {
+  for (asio::steady_timer* timer : {impl.refresh_timer, impl.purge_timer}) {
+    if (timer != nullptr) {
+      timer->cancel();
+    }
   }
 }
 
@@ -160,9 +191,7 @@ PolicyService::PolicyService(asio::any_io_executor executor, DnsResolver& resolv
 
 PolicyService::~PolicyService() {
   impl_->stopping = true;
-  if (impl_->refresh_timer != nullptr) {
-    impl_->refresh_timer->cancel();
-  }
+  cancel_timers(*impl_);
   // Store jobs call the persistence, which the owner may destroy right after the service;
   // coroutines still holding the state post nothing that runs after this.
   if (impl_->store_pool) {
@@ -176,26 +205,26 @@ asio::awaitable<std::string> PolicyService::handle(std::string map_name, std::st
   const ZoneSettings zone = impl->zone_for(map_name);
   const core::SocketmapKey parsed = core::normalize_socketmap_key(key);
   std::optional<std::string> domain;
+  std::string_view skipped;  // why the key has no lookup: its kind, or "invalid-domain"
   if (parsed.kind == core::KeyKind::domain) {
     domain = policy_domain(parsed.name);
     if (!domain) {
       ++impl->counters->invalid_domains;
+      skipped = "invalid-domain";
     }
   } else {
     impl->counters->count(parsed.kind);
+    skipped = core::key_kind_name(parsed.kind);
   }
   std::string reply;
+  core::Decision first;  // what the cache said at once
+  std::optional<core::FetchFailure> failure;
   if (domain) {
     core::Decision decision = impl->cache.lookup(*domain, impl->now());
     impl->counters->count(decision.reason);
-    if (impl->log.enabled(LogLevel::debug)) {
-      impl->log.log(LogLevel::debug, "lookup",
-                    {{"domain", *domain},
-                     {"zone", map_name},
-                     {"reason", core::reason_name(decision.reason)},
-                     {"step", core::step_name(decision.step)},
-                     {"urgency", core::urgency_name(decision.urgency)}});
-    }
+    first.reason = decision.reason;
+    first.step = decision.step;
+    first.urgency = decision.urgency;
     // co_await only as a statement or an initialiser, never in a condition, a switch or an
     // operand: GCC 12 miscompiles those.
     if (decision.step != core::Step::none && decision.urgency == core::Urgency::wait) {
@@ -203,7 +232,14 @@ asio::awaitable<std::string> PolicyService::handle(std::string map_name, std::st
           co_await wait_for_flight(impl, *domain, decision, started + zone.timeout);
       decision = std::move(settled);
     } else if (decision.step != core::Step::none) {
-      start_flight(impl, *domain, decision, FlightKind::discover);
+      start_flight(impl, *domain, decision, FlightKind::discover);  // null (shed): no refresh
+    }
+    // The fetch of an announced or cached policy failed (now, or within the backoff): what
+    // Postfix 3.10 calls policy_failure. Counted and logged, never put in the reply (see
+    // render() above and docs/daemon.md).
+    failure = decision.failure;
+    if (failure) {
+      impl->counters->count(*failure);
     }
     std::string rendered =
         co_await reply_for(impl, zone, *domain, std::move(decision), is_bracketed(key));
@@ -221,12 +257,26 @@ asio::awaitable<std::string> PolicyService::handle(std::string map_name, std::st
   }
   impl->counters->count(kind);
   impl->counters->latency.observe(SteadyClock::now() - started);
+  if (impl->log.enabled(LogLevel::debug)) {
+    // One line per lookup with its reason code: the cache's, or why the key needs none.
+    impl->log.log(LogLevel::debug, "lookup",
+                  {{"domain", domain ? std::string_view(*domain) : std::string_view(parsed.name)},
+                   {"zone", map_name},
+                   {"reason", domain ? core::reason_name(first.reason) : skipped},
+                   {"step", core::step_name(first.step)},
+                   {"urgency", domain ? core::urgency_name(first.urgency) : ""},
+                   {"reply", core::reply_kind_name(kind)},
+                   {"policy_failure", failure ? core::tlsrpt_result_type(*failure) : ""}});
+  }
   co_return reply;
 }
 
 void PolicyService::start() {
   if (impl_->options.proactive.enabled) {
     asio::co_spawn(impl_->executor, refresh_loop(impl_), asio::detached);
+  }
+  if (impl_->store_pool) {
+    asio::co_spawn(impl_->executor, store_purge_loop(impl_), asio::detached);
   }
 }
 
@@ -253,9 +303,7 @@ asio::awaitable<void> PolicyService::flush_store() {
 asio::awaitable<void> PolicyService::stop(std::chrono::milliseconds timeout) {
   ImplPtr impl = impl_;
   impl->stopping = true;
-  if (impl->refresh_timer != nullptr) {
-    impl->refresh_timer->cancel();
-  }
+  cancel_timers(*impl);
   if (!impl->store_pool) {
     co_return;
   }

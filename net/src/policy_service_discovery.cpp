@@ -20,6 +20,7 @@ namespace asio = boost::asio;
 // A flight takes at most a few steps (check, fetch); the bound only guards against a cache
 // that keeps asking.
 constexpr int kMaxSteps = 4;
+constexpr auto kShedLogInterval = std::chrono::seconds(10);
 
 core::FetchFailure failure_of(ResultType type) {
   switch (type) {
@@ -240,6 +241,20 @@ asio::awaitable<void> run_flight(ImplPtr impl, std::string domain, core::Decisio
   flight->publish(decision);
 }
 
+// A discovery not started because max_flights run: counted, and logged at most every
+// kShedLogInterval so an overload does not also flood the log.
+void note_shed(Impl& impl, const std::string& domain) {
+  ++impl.counters->discoveries_shed;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - impl.shed_logged_at >= kShedLogInterval) {
+    impl.shed_logged_at = now;
+    impl.log.log(LogLevel::warn, "discovery-shed",
+                 {{"domain", domain},
+                  {"flights", impl.flights.size()},
+                  {"shed_total", impl.counters->discoveries_shed}});
+  }
+}
+
 }  // namespace
 
 std::shared_ptr<PolicyFlight> start_flight(ImplPtr impl, const std::string& domain,
@@ -247,6 +262,12 @@ std::shared_ptr<PolicyFlight> start_flight(ImplPtr impl, const std::string& doma
   auto& running = kind == FlightKind::discover ? impl->flights : impl->recheck_flights;
   if (auto it = running.find(domain); it != running.end()) {
     return it->second;
+  }
+  // Re-checks are not capped: at most one per domain per recheck_interval, and a TEMP reply
+  // waits for them (RFC 8461 §5).
+  if (kind == FlightKind::discover && running.size() >= impl->options.max_flights) {
+    note_shed(*impl, domain);
+    return nullptr;
   }
   auto flight = std::make_shared<PolicyFlight>();
   running.emplace(domain, flight);
@@ -275,12 +296,16 @@ asio::awaitable<core::Decision> wait_for_flight(ImplPtr impl, std::string domain
                                                 core::Decision first, Deadline deadline) {
   std::shared_ptr<PolicyFlight> flight =
       start_flight(impl, domain, std::move(first), FlightKind::discover);
-  std::optional<core::Decision> settled = co_await PolicyFlight::wait(flight, deadline);
-  if (settled) {
-    co_return std::move(*settled);
+  if (flight) {
+    std::optional<core::Decision> settled = co_await PolicyFlight::wait(flight, deadline);
+    if (settled) {
+      co_return std::move(*settled);
+    }
+    ++impl->counters->discovery_timeouts;
+    impl->log.log(LogLevel::info, "discovery-timeout", {{"domain", domain}});
   }
-  ++impl->counters->discovery_timeouts;
-  impl->log.log(LogLevel::info, "discovery-timeout", {{"domain", domain}});
+  // Timed out or shed: what the cache serves now (normally nothing: no policy, RFC 8461 §3.3
+  // as when the policy cannot be fetched).
   core::Decision now;
   now.serve = impl->cache.cached(domain, impl->now());
   co_return now;

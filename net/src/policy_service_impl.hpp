@@ -67,11 +67,14 @@ struct PolicyService::Impl {
   // When each domain was last re-checked for an MX mismatch; bounded by mx_cache_capacity.
   std::unordered_map<std::string, core::TimePoint> rechecked_at;
 
+  std::chrono::steady_clock::time_point shed_logged_at{};  // last discovery-shed warning
+
   std::unique_ptr<boost::asio::thread_pool> store_pool;  // one thread; null without a store
   std::shared_ptr<ServiceCounters> counters = std::make_shared<ServiceCounters>();
 
   bool stopping = false;
   boost::asio::steady_timer* refresh_timer = nullptr;  // the refresh loop's, while it waits
+  boost::asio::steady_timer* purge_timer = nullptr;    // the store purge loop's, while it waits
   std::shared_ptr<detail::Event> preload_finished = std::make_shared<detail::Event>();
   std::minstd_rand random{std::random_device{}()};
 };
@@ -82,7 +85,7 @@ using ImplPtr = std::shared_ptr<Impl>;
 // policy_service_discovery.cpp
 
 // The flight for `domain`, started from `first` (a decision whose step is not none) unless
-// one runs already.
+// one runs already; null when `kind` is discover and max_flights discoveries run (shed).
 std::shared_ptr<PolicyFlight> start_flight(ImplPtr impl, const std::string& domain,
                                            core::Decision first, FlightKind kind);
 
@@ -100,11 +103,15 @@ boost::asio::awaitable<std::optional<core::Decision>> recheck(ImplPtr impl, std:
 
 // The MX hosts of `domain`: cached by TTL, looked up once for concurrent lookups.
 boost::asio::awaitable<MxHosts> mx_hosts(ImplPtr impl, std::string domain, Deadline deadline);
+// The unexpired cached MX hosts of `domain`, or null; valid until the next suspension.
+const std::vector<std::string>* cached_mx_hosts(Impl& impl, const std::string& domain);
 void forget_mx(Impl& impl, const std::string& domain);
 
 // policy_service_refresh.cpp
 
 boost::asio::awaitable<void> refresh_loop(ImplPtr impl);
 boost::asio::awaitable<void> run_preload(ImplPtr impl, std::vector<std::string> domains);
+// Deletes expired policies from the store now and every store_purge_period until stopped.
+boost::asio::awaitable<void> store_purge_loop(ImplPtr impl);
 
 }  // namespace mtasts::net

@@ -93,6 +93,14 @@ asio::awaitable<void> run_mx_flight(ImplPtr impl, std::string domain,
 
 }  // namespace
 
+const std::vector<std::string>* cached_mx_hosts(Impl& impl, const std::string& domain) {
+  auto it = impl.mx_cache.find(domain);
+  if (it == impl.mx_cache.end() || impl.now() > it->second.expires_at) {
+    return nullptr;  // an expired entry is dropped by mx_hosts()
+  }
+  return &it->second.hosts;
+}
+
 void forget_mx(Impl& impl, const std::string& domain) {
   impl.mx_cache.erase(domain);
 }

@@ -1,8 +1,10 @@
 // Proactive refresh (RFC 8461 §3.3, §10.2: refresh cached policies before they are needed)
-// and the preload list: flights run a bounded number at a time.
+// and the preload list: flights run a bounded number at a time. And the purge of expired
+// policies from the persistent store (PostgreSQL and SQLite keep rows until deleted).
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <exception>
@@ -50,6 +52,9 @@ asio::awaitable<void> run_one(ImplPtr impl, std::string name, Work work) {
     co_return;
   }
   std::shared_ptr<PolicyFlight> flight = start_flight(impl, domain, first, FlightKind::discover);
+  if (!flight) {
+    co_return;  // shed: max_flights discoveries run; a later pass or lookup takes it up
+  }
   co_await PolicyFlight::wait(flight, std::chrono::steady_clock::now() + kBackgroundWait);
 }
 
@@ -130,6 +135,35 @@ asio::awaitable<void> run_preload(ImplPtr impl, std::vector<std::string> domains
   impl->log.log(LogLevel::info, "preload-done",
                 {{"domains", count}, {"cache_entries", impl->cache.size()}});
   impl->preload_finished->publish({});
+}
+
+asio::awaitable<void> store_purge_loop(ImplPtr impl) {
+  if (!impl->store_pool) {
+    co_return;
+  }
+  asio::steady_timer timer(impl->executor);
+  impl->purge_timer = &timer;
+  while (!impl->stopping) {
+    // The job holds no reference to Impl: Impl's destructor joins the store thread.
+    asio::post(*impl->store_pool, [store = impl->persistence, log = &impl->log,
+                                   counters = impl->counters, now = impl->now()] {
+      auto purged = store->purge_expired(now);
+      if (!purged) {
+        ++counters->store_errors;
+        log->log(LogLevel::warn, "store-error",
+                 {{"op", "purge"}, {"error", purged.error().message}});
+        return;
+      }
+      counters->store_purged += *purged;
+      if (*purged > 0) {
+        log->log(LogLevel::info, "store-purge", {{"store", store->name()}, {"deleted", *purged}});
+      }
+    });
+    timer.expires_after(impl->options.store_purge_period);
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  impl->purge_timer = nullptr;
 }
 
 }  // namespace mtasts::net

@@ -12,6 +12,7 @@ static_assert(static_cast<std::size_t>(core::RecordOutcome::Kind::temp_failure) 
               kRecordKinds);
 static_assert(static_cast<std::size_t>(DnsStatus::error) + 1 == kDnsStatuses);
 static_assert(static_cast<std::size_t>(core::KeyKind::invalid) + 1 == kKeyKinds);
+static_assert(static_cast<std::size_t>(core::FetchFailure::webpki_invalid) + 1 == kFetchFailures);
 
 std::string_view record_kind_name(core::RecordOutcome::Kind kind) {
   switch (kind) {
@@ -130,6 +131,11 @@ std::string render_service_metrics(const ServiceCounters& c, const ServiceGauges
   append_family<core::KeyKind>(out, "mtasts_keys_skipped_total", "kind",
                                "Lookup keys answered NOTFOUND without a lookup, by kind.",
                                c.keys_skipped, core::key_kind_name, 1);
+  append_family<core::FetchFailure>(
+      out, "mtasts_policy_failures_total", "result",
+      "Lookups answered while the domain's policy could not be fetched or validated, by RFC "
+      "8460 result type (reported here, never sent to Postfix as policy_failure).",
+      c.policy_failures, core::tlsrpt_result_type);
   append_single(out, "mtasts_invalid_domains_total", "counter",
                 "Lookup keys that are not valid domain names.", c.invalid_domains);
   append_single(out, "mtasts_discovery_timeouts_total", "counter",
@@ -146,10 +152,15 @@ std::string render_service_metrics(const ServiceCounters& c, const ServiceGauges
                 "Failed refreshes of cached enforce or testing policies.", c.alerts);
   append_single(out, "mtasts_store_restores_total", "counter",
                 "Policies restored from the persistent store on a cache miss.", c.store_restores);
+  append_single(out, "mtasts_discoveries_shed_total", "counter",
+                "Lookups that started no discovery because max_flights were running.",
+                c.discoveries_shed);
   append_single(out, "mtasts_store_writes_total", "counter",
                 "Policies written to the persistent store.", c.store_writes.load());
   append_single(out, "mtasts_store_errors_total", "counter", "Failed persistent store operations.",
                 c.store_errors.load());
+  append_single(out, "mtasts_store_purged_total", "counter",
+                "Expired policies deleted from the persistent store.", c.store_purged.load());
   append_single(out, "mtasts_cache_entries", "gauge",
                 "Entries in the policy cache (policies, negative entries, backoffs).",
                 g.cache_entries);

@@ -42,6 +42,7 @@ inline constexpr std::size_t kResultTypes = 5;
 inline constexpr std::size_t kRecordKinds = 4;
 inline constexpr std::size_t kDnsStatuses = 7;
 inline constexpr std::size_t kKeyKinds = 5;
+inline constexpr std::size_t kFetchFailures = 3;
 
 struct ServiceCounters {
   std::array<std::uint64_t, kReplyKinds> replies{};      // by core::ReplyKind
@@ -50,15 +51,20 @@ struct ServiceCounters {
   std::array<std::uint64_t, kRecordKinds> records{};     // by core::RecordOutcome::Kind
   std::array<std::uint64_t, kDnsStatuses> mx_lookups{};  // by DnsStatus
   std::array<std::uint64_t, kKeyKinds> keys_skipped{};   // by core::KeyKind (not domain)
-  std::uint64_t invalid_domains = 0;                     // keys that normalize_domain() refused
+  // Lookups answered while the domain's announced or cached policy could not be fetched or
+  // validated, by core::FetchFailure (what Postfix 3.10 calls policy_failure; never sent).
+  std::array<std::uint64_t, kFetchFailures> policy_failures{};
+  std::uint64_t invalid_domains = 0;           // keys that normalize_domain() refused
   std::uint64_t discovery_timeouts = 0;        // lookups answered before their flight ended
   std::uint64_t mx_fallbacks = 0;              // resolve mode answered in the patterns form
   std::uint64_t mx_no_match = 0;               // TEMP: no MX host allowed, after the recheck
   std::uint64_t rechecks = 0;                  // RFC 8461 §5 re-checks started
   std::uint64_t alerts = 0;                    // refreshes of enforce/testing policies that failed
   std::uint64_t store_restores = 0;            // policies restored from the store on a miss
+  std::uint64_t discoveries_shed = 0;          // lookups that found max_flights discoveries running
   std::atomic<std::uint64_t> store_writes{0};  // updated on the store worker
   std::atomic<std::uint64_t> store_errors{0};
+  std::atomic<std::uint64_t> store_purged{0};  // expired policies deleted from the store
   LatencyHistogram latency;
 
   void count(core::ReplyKind kind) { ++replies[static_cast<std::size_t>(kind)]; }
@@ -67,6 +73,7 @@ struct ServiceCounters {
   void count(core::RecordOutcome::Kind kind) { ++records[static_cast<std::size_t>(kind)]; }
   void count_mx(DnsStatus status) { ++mx_lookups[static_cast<std::size_t>(status)]; }
   void count(core::KeyKind kind) { ++keys_skipped[static_cast<std::size_t>(kind)]; }
+  void count(core::FetchFailure failure) { ++policy_failures[static_cast<std::size_t>(failure)]; }
 };
 
 struct ServiceGauges {

@@ -1,5 +1,7 @@
 // SocketmapServer's connections: one coroutine each, with a watchdog for its deadlines.
 
+#include <time.h>
+
 #include <array>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -7,6 +9,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <charconv>
 
 #include "mtasts/core/postfix_reply.hpp"
 #include "mtasts/core/socketmap.hpp"
@@ -47,45 +50,57 @@ asio::awaitable<void> watchdog(std::shared_ptr<State> state, std::shared_ptr<Con
   }
 }
 
-// Answers one request payload; never more than Postfix's reply limit.
-asio::awaitable<std::string> answer(std::shared_ptr<State> state, std::string payload) {
-  auto request = core::parse_socketmap_request(payload);
-  if (!request) {
-    co_return core::render_perm("invalid request");
-  }
-  std::string reply =
-      co_await state->handler.handle(std::move(request->map_name), std::move(request->key));
-  if (reply.size() > core::kPostfixMaxReply) {
-    co_return core::render_temp("reply too large");
-  }
-  co_return reply;
+// Appends the netstring of `payload` to `out` (core::encode_netstring without a temporary).
+void append_netstring(std::string& out, std::string_view payload) {
+  std::array<char, 24> digits{};
+  const auto [end, ec] =
+      std::to_chars(digits.data(), digits.data() + digits.size(), payload.size());
+  out.append(digits.data(), end);
+  out += ':';
+  out += payload;
+  out += ',';
 }
 
-// Writes `out` within the write timeout; false when the connection failed or timed out.
-asio::awaitable<bool> write_out(std::shared_ptr<State> state, std::shared_ptr<Connection> conn,
-                                std::string out) {
-  conn->set_deadline(Clock::now() + state->options.write_timeout);
+// Sends what the socket takes of `out` at once, without blocking; erases it from `out`. False
+// on a connection error.
+bool send_now(Connection& conn, std::string& out) {
   boost::system::error_code ec;
-  co_await asio::async_write(conn->socket, asio::buffer(out),
+  const std::size_t sent = conn.socket.write_some(asio::buffer(out), ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) {
+    return true;
+  }
+  if (ec) {
+    return false;
+  }
+  out.erase(0, sent);
+  return true;
+}
+
+// Writes `out` within the write timeout and clears it; false when the connection failed or
+// timed out. The usual reply is taken at once by the socket (send_now): no deadline, no
+// asynchronous operation, no coroutine frame.
+asio::awaitable<bool> write_rest(State& state, Connection& conn, std::string& out) {
+  conn.set_deadline(Clock::now() + state.options.write_timeout);
+  boost::system::error_code ec;
+  co_await asio::async_write(conn.socket, asio::buffer(out),
                              asio::redirect_error(use_awaitable, ec));
-  conn->set_deadline(Clock::time_point::max());
+  conn.set_deadline(Clock::time_point::max());
+  out.clear();
   co_return !ec;
 }
 
-// Answers every complete request in `decoder`, writing the replies; false when the connection
-// must close (framing error, failed write).
-asio::awaitable<bool> answer_buffered(std::shared_ptr<State> state,
-                                      std::shared_ptr<Connection> conn,
-                                      core::NetstringDecoder* decoder) {
-  std::string out;
+// Answers every complete request in `decoder`, appending the replies to `out` (empty on entry
+// and on return) and writing them; false when the connection must close (framing error,
+// failed write).
+asio::awaitable<bool> answer_buffered(State& state, Connection& conn,
+                                      core::NetstringDecoder& decoder, std::string& out) {
   bool keep = true;
   for (;;) {
-    auto next = decoder->next();
+    auto next = decoder.next();
     if (!next) {
-      ++state->stats.bad_framing;
-      if (state->log.enabled(LogLevel::debug)) {
-        state->log.log(LogLevel::debug, "connection-bad-request",
-                       {{"error", next.error().message}});
+      ++state.stats.bad_framing;
+      if (state.log.enabled(LogLevel::debug)) {
+        state.log.log(LogLevel::debug, "connection-bad-request", {{"error", next.error().message}});
       }
       keep = false;
       break;
@@ -93,23 +108,40 @@ asio::awaitable<bool> answer_buffered(std::shared_ptr<State> state,
     if (!next->has_value()) {
       break;
     }
-    conn->phase = Connection::Phase::busy;
-    conn->set_deadline(Clock::time_point::max());
-    // co_await only as a whole statement or initialiser: GCC 12 miscompiles it inside
-    // conditions and short-circuit operands.
-    const std::string reply = co_await answer(state, std::move(**next));
-    out += core::encode_netstring(reply);
-    ++state->stats.requests;
+    conn.phase = Connection::Phase::busy;
+    conn.set_deadline(Clock::time_point::max());
+    auto request = core::parse_socketmap_request(**next);
+    if (request) {
+      // co_await only as a whole statement or initialiser: GCC 12 miscompiles it inside
+      // conditions and short-circuit operands.
+      const std::string reply =
+          co_await state.handler.handle(std::move(request->map_name), std::move(request->key));
+      if (reply.size() > core::kPostfixMaxReply) {
+        append_netstring(out, core::render_temp("reply too large"));
+      } else {
+        append_netstring(out, reply);
+      }
+    } else {
+      append_netstring(out, core::render_perm("invalid request"));
+    }
+    ++state.stats.requests;
     if (out.size() >= kFlushAt) {
-      const bool written = co_await write_out(state, conn, std::move(out));
-      if (!written) {
+      if (!send_now(conn, out)) {
         co_return false;
       }
-      out.clear();
+      if (!out.empty()) {
+        const bool written = co_await write_rest(state, conn, out);
+        if (!written) {
+          co_return false;
+        }
+      }
     }
   }
+  if (!out.empty() && !send_now(conn, out)) {
+    co_return false;
+  }
   if (!out.empty()) {
-    const bool written = co_await write_out(state, conn, std::move(out));
+    const bool written = co_await write_rest(state, conn, out);
     if (!written) {
       co_return false;
     }
@@ -117,18 +149,28 @@ asio::awaitable<bool> answer_buffered(std::shared_ptr<State> state,
   co_return keep;
 }
 
+// Deadlines need no precision finer than the kernel tick: the coarse clock is cheaper to read.
+Clock::time_point coarse_now() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return Clock::time_point(std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec));
+}
+
 asio::awaitable<void> serve(std::shared_ptr<State> state, std::shared_ptr<Connection> conn) {
   try {
+    // Synchronous sends return would_block instead of blocking (see send_now).
+    conn->socket.non_blocking(true);
     core::NetstringDecoder decoder(state->options.max_request);
     std::array<char, kReadChunk> buffer{};
+    std::string out;  // replies not yet written; its capacity is reused
     for (;;) {
-      // `decoder` lives in this frame, which outlives the call.
-      const bool keep = co_await answer_buffered(state, conn, &decoder);
+      // This frame holds `state` and `conn`, and outlives the call.
+      const bool keep = co_await answer_buffered(*state, *conn, decoder, out);
       if (!keep || state->draining || !conn->open) {
         break;
       }
       conn->phase = Connection::Phase::reading;
-      conn->set_deadline(Clock::now() + (decoder.partial() ? state->options.read_timeout
+      conn->set_deadline(coarse_now() + (decoder.partial() ? state->options.read_timeout
                                                            : state->options.idle_timeout));
       boost::system::error_code ec;
       const std::size_t n = co_await conn->socket.async_read_some(

@@ -1,7 +1,8 @@
 """`mtasts daemon` against the test world: the socketmap replies Postfix gets (resolve and
-patterns forms, NOTFOUND cases, TEMP when no MX is allowed), connection robustness, the SQLite
-cache across a restart while the policy host is down, graceful shutdown with a request in
-flight, metrics, sd_notify, and Postfix's own client (postmap)."""
+patterns forms, NOTFOUND cases, TEMP when no MX is allowed), the TLSRPT attributes without
+policy_failure when policies cannot be fetched, connection robustness, the SQLite cache across
+a restart while the policy host is down, graceful shutdown with a request in flight, metrics,
+sd_notify, and Postfix's own client (postmap)."""
 
 from __future__ import annotations
 
@@ -44,6 +45,10 @@ WORLD_DOMAINS = [
     sts("dm-persist.test"),
     sts("dm-stall.test", Policy(stall="request")),
     sts("dm-preload.test"),
+    sts("dm-rpt-refresh.test", ttl=1),
+    sts("dm-rpt-404.test", Policy(status=404)),
+    sts("dm-rpt-invalid.test", Policy(body="version: STSv1\r\nmode: sometimes\r\n")),
+    sts("dm-rpt-webpki.test", Policy(cert="untrusted")),
 ]
 
 MULTI_RESOLVE = "OK secure match=mx1.dm-multi.test:b1.backup.dm-multi.test servername=hostname"
@@ -116,6 +121,59 @@ def test_zones_strict_testing_and_tlsrpt(resolve_daemon):
         "policy_domain=dm-enforce.test mx_host_pattern=mx1.dm-enforce.test "
         "{ policy_string = version: STSv1 } { policy_string = mode: enforce } "
         "{ policy_string = mx: mx1.dm-enforce.test } { policy_string = max_age: 86400 }")
+
+
+def rpt_reply(name: str) -> str:
+    return (f"OK secure match=mx1.{name} servername=hostname policy_type=sts "
+            f"policy_domain={name} mx_host_pattern=mx1.{name} "
+            "{ policy_string = version: STSv1 } { policy_string = mode: enforce } "
+            f"{{ policy_string = mx: mx1.{name} }} {{ policy_string = max_age: 86400 }}")
+
+
+def wait_in_log(daemon: MtastsDaemon, text: str, timeout: float = 15.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while text not in daemon.log_tail(400):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def test_tlsrpt_zone_reports_fetch_failures_but_never_sends_policy_failure(world, binary):
+    # policy_failure would make Postfix 3.10 fail the delivery (docs/daemon.md): a cached policy
+    # keeps its exact reply through a failed refresh, a policy only announced is NOTFOUND; the
+    # failure shows in the lookup log line and the metrics.
+    d = start(world, binary, 18490, "dm-rpt", cache_grace=1, zones={"rpt": {"tlsrpt": True}},
+              mtasts={"metrics": "127.0.0.1:18491"})
+    try:
+        name = "dm-rpt-refresh.test"
+        assert d.query("rpt", name) == rpt_reply(name)
+        world.set_policy(name, Policy(cert="wrong_name"))  # the new policy's host is broken
+        world.dns.set_txt(f"_mta-sts.{name}", "v=STSv1; id=2")
+        time.sleep(1.5)  # past cache_grace: the next lookup re-checks the record behind
+        assert d.query("rpt", name) == rpt_reply(name)
+        assert wait_in_log(d, f"event=refresh-failed domain={name} reason=fetch_failed_kept "
+                              "failure=sts-webpki-invalid"), d.log_tail(60)
+        assert d.query("rpt", name) == rpt_reply(name)
+
+        for announced, result in (("dm-rpt-404.test", "sts-policy-fetch-error"),
+                                  ("dm-rpt-invalid.test", "sts-policy-invalid"),
+                                  ("dm-rpt-webpki.test", "sts-webpki-invalid")):
+            assert d.query("rpt", announced) == NF
+            assert wait_in_log(d, f"event=lookup domain={announced} zone=rpt reason=miss "
+                                  "step=check_record urgency=wait reply=NOTFOUND "
+                                  f"policy_failure={result}"), d.log_tail(60)
+
+        def scrape():
+            with urllib.request.urlopen("http://127.0.0.1:18491/metrics", timeout=10) as r:
+                return r.read().decode()
+
+        text = world.call(scrape)
+        for result in ("sts-policy-fetch-error", "sts-policy-invalid", "sts-webpki-invalid"):
+            assert f'mtasts_policy_failures_total{{result="{result}"}} 1' in text, text
+        assert "mtasts_policy_alerts_total 1" in text
+    finally:
+        d.stop()
 
 
 def test_patterns_form_is_the_peers(patterns_daemon):

@@ -279,7 +279,7 @@ def test_certificate_variants(world, variant):
     host = f"mta-sts.st-cert-{variant.replace('_', '-')}.test"
     res = https_get(world, host)
     expected_error = {
-        "valid": None, "chain": None, "wildcard": None,
+        "valid": None, "chain": None, "wildcard": None, "expiring": None,
         "expired": "certificate has expired",
         "not_yet_valid": "certificate is not yet valid",
         "wrong_name": "Hostname mismatch",

@@ -152,6 +152,8 @@ class TestCA:
         extra_chain: list[x509.Certificate] = []
         if variant == "expired":
             not_before, not_after = self._now - 60 * DAY, self._now - DAY
+        elif variant == "expiring":
+            not_before, not_after = self._now - 60 * DAY, self._now + 7 * DAY
         elif variant == "not_yet_valid":
             not_before, not_after = self._now + DAY, self._now + 60 * DAY
         elif variant == "wrong_name":

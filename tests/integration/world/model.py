@@ -20,6 +20,7 @@ TxtValue = Union[TxtString, Sequence[Union[TxtString, Sequence[TxtString]]]]
 CERT_VARIANTS = (
     "valid",  # SAN = the name, CN = the name, issued by the test CA, valid now
     "expired",  # validity ended a day ago
+    "expiring",  # valid, but ends in 7 days (inside mtasts check's 14-day warning)
     "not_yet_valid",  # validity starts tomorrow
     "wrong_name",  # SAN and CN name the parent domain, not the host
     "cn_only",  # CN = the name, no subjectAltName extension at all

@@ -111,8 +111,9 @@ TEST(PolicyParse, PolicyLines_KeepFieldLinesWithoutTrailingWhitespace) {
   const auto policy =
       parse_policy("version: STSv1\r\nmode: none  \r\nmax_age: 86400\r\nfoo: bar\r\n");
   ASSERT_TRUE(policy);
-  EXPECT_EQ(policy->lines, (std::vector<std::string>{"version: STSv1", "mode: none",
-                                                     "max_age: 86400", "foo: bar"}));
+  EXPECT_EQ(
+      std::vector<std::string>(policy->lines.begin(), policy->lines.end()),
+      (std::vector<std::string>{"version: STSv1", "mode: none", "max_age: 86400", "foo: bar"}));
 }
 
 TEST(PolicyParse, PolicyLines_CanonicalBody_StoredEmptyAndRegenerated) {

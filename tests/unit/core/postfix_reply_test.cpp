@@ -32,7 +32,9 @@ Policy policy_from(const nlohmann::json& spec) {
     policy.mx.push_back(MxPattern{wildcard, wildcard ? text.substr(2) : text});
   }
   if (spec.contains("lines")) {
-    policy.lines = spec.at("lines").get<std::vector<std::string>>();
+    for (const auto& line : spec.at("lines").get<std::vector<std::string>>()) {
+      policy.lines.push_back(line);
+    }
   } else {
     policy.lines.push_back("version: STSv1");
     policy.lines.push_back("mode: " + spec.at("mode").get<std::string>());

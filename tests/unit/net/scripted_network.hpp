@@ -97,7 +97,8 @@ class ScriptedResolver final : public DnsResolver {
 
 class ScriptedFetcher final : public PolicyFetcher {
  public:
-  std::map<std::string, std::string> bodies;  // absent: HTTP 404
+  std::map<std::string, std::string> bodies;    // absent: HTTP 404
+  std::map<std::string, FetchDetail> failures;  // over `bodies`: the fetch fails so
   std::chrono::milliseconds delay{0};
   std::vector<std::string> fetched;
 
@@ -105,7 +106,10 @@ class ScriptedFetcher final : public PolicyFetcher {
     fetched.push_back(policy_domain);
     co_await pause(delay);
     FetchResult result;
-    if (auto it = bodies.find(policy_domain); it != bodies.end()) {
+    if (auto failed = failures.find(policy_domain); failed != failures.end()) {
+      result.detail = failed->second;
+      result.message = "scripted failure";
+    } else if (auto it = bodies.find(policy_domain); it != bodies.end()) {
       result.body = it->second;
     } else {
       result.detail = FetchDetail::http_status;
@@ -146,12 +150,19 @@ class MemoryPersistence final : public PolicyPersistence {
     policies.insert_or_assign(domain, policy);
     return {};
   }
+  core::Result<std::size_t> purge_expired(core::TimePoint now) override {
+    const std::lock_guard lock(mutex);
+    ++purges;
+    return static_cast<std::size_t>(std::erase_if(
+        policies, [now](const auto& entry) { return now > entry.second.expires_at; }));
+  }
   [[nodiscard]] std::string_view name() const override { return "memory"; }
 
   std::mutex mutex;
   std::map<std::string, core::CachedPolicy> policies;
   int loads = 0;
   int saves = 0;
+  int purges = 0;
   bool fail = false;
 };
 

@@ -12,6 +12,7 @@
 
 #include "mtasts/core/findings.hpp"
 #include "mtasts/core/mx_pattern.hpp"
+#include "mtasts/core/packed_strings.hpp"
 #include "mtasts/core/result.hpp"
 
 namespace mtasts::core {
@@ -29,12 +30,12 @@ enum class PolicyMode { enforce, testing, none };
 struct Policy {
   PolicyMode mode = PolicyMode::none;
   std::uint32_t max_age = 0;  // seconds
-  std::vector<MxPattern> mx;  // de-duplicated, in order of first appearance
+  MxPatterns mx;              // de-duplicated, in order of first appearance
   // Every field line as parsed ("key: value", trailing whitespace removed), in order,
   // extension fields included: what Postfix 3.10's policy_string attributes carry. Empty when
   // the policy was exactly its canonical form (policy_lines() regenerates it), which keeps the
   // cache small: read the lines through policy_lines().
-  std::vector<std::string> lines;
+  PackedStrings lines;
 
   friend bool operator==(const Policy&, const Policy&) = default;
 };

@@ -24,12 +24,11 @@
 
 #include <chrono>
 #include <cstddef>
-#include <list>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -123,7 +122,7 @@ enum class Urgency {
 };
 
 // Why the cache decided as it did; stable names (reason_name) for logs, metrics and --explain.
-enum class Reason {
+enum class Reason : std::uint8_t {
   hit,                // a usable policy, checked recently and fresh: nothing to do
   miss,               // nothing known about the domain: check the record first
   expired,            // the cached policy expired: discover (lookup) or refetch (same id)
@@ -179,6 +178,9 @@ struct CacheEntryView {
 class PolicyCache {
  public:
   explicit PolicyCache(CacheConfig config);
+  PolicyCache(const PolicyCache&) = delete;
+  PolicyCache& operator=(const PolicyCache&) = delete;
+  ~PolicyCache();
 
   // What to serve for `domain` now and what to do next. Never creates an entry; marks an
   // existing one as most recently used. Possible answers:
@@ -230,32 +232,12 @@ class PolicyCache {
   [[nodiscard]] std::vector<CacheEntryView> entries() const;
 
   // Number of entries of any kind (policies, negative entries, backoffs).
-  [[nodiscard]] std::size_t size() const { return entries_.size(); }
+  [[nodiscard]] std::size_t size() const;
 
  private:
-  struct Backoff {
-    std::string id;
-    Seconds delay{0};
-    TimePoint retry_at;
-    FetchFailure failure = FetchFailure::fetch_error;
-  };
-  struct Entry {
-    std::shared_ptr<const CachedPolicy> policy;
-    std::optional<TimePoint> checked_at;
-    // With nothing usable: answer "no policy" without a step until then, for quiet_reason.
-    std::optional<TimePoint> quiet_until;
-    Reason quiet_reason = Reason::negative_hit;
-    std::unique_ptr<Backoff> backoff;  // rare: kept out of line so entries stay small
-    bool in_policies = false;          // which recency list holds the entry
-    std::list<std::string_view>::iterator position;
-  };
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view key) const {
-      return std::hash<std::string_view>{}(key);
-    }
-  };
-  using Map = std::unordered_map<std::string, Entry, Hash, std::equal_to<>>;
+  struct Backoff;
+  struct Entry;
+  class Entries;  // policy_cache_entries.hpp
 
   Entry* find(std::string_view domain);
   Entry& find_or_create(std::string_view domain, TimePoint now);
@@ -271,12 +253,8 @@ class PolicyCache {
   Decision record_failure(Entry& entry, std::string_view id, FetchFailure failure, TimePoint now);
 
   CacheConfig config_;
-  Map entries_;
-  // Recency lists, most recent first, viewing the keys of entries_. Entries holding a usable
-  // policy are evicted only when no other entry is left: they are costly to rebuild and guard
-  // against downgrade (§10.2); negative, failed and expired entries go first.
-  std::list<std::string_view> policies_;
-  std::list<std::string_view> others_;
+  // Every entry by domain, in two recency lists: policies (usable) and others.
+  std::unique_ptr<Entries> entries_;
 };
 
 }  // namespace mtasts::core

@@ -66,9 +66,14 @@ struct PolicyServiceOptions {
   ZoneSettings default_zone;
   std::map<std::string, ZoneSettings, std::less<>> zones;
   std::size_t mx_cache_capacity = 10'000;  // MX answers held (resolve mode)
-  core::Seconds mx_ttl_min{30};            // MX answers are kept for their TTL clamped to this
+  // Discoveries running at once (a fetch may hold up to 64 KiB). Beyond it a lookup that finds
+  // nothing cached answers as on a discovery timeout, and background refreshes are skipped.
+  std::size_t max_flights = 4096;
+  core::Seconds mx_ttl_min{30};  // MX answers are kept for their TTL clamped to this
   core::Seconds mx_ttl_max{3600};
   ProactiveSettings proactive;
+  // Expired policies are deleted from the store this often (and once at start()).
+  std::chrono::milliseconds store_purge_period{3'600'000};
 };
 
 // The time policies are judged by. Tests pass a fake; timeouts run on the executor's clock.
@@ -95,6 +100,11 @@ class PolicyPersistence {
   // Errors: any; the message is logged, the policy stays cached in memory.
   [[nodiscard]] virtual core::Result<void> save(const std::string& domain,
                                                 const core::CachedPolicy& policy) = 0;
+  // Deletes the stored policies expired at `now`; how many (a store that expires entries by
+  // itself returns 0). Errors: any; the message is logged.
+  [[nodiscard]] virtual core::Result<std::size_t> purge_expired(core::TimePoint /*now*/) {
+    return std::size_t{0};
+  }
   [[nodiscard]] virtual std::string_view name() const = 0;
 };
 
@@ -117,7 +127,8 @@ class PolicyService final : public SocketmapHandler {
   // any input; at most two zone timeouts (discovery, then MX) pass before it answers.
   boost::asio::awaitable<std::string> handle(std::string map_name, std::string key) override;
 
-  // Starts the proactive refresh loop when enabled.
+  // Starts the proactive refresh loop when enabled, and the purge of expired stored policies
+  // when there is a store.
   void start();
 
   // Discovers each domain not yet cached, `proactive.concurrency` at a time, in the
@@ -127,7 +138,7 @@ class PolicyService final : public SocketmapHandler {
   // Completes when the preload list given to preload() has been worked through.
   boost::asio::awaitable<void> preload_done();
 
-  // Stops the refresh loop and waits (at most `timeout`) for store writes queued so far.
+  // Stops the refresh and purge loops and waits (at most `timeout`) for store writes queued so far.
   boost::asio::awaitable<void> stop(std::chrono::milliseconds timeout);
 
   // Waits until every store write queued so far has been made (tests, shutdown).

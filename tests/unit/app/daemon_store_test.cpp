@@ -1,0 +1,75 @@
+// StorePersistence: a shared store down at start is opened on use once it is up, at most once
+// per cooldown; while it is down the daemon serves from memory without waiting for it.
+
+#include "daemon/daemon_store.hpp"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "mtasts/core/policy.hpp"
+
+namespace mtasts::app {
+namespace {
+
+using namespace std::chrono_literals;
+
+const core::TimePoint kNow{std::chrono::seconds(1'700'000'000)};
+
+core::CachedPolicy enforce_policy() {
+  auto policy = core::parse_policy(
+      "version: STSv1\r\nmode: enforce\r\nmx: mail.example.com\r\n"
+      "max_age: 86400\r\n");
+  EXPECT_TRUE(policy);
+  return core::CachedPolicy{*policy, "id1", kNow, kNow + core::Seconds(86400)};
+}
+
+TEST(StorePersistenceTest, AStoreDownAtStart_IsOpenedOnUse_AtMostOncePerCooldown) {
+  net::Logger log(net::LogLevel::error);
+  int attempts = 0;
+  bool up = false;
+  StoreOpener opener =
+      [&](const store::StoreConfig& config) -> store::Result<std::unique_ptr<store::PolicyStore>> {
+    ++attempts;
+    if (!up) {
+      return store::fail(store::Errc::unavailable, "redis 127.0.0.1:6379: connection refused");
+    }
+    return store::open_store(config);  // the memory store stands in for the server
+  };
+  store::StoreConfig config;
+  config.type = store::StoreType::memory;
+  constexpr auto kCooldown = 100ms;
+  StorePersistence persistence(config, nullptr, log, opener, kCooldown);
+
+  // Within the first cooldown: no attempt, and no error (the lookup goes to the network).
+  EXPECT_TRUE(persistence.save("example.com", enforce_policy()));
+  auto none = persistence.load("example.com", kNow);
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(*none);
+  EXPECT_EQ(attempts, 0);
+
+  std::this_thread::sleep_for(kCooldown + 20ms);
+  auto refused = persistence.save("example.com", enforce_policy());
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("connection refused"), std::string::npos);
+  EXPECT_EQ(attempts, 1);
+  EXPECT_TRUE(persistence.save("example.com", enforce_policy()));  // cooling down again
+  EXPECT_EQ(attempts, 1);
+
+  up = true;
+  std::this_thread::sleep_for(kCooldown + 20ms);
+  EXPECT_TRUE(persistence.save("example.com", enforce_policy()));
+  EXPECT_EQ(attempts, 2);
+  auto loaded = persistence.load("example.com", kNow + core::Seconds(60));
+  ASSERT_TRUE(loaded);
+  ASSERT_TRUE(*loaded);
+  EXPECT_EQ((*loaded)->id, "id1");
+  EXPECT_EQ((*loaded)->policy.mode, core::PolicyMode::enforce);
+  auto purged = persistence.purge_expired(kNow + core::Seconds(90000));
+  ASSERT_TRUE(purged);
+  EXPECT_EQ(*purged, 1u);
+  EXPECT_EQ(attempts, 2) << "opened once, then kept";
+}
+
+}  // namespace
+}  // namespace mtasts::app
