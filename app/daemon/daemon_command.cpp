@@ -28,6 +28,7 @@ namespace asio = boost::asio;
 
 constexpr int kExitFailure = 1;
 constexpr std::chrono::seconds kStoreFlushTimeout{5};
+constexpr std::size_t kMaxConcurrentFetches = 32;  // HTTPS policy fetches at once
 
 struct DaemonArgs {
   std::string config;
@@ -148,6 +149,9 @@ core::Result<Network> make_network(asio::io_context& io, const DaemonConfig& con
   }
   net::FetchOptions fetch;
   fetch.timeout = longest_timeout(config);
+  // A fetch holds about 100 KiB of TLS buffers: a burst of discoveries (cold start, preload
+  // list) then stays within the memory target of 100,000 policies in 64 MiB.
+  fetch.max_concurrent = kMaxConcurrentFetches;
   if (!config.mtasts.ca_file.empty()) {
     fetch.ca_file = config.mtasts.ca_file;
   }

@@ -1,5 +1,6 @@
 #include "policy_cache_entries.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <functional>
 #include <stdexcept>

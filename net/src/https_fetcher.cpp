@@ -86,6 +86,50 @@ Failure io_failure(const error_code& ec, const std::string& during) {
           "the connection ended while " + during + " (" + ec.message() + ")"};
 }
 
+// The turns of FetchOptions::max_concurrent, first come first served: a finished fetch hands
+// its turn to the longest waiting one. Waiters sleep on one timer that never expires;
+// cancel_one() wakes them in order. Used from the fetcher's executor only.
+class FetchTurns {
+ public:
+  FetchTurns(const asio::any_io_executor& executor, std::size_t limit)
+      : limit_(limit), wake_(executor, Clock::time_point::max()) {}
+
+  // Returns once the caller may run; it must call end() when done (Turn does).
+  asio::awaitable<void> begin() {
+    if (limit_ == 0 || (running_ < limit_ && waiting_ == 0)) {
+      ++running_;
+      co_return;
+    }
+    ++waiting_;
+    error_code ec;
+    co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    // Woken by end(), which handed its turn over: running_ already counts this fetch.
+  }
+
+  void end() {
+    if (waiting_ > 0) {
+      --waiting_;
+      wake_.cancel_one();
+    } else {
+      --running_;
+    }
+  }
+
+ private:
+  std::size_t limit_;
+  std::size_t running_ = 0;
+  std::size_t waiting_ = 0;  // not yet woken
+  asio::steady_timer wake_;
+};
+
+struct Turn {
+  explicit Turn(FetchTurns& turns) : turns_(turns) {}
+  Turn(const Turn&) = delete;
+  Turn& operator=(const Turn&) = delete;
+  ~Turn() { turns_.end(); }
+  FetchTurns& turns_;
+};
+
 class HttpsFetcher final : public PolicyFetcher {
  public:
   HttpsFetcher(asio::any_io_executor executor, DnsResolver& resolver, FetchOptions options,
@@ -93,11 +137,14 @@ class HttpsFetcher final : public PolicyFetcher {
       : executor_(std::move(executor)),
         resolver_(resolver),
         options_(std::move(options)),
-        context_(std::move(context)) {}
+        context_(std::move(context)),
+        turns_(executor_, options_.max_concurrent) {}
 
   asio::awaitable<FetchResult> fetch(std::string policy_domain) override {
     FetchResult result;
     try {
+      co_await turns_.begin();
+      const Turn turn(turns_);
       Exchange x(executor_, context_);
       x.host = std::string(core::kPolicyHostPrefix) + policy_domain;
       x.authority = options_.port == 443 ? x.host : host_port_text(x.host, options_.port);
@@ -346,6 +393,7 @@ class HttpsFetcher final : public PolicyFetcher {
   DnsResolver& resolver_;
   FetchOptions options_;
   ssl::context context_;
+  FetchTurns turns_;
 };
 
 }  // namespace

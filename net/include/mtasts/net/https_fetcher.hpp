@@ -11,9 +11,11 @@
 //   - At most 64 KiB of body, whether or not Content-Length is sent; a declared length over
 //     the limit ends the fetch before any body is read.
 //   - One deadline for everything: name lookup, connect, proxy, handshake, request, response.
+//   - At most FetchOptions::max_concurrent fetches at once, if set; the others wait their turn.
 
 #include <boost/asio/any_io_executor.hpp>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -51,6 +53,11 @@ struct FetchOptions {
   std::optional<std::string> ca_file;         // PEM bundle that replaces the system store
   std::optional<ProxyConfig> proxy;
   std::uint16_t port = 443;  // RFC 8461 uses 443; another port only serves test worlds
+  // Fetches running at once; more wait in line, first come first served, and a fetch's
+  // deadline starts when it runs. Each holds about 100 KiB of TLS buffers (Asio's four
+  // 17 KiB buffers, OpenSSL's), so a limit bounds the memory a burst of discoveries takes.
+  // 0: no limit.
+  std::size_t max_concurrent = 0;
 };
 
 // The User-Agent sent with every fetch: "mtasts/<version> (+MTA-STS policy fetcher)".
