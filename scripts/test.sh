@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/install-test-world-deps.sh
 scripts/install-e2e-deps.sh
+scripts/install-host-deps.sh
 
 step() { printf '\n=== %s\n' "$*"; }
 
