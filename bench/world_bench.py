@@ -96,8 +96,9 @@ def serve_bulk(listen: str, cert_dir: Path, ready: Path, max_seconds: float) -> 
     return 0
 
 
-def make_certs(ca, names: list[str], cert_dir: Path) -> None:
-    """Certificates for mta-sts.<name>, GROUP names each, issued by the world's root CA."""
+def make_certs(ca, names: list[str], cert_dir: Path, group: int = GROUP, first: int = 0) -> int:
+    """Certificates for mta-sts.<name>, `group` names each, issued by the world's root CA, numbered
+    from `first`; adds to the index in cert_dir/names.json. Returns the next free number."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -108,9 +109,11 @@ def make_certs(ca, names: list[str], cert_dir: Path) -> None:
     key = ec.generate_private_key(ec.SECP256R1())
     key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption())
-    index = {}
-    for g, start in enumerate(range(0, len(names), GROUP)):
-        hosts = [f"mta-sts.{n}" for n in names[start:start + GROUP]]
+    index_path = cert_dir / "names.json"
+    index = json.loads(index_path.read_text()) if index_path.exists() else {}
+    g = first - 1
+    for g, start in enumerate(range(0, len(names), group), start=first):
+        hosts = [f"mta-sts.{n}" for n in names[start:start + group]]
         cert = (x509.CertificateBuilder()
                 .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hosts[0])]))
                 .issuer_name(ca.root.cert.subject)
@@ -128,7 +131,43 @@ def make_certs(ca, names: list[str], cert_dir: Path) -> None:
         (cert_dir / f"g{g}.key").write_bytes(key_pem)
         for h in hosts:
             index[h] = g
-    (cert_dir / "names.json").write_text(json.dumps(index))
+    index_path.write_text(json.dumps(index))
+    return g + 1
+
+
+def nginx_config(world_dir: Path, cert_dir: Path, listen: str, workers: int) -> Path:
+    """An nginx configuration serving POLICY at every mta-sts.<name> of cert_dir/names.json, one
+    server block per certificate (so nginx picks the certificate by SNI), 404 elsewhere."""
+    names = json.loads((cert_dir / "names.json").read_text())
+    groups: dict[int, list[str]] = {}
+    for host, g in names.items():
+        groups.setdefault(g, []).append(host)
+    root = world_dir / "nginx"
+    for sub in ("tmp", "www/.well-known"):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+    (root / "www/.well-known/mta-sts.txt").write_bytes(POLICY)
+    temp = " ".join(f"{k}_temp_path {root}/tmp/{k};" for k in
+                    ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    first = min(groups)
+    # Workers run as root: the world directory is private to root.
+    out = [f"daemon off; user root; worker_processes {workers}; pid {root}/nginx.pid;",
+           f"error_log {root}/error.log warn;",
+           "events { worker_connections 16384; }",
+           "http { access_log off; keepalive_timeout 0; server_tokens off; " + temp,
+           "  server_names_hash_max_size 1048576; server_names_hash_bucket_size 128;",
+           "  ssl_protocols TLSv1.2 TLSv1.3; types { } default_type text/plain;",
+           f"  server {{ listen {listen} ssl reuseport default_server; server_name _;",
+           f"    ssl_certificate {cert_dir}/g{first}.pem; ssl_certificate_key {cert_dir}/g{first}.key;",
+           "    return 404; }"]
+    for g, hosts in sorted(groups.items()):
+        out.append(f"  server {{ listen {listen} ssl; server_name {' '.join(hosts)};")
+        out.append(f"    ssl_certificate {cert_dir}/g{g}.pem; ssl_certificate_key {cert_dir}/g{g}.key;")
+        out.append(f"    root {root}/www; location = /.well-known/mta-sts.txt {{ }}")
+        out.append("    location / { return 404; } }")
+    out.append("}")
+    conf = root / "nginx.conf"
+    conf.write_text("\n".join(out) + "\n")
+    return conf
 
 
 # ----- the driver -----
@@ -177,22 +216,35 @@ class Bench:
             p = kdir / f"{name}.txt"
             p.write_text("\n".join(keys) + "\n")
             self.keys[name] = p
-        bulk_names = [k for name, keys in sets.items() if name != "mixed" for k in keys]
-        self.log(f"world up in {w.dir}; issuing certificates for {len(bulk_names)} policy hosts")
-        make_certs(w.ca, bulk_names, w.dir / "bulk-certs")
-        ready = w.dir / "bulk.ready"
-        for i in range(a.policy_workers):
-            w.spawn(f"bulk-policy-{i}", [sys.executable, str(Path(__file__).resolve()),
-                                         "serve-bulk", "--listen", f"{BULK_ADDR}:443",
-                                         "--certs", str(w.dir / "bulk-certs"), "--ready",
-                                         str(ready), "--max-seconds", str(a.max_seconds)])
-        w.wait_port(BULK_ADDR, 443, timeout=60)
+        # A certificate of its own for every policy host of the throughput and cold-start sets
+        # (as Let's Encrypt issues them); the 100,000 fill names share certificates, GROUP names
+        # each, so the world starts in seconds.
+        own = [k for name, keys in sets.items() if name not in ("mixed", "fill") for k in keys]
+        cert_dir = w.dir / "bulk-certs"
+        self.log(f"world up in {w.dir}; issuing certificates for {len(own)} + {len(sets['fill'])}"
+                 " policy hosts")
+        nxt = make_certs(w.ca, own, cert_dir, group=1)
+        make_certs(w.ca, sets["fill"], cert_dir, group=GROUP, first=nxt)
+        if a.policy_server == "nginx":
+            conf = nginx_config(w.dir, cert_dir, f"{BULK_ADDR}:443", a.policy_workers)
+            w.spawn("bulk-nginx", ["nginx", "-c", str(conf), "-p", str(conf.parent)])
+        else:
+            ready = w.dir / "bulk.ready"
+            for i in range(a.policy_workers):
+                w.spawn(f"bulk-policy-{i}", [sys.executable, str(Path(__file__).resolve()),
+                                             "serve-bulk", "--listen", f"{BULK_ADDR}:443",
+                                             "--certs", str(cert_dir), "--ready",
+                                             str(ready), "--max-seconds", str(a.max_seconds)])
+        w.wait_port(BULK_ADDR, 443, timeout=120)
         return w
 
     def config(self, name: str, port: int, cache: dict) -> dict:
         from world.peer import daemon_config
 
-        return daemon_config(self.world, port, cache=cache, default_zone={"timeout": 10})
+        extra = dict(kv.split("=", 1) for kv in self.args.mtasts_option)
+        opts = {k: int(v) if v.isdigit() else v for k, v in extra.items()}
+        return daemon_config(self.world, port, cache=cache, default_zone={"timeout": 10},
+                             mtasts=opts)
 
     def start_servers(self) -> None:
         from world.peer import MtastsDaemon, PeerDaemon
@@ -224,8 +276,9 @@ class Bench:
 
     def world_pids(self) -> list[int]:
         """knot, unbound, the policy servers: every process in the namespace but the measured."""
-        return [p.pid for p in self.world.netns.processes
-                if p.alive() and not p.name.startswith("bench-")]
+        roots = [p.pid for p in self.world.netns.processes
+                 if p.alive() and not p.name.startswith("bench-")]
+        return descendants(roots)  # nginx's workers are its children
 
     def loadgen(self, server: str, keys: str, conns: int, *extra: str,
                 duration: float | None = None, timeout: float = 30) -> dict:
@@ -334,6 +387,25 @@ class Bench:
             for d in list(self.daemons.values()):
                 d.stop()
             self.world.stop()
+
+
+def descendants(pids: list[int]) -> list[int]:
+    """`pids` and every living descendant of them."""
+    parent = {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                parent[int(d.name)] = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                pass
+    found, todo = set(pids), list(pids)
+    while todo:
+        p = todo.pop()
+        for child, ppid in parent.items():
+            if ppid == p and child not in found:
+                found.add(child)
+                todo.append(child)
+    return sorted(found)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -456,7 +528,11 @@ def main(argv: list[str]) -> int:
     p.add_argument("--backends", nargs="+", default=["memory", "sqlite"])
     p.add_argument("--memory-only", action="store_true")
     p.add_argument("--servers", nargs="+", default=list(SERVERS), choices=SERVERS)
+    p.add_argument("--mtasts-option", action="append", default=[], metavar="KEY=VALUE",
+                   help="a key of the daemons' `mtasts:` section (repeatable), e.g. fetch_threads=0")
     p.add_argument("--policy-workers", type=int, default=2)
+    p.add_argument("--policy-server", choices=("nginx", "python"), default="nginx",
+                   help="the bulk policy host: nginx (default) or this file's asyncio server")
     p.add_argument("--max-seconds", type=float, default=7200, help="bound of the whole run")
     p.add_argument("--json-out", type=Path)
     p.add_argument("--markdown-out", type=Path)

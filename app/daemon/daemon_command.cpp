@@ -1,5 +1,6 @@
 #include "daemon/daemon_command.hpp"
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -9,6 +10,7 @@
 #include <csignal>
 #include <iostream>
 #include <memory>
+#include <thread>
 
 #include "daemon/daemon_config.hpp"
 #include "daemon/daemon_store.hpp"
@@ -28,7 +30,8 @@ namespace asio = boost::asio;
 
 constexpr int kExitFailure = 1;
 constexpr std::chrono::seconds kStoreFlushTimeout{5};
-constexpr std::size_t kMaxConcurrentFetches = 32;  // HTTPS policy fetches at once
+constexpr std::size_t kMaxConcurrentFetches = 32;   // HTTPS policy fetches at once
+constexpr std::size_t kMaxDefaultFetchThreads = 4;  // without mtasts.fetch_threads
 
 struct DaemonArgs {
   std::string config;
@@ -127,6 +130,14 @@ core::Result<void> listen(net::SocketmapServer& server, const DaemonConfig& conf
   return {};
 }
 
+std::size_t fetch_threads(const DaemonConfig& config) {
+  if (config.mtasts.fetch_threads) {
+    return *config.mtasts.fetch_threads;
+  }
+  const unsigned cores = std::thread::hardware_concurrency();
+  return std::clamp<std::size_t>(cores == 0 ? 1 : cores, 1, kMaxDefaultFetchThreads);
+}
+
 struct Network {
   std::unique_ptr<net::DnsResolver> resolver;
   std::unique_ptr<net::PolicyFetcher> fetcher;
@@ -152,6 +163,10 @@ core::Result<Network> make_network(asio::io_context& io, const DaemonConfig& con
   // A fetch holds about 100 KiB of TLS buffers: a burst of discoveries (cold start, preload
   // list) then stays within the memory target of 100,000 policies in 64 MiB.
   fetch.max_concurrent = kMaxConcurrentFetches;
+  // TLS handshakes and certificate checks are the CPU of a discovery: on threads of their own
+  // they use the other cores while this loop answers Postfix.
+  fetch.threads = fetch_threads(config);
+  fetch.certificate = net::CertificateDetail::skip;
   if (!config.mtasts.ca_file.empty()) {
     fetch.ca_file = config.mtasts.ca_file;
   }

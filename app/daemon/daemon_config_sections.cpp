@@ -13,8 +13,10 @@ constexpr std::array<std::string_view, 4> kProactiveKeys = {"enabled", "interval
                                                             "concurrency_limit", "grace_ratio"};
 constexpr std::array<std::string_view, 4> kZoneKeys = {"strict_testing", "timeout", "require_sni",
                                                        "tlsrpt"};
-constexpr std::array<std::string_view, 7> kMtastsKeys = {
-    "mx_match", "dns_servers", "ca_file", "metrics", "state_dir", "user", "preload"};
+constexpr std::array<std::string_view, 8> kMtastsKeys = {"mx_match", "dns_servers",  "ca_file",
+                                                         "metrics",  "state_dir",    "user",
+                                                         "preload",  "fetch_threads"};
+constexpr std::int64_t kMaxFetchThreads = 64;
 constexpr std::int64_t kMaxCount = std::numeric_limits<std::int32_t>::max();
 
 }  // namespace
@@ -203,6 +205,13 @@ core::Result<MtastsConfig> parse_mtasts(ConfigReader& reader, const YAML::Node& 
       }
     }
     mtasts.dns_servers = std::move(*servers);
+  }
+  if (const auto value = given(*entries, "fetch_threads")) {
+    auto threads = reader.integer(*value, "mtasts.fetch_threads", 0, kMaxFetchThreads);
+    if (!threads) {
+      return tl::unexpected(threads.error());
+    }
+    mtasts.fetch_threads = static_cast<std::size_t>(*threads);
   }
   auto ca_file = text("ca_file", Empty::allowed);
   auto metrics = ca_file ? text("metrics", Empty::allowed) : ca_file;

@@ -1,12 +1,15 @@
 #include "mtasts/net/https_fetcher.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -45,6 +48,18 @@ std::string host_port_text(const std::string& host, std::uint16_t port) {
   const bool v6 = host.find(':') != std::string::npos;
   return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
+
+// Where one fetch goes, decided (and looked up) on the fetcher's executor.
+struct Target {
+  std::string host;       // mta-sts.<domain>
+  std::string authority;  // host, with ":port" when not 443
+  Clock::time_point deadline;
+  bool via_proxy = false;
+
+  [[nodiscard]] std::string url() const {
+    return "https://" + authority + std::string(core::kPolicyPath);
+  }
+};
 
 // One fetch: the stream, the read buffer and what has been learnt so far.
 struct Exchange {
@@ -138,41 +153,85 @@ class HttpsFetcher final : public PolicyFetcher {
         resolver_(resolver),
         options_(std::move(options)),
         context_(std::move(context)),
-        turns_(executor_, options_.max_concurrent) {}
+        turns_(executor_, options_.max_concurrent) {
+    if (options_.threads > 0) {
+      pool_ = std::make_unique<asio::thread_pool>(options_.threads);
+    }
+  }
+
+  ~HttpsFetcher() override {
+    if (pool_) {
+      // Exchanges still running there are dropped with the pool (see make_https_fetcher).
+      pool_->stop();
+      pool_->join();
+    }
+  }
+  HttpsFetcher(const HttpsFetcher&) = delete;
+  HttpsFetcher& operator=(const HttpsFetcher&) = delete;
 
   asio::awaitable<FetchResult> fetch(std::string policy_domain) override {
     FetchResult result;
     try {
       co_await turns_.begin();
       const Turn turn(turns_);
-      Exchange x(executor_, context_);
-      x.host = std::string(core::kPolicyHostPrefix) + policy_domain;
-      x.authority = options_.port == 443 ? x.host : host_port_text(x.host, options_.port);
-      x.deadline = Clock::now() + options_.timeout;
-      x.result.exchange.url = "https://" + x.authority + std::string(core::kPolicyPath);
-      Step failure = co_await connect(x);
-      if (!failure) {
-        failure = co_await handshake(x);
+      Target target;
+      target.host = std::string(core::kPolicyHostPrefix) + policy_domain;
+      target.authority =
+          options_.port == 443 ? target.host : host_port_text(target.host, options_.port);
+      target.deadline = Clock::now() + options_.timeout;
+      target.via_proxy = options_.proxy && use_proxy_for(*options_.proxy, target.host);
+      const std::string& name = target.via_proxy ? options_.proxy->host : target.host;
+      const std::uint16_t port = target.via_proxy ? options_.proxy->port : options_.port;
+      // The resolver lives on this executor: look the name up here, then run the exchange
+      // (the CPU of the fetch) on the fetcher's threads when it has some.
+      Endpoints endpoints = co_await lookup(name, port, target.deadline, target.via_proxy);
+      if (!endpoints) {
+        result.exchange.url = target.url();
+        result.detail = endpoints.error().detail;
+        result.message = std::move(endpoints.error().message);
+      } else if (pool_) {
+        FetchResult exchanged = co_await asio::co_spawn(
+            pool_->get_executor(), exchange(std::move(target), std::move(*endpoints)),
+            asio::use_awaitable);
+        result = std::move(exchanged);
+      } else {
+        FetchResult exchanged = co_await exchange(std::move(target), std::move(*endpoints));
+        result = std::move(exchanged);
       }
-      if (!failure) {
-        failure = co_await send_request(x);
-      }
-      if (!failure) {
-        failure = co_await read_response(x);
-      }
-      x.account();
-      if (failure) {
-        x.result.detail = failure->detail;
-        x.result.message = std::move(failure->message);
-        x.result.body.clear();
-      }
-      result = std::move(x.result);
     } catch (const std::exception& e) {
       // Only resource exhaustion or a library fault gets here: every I/O error is a value.
       result.detail = FetchDetail::internal;
       result.message = std::string("internal error: ") + e.what();
     }
     co_return result;
+  }
+
+ private:
+  // Connect, TLS, request and response for a resolved target, on the current executor.
+  asio::awaitable<FetchResult> exchange(Target target, std::vector<tcp::endpoint> endpoints) {
+    const asio::any_io_executor executor = co_await asio::this_coro::executor;
+    Exchange x(executor, context_);
+    x.result.exchange.url = target.url();
+    x.host = std::move(target.host);
+    x.authority = std::move(target.authority);
+    x.deadline = target.deadline;
+    Step failure = co_await connect(x, endpoints, target.via_proxy);
+    if (!failure) {
+      failure = co_await handshake(x);
+    }
+    if (!failure) {
+      failure = co_await send_request(x);
+    }
+    if (!failure) {
+      failure = co_await read_response(x);
+    }
+    x.account();
+    if (failure) {
+      x.result.detail = failure->detail;
+      x.result.message = std::move(failure->message);
+      x.result.body.clear();
+    }
+    co_return std::move(x.result);
   }
 
  private:
@@ -229,22 +288,18 @@ class HttpsFetcher final : public PolicyFetcher {
     co_return endpoints;
   }
 
-  asio::awaitable<Step> connect(Exchange& x) {
-    const bool via_proxy = options_.proxy && use_proxy_for(*options_.proxy, x.host);
+  asio::awaitable<Step> connect(Exchange& x, const std::vector<tcp::endpoint>& endpoints,
+                                bool via_proxy) {
     const std::string target = via_proxy ? options_.proxy->host : x.host;
     const std::uint16_t port = via_proxy ? options_.proxy->port : options_.port;
     if (via_proxy) {
       x.result.exchange.proxy = host_port_text(target, port);
     }
-    Endpoints endpoints = co_await lookup(target, port, x.deadline, via_proxy);
-    if (!endpoints) {
-      co_return endpoints.error();
-    }
     auto& tcp_layer = beast::get_lowest_layer(x.stream);
     tcp_layer.expires_at(x.deadline);  // one deadline for every operation from here on
     error_code ec;
     const tcp::endpoint peer =
-        co_await tcp_layer.async_connect(*endpoints, asio::redirect_error(asio::use_awaitable, ec));
+        co_await tcp_layer.async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       if (ec == beast::error::timeout) {
         co_return Failure{FetchDetail::timeout, "the deadline passed while connecting"};
@@ -300,7 +355,9 @@ class HttpsFetcher final : public PolicyFetcher {
     co_await x.stream.async_handshake(ssl::stream_base::client,
                                       asio::redirect_error(asio::use_awaitable, ec));
     HttpExchange& exchange = x.result.exchange;
-    exchange.certificate = peer_certificate_info(ssl);
+    if (options_.certificate == CertificateDetail::describe) {
+      exchange.certificate = peer_certificate_info(ssl);
+    }
     exchange.verify_result = SSL_get_verify_result(ssl);
     if (ec) {
       if (ec == beast::error::timeout) {
@@ -392,8 +449,9 @@ class HttpsFetcher final : public PolicyFetcher {
   asio::any_io_executor executor_;
   DnsResolver& resolver_;
   FetchOptions options_;
-  ssl::context context_;
+  ssl::context context_;  // SSL_CTX is safe to share between threads once set up
   FetchTurns turns_;
+  std::unique_ptr<asio::thread_pool> pool_;  // FetchOptions::threads
 };
 
 }  // namespace

@@ -195,6 +195,7 @@ TEST(DaemonConfig_Mtasts, FullSection_EveryKeyRead) {
   EXPECT_EQ(mtasts.state_dir, "/srv/mtasts");
   EXPECT_EQ(mtasts.user, "postfix-sts");
   EXPECT_EQ(mtasts.preload, "/etc/mtasts/preload.txt");
+  EXPECT_EQ(mtasts.fetch_threads, 3u);
   // The default SQLite file follows the configured state directory.
   EXPECT_EQ(loaded.config.cache.filename, "/srv/mtasts/cache.db");
   // A YAML merge key (<<), which PyYAML honours, brings default_zone's values into a zone.
@@ -283,6 +284,17 @@ TEST(DaemonConfig_StateDir, NoneApplies_ErrorUnlessGiven) {
   ASSERT_FALSE(loaded);
   EXPECT_THAT(loaded.error().message, HasSubstr("mtasts.state_dir"));
   EXPECT_EQ(parse_ok("mtasts: {state_dir: /srv/m}\n", bare).config.mtasts.state_dir, "/srv/m");
+}
+
+TEST(DaemonConfig_Mtasts, FetchThreads_ZeroAllowedOutOfRangeNamesTheKey) {
+  EXPECT_EQ(parse_ok("mtasts: {fetch_threads: 0}\n").config.mtasts.fetch_threads, 0u);
+  EXPECT_EQ(parse_ok("").config.mtasts.fetch_threads, std::nullopt);
+  for (const char* bad : {"-1", "65", "two", "1.5"}) {
+    auto loaded = parse_daemon_config(std::string("mtasts: {fetch_threads: ") + bad + "}\n",
+                                      user_env());
+    ASSERT_FALSE(loaded) << bad;
+    EXPECT_THAT(loaded.error().message, HasSubstr("mtasts.fetch_threads")) << bad;
+  }
 }
 
 TEST(DaemonConfig_Load, ExplicitFile_ReadWithSource) {

@@ -48,6 +48,11 @@ struct ProxyConfig {
 // True when `host` must be reached through `proxy` (it matches no no_proxy entry).
 [[nodiscard]] bool use_proxy_for(const ProxyConfig& proxy, std::string_view host);
 
+enum class CertificateDetail {
+  describe,  // fill HttpExchange::certificate
+  skip,      // leave it empty
+};
+
 struct FetchOptions {
   std::chrono::milliseconds timeout{10'000};  // the whole fetch (RFC suggests one minute)
   std::optional<std::string> ca_file;         // PEM bundle that replaces the system store
@@ -58,14 +63,25 @@ struct FetchOptions {
   // 17 KiB buffers, OpenSSL's), so a limit bounds the memory a burst of discoveries takes.
   // 0: no limit.
   std::size_t max_concurrent = 0;
+  // Threads of the fetcher's own that run the connection, TLS handshake and HTTP exchange:
+  // the CPU of a fetch (certificate parsing and verification, key exchange) then leaves the
+  // caller's loop and uses other cores. DNS lookups stay on the caller's executor (the
+  // resolver is not thread-safe) and results are delivered there. 0: everything on the
+  // caller's executor.
+  std::size_t threads = 0;
+  // Whether FetchResult::exchange.certificate describes the policy host's certificate
+  // (`mtasts resolve` shows it; the daemon does not need it and saves the work).
+  CertificateDetail certificate = CertificateDetail::describe;
 };
 
 // The User-Agent sent with every fetch: "mtasts/<version> (+MTA-STS policy fetcher)".
 [[nodiscard]] std::string_view user_agent();
 
 // Makes a fetcher that resolves host names with `resolver` (which must outlive it) and runs
-// on `executor`. Errors: Errc::invalid_value when the CA file cannot be read or holds no
-// certificate, or the TLS context cannot be set up.
+// on `executor` (and on its own threads, FetchOptions::threads). Destroying it stops its
+// threads: fetches still running there never complete, so destroy it only once no coroutine
+// awaits a fetch (after the executor's loop stopped). Errors: Errc::invalid_value when the CA file
+// cannot be read or holds no certificate, or the TLS context cannot be set up.
 [[nodiscard]] core::Result<std::unique_ptr<PolicyFetcher>> make_https_fetcher(
     boost::asio::any_io_executor executor, DnsResolver& resolver, FetchOptions options);
 
