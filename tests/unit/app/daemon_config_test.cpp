@@ -290,8 +290,8 @@ TEST(DaemonConfig_Mtasts, FetchThreads_ZeroAllowedOutOfRangeNamesTheKey) {
   EXPECT_EQ(parse_ok("mtasts: {fetch_threads: 0}\n").config.mtasts.fetch_threads, 0u);
   EXPECT_EQ(parse_ok("").config.mtasts.fetch_threads, std::nullopt);
   for (const char* bad : {"-1", "65", "two", "1.5"}) {
-    auto loaded = parse_daemon_config(std::string("mtasts: {fetch_threads: ") + bad + "}\n",
-                                      user_env());
+    auto loaded =
+        parse_daemon_config(std::string("mtasts: {fetch_threads: ") + bad + "}\n", user_env());
     ASSERT_FALSE(loaded) << bad;
     EXPECT_THAT(loaded.error().message, HasSubstr("mtasts.fetch_threads")) << bad;
   }
