@@ -1,9 +1,9 @@
 #include "resolve/resolve_command.hpp"
 
-#include <cmath>
 #include <iostream>
 #include <memory>
 
+#include "common/network_options.hpp"
 #include "exit_codes.hpp"
 #include "mtasts/core/domain_name.hpp"
 #include "mtasts/net/discovery.hpp"
@@ -12,14 +12,10 @@
 namespace mtasts::app {
 namespace {
 
-constexpr double kMaxTimeoutSeconds = 3600;
-
 struct ResolveOptions {
   std::string domain;
   bool json = false;
-  std::vector<std::string> dns_servers;
-  std::string ca_file;
-  double timeout_seconds = 10;
+  NetworkArguments network;
 };
 
 int usage_error(const std::string& message) {
@@ -33,26 +29,15 @@ int run_resolve(const ResolveOptions& opts) {
       return usage_error(domain.error().message);
     }
   }
-  if (!std::isfinite(opts.timeout_seconds) || opts.timeout_seconds <= 0 ||
-      opts.timeout_seconds > kMaxTimeoutSeconds) {
-    return usage_error("--timeout must be a number of seconds above 0 and at most 3600");
+  auto settings = network_settings(opts.network);
+  if (!settings) {
+    return usage_error(settings.error().message);
   }
-  const auto timeout =
-      std::chrono::milliseconds(std::max<long long>(1, std::llround(opts.timeout_seconds * 1000)));
-
   net::DiscoveryOptions options;
-  options.dns.timeout = timeout;
-  options.fetch.timeout = timeout;
-  for (const std::string& text : opts.dns_servers) {
-    auto server = net::parse_dns_server(text);
-    if (!server) {
-      return usage_error("--dns-server: " + server.error().message);
-    }
-    options.dns.servers.push_back(std::move(*server));
-  }
-  if (!opts.ca_file.empty()) {
-    options.fetch.ca_file = opts.ca_file;
-  }
+  options.dns.timeout = settings->timeout;
+  options.fetch.timeout = settings->timeout;
+  options.dns.servers = std::move(settings->dns_servers);
+  options.fetch.ca_file = settings->ca_file;
   auto proxy = net::proxy_from_environment();
   if (!proxy) {
     return usage_error("https_proxy: " + proxy.error().message);
@@ -79,17 +64,9 @@ void add_resolve_command(CLI::App& app, int& exit_code) {
       "resolve", "Discover a domain's MTA-STS policy as a sending MTA does, and explain it");
   resolve->add_option("DOMAIN", opts->domain, "the recipient domain (Policy Domain)")->required();
   resolve->add_flag("--json", opts->json, "print one JSON object");
-  resolve
-      ->add_option("--dns-server", opts->dns_servers,
-                   "DNS server HOST[:PORT] to ask instead of the system resolver "
-                   "(repeatable)")
-      ->allow_extra_args(false);
-  resolve->add_option("--ca-file", opts->ca_file,
-                      "PEM file of trusted CAs, replacing the system store");
-  resolve
-      ->add_option("--timeout", opts->timeout_seconds,
-                   "seconds allowed for each DNS query and for the whole HTTPS fetch")
-      ->default_val(10);
+  add_network_options(*resolve, opts->network,
+                      "PEM file of trusted CAs, replacing the system store",
+                      "seconds allowed for each DNS query and for the whole HTTPS fetch");
   resolve->callback([opts, &exit_code] { exit_code = run_resolve(*opts); });
 }
 

@@ -127,10 +127,9 @@ def start_world(a, domains: list[str]):
         Record("mx.bulk.test", "A", "127.0.0.2")]))
     w.start()
     log(f"world up in {w.dir}; issuing certificates for {len(domains)} policy hosts")
-    # Certificates of --names-per-cert names each (world_bench.make_certs reads GROUP): fewer
-    # names than world_bench's 250 keep each one near the size real policy hosts send.
-    world_bench.GROUP = a.names_per_cert
-    world_bench.make_certs(w.ca, domains, w.dir / "bulk-certs")
+    # Certificates of --names-per-cert names each: fewer names than world_bench's 250 keep
+    # each one near the size real policy hosts send.
+    world_bench.make_certs(w.ca, domains, w.dir / "bulk-certs", group=a.names_per_cert)
     for i in range(a.policy_workers):
         w.spawn(f"policy-{i}", [sys.executable, str(Path(__file__).resolve()), "serve",
                                 "--listen", f"{POLICY_ADDR}:443", "--certs",
