@@ -7,7 +7,7 @@ if [ "$(id -u)" -ne 0 ]; then
   exec sudo -E "$0" "$@"
 fi
 
-export DEBIAN_FRONTEND=noninteractive
+. "$(dirname "$0")/lib/packages.sh"
 
 build_pkgs=(
   build-essential cmake ninja-build ccache pkg-config git
@@ -21,15 +21,4 @@ test_pkgs=(
   python3 python3-pytest python3-cryptography
 )
 
-all=("${build_pkgs[@]}" "${test_pkgs[@]}")
-missing=()
-for pkg in "${all[@]}"; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
-done
-if [ ${#missing[@]} -eq 0 ]; then
-  echo "install-deps: all ${#all[@]} packages present"
-  exit 0
-fi
-echo "install-deps: installing ${missing[*]}"
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}"
+install_missing install-deps "${build_pkgs[@]}" "${test_pkgs[@]}"

@@ -13,40 +13,16 @@ if [ "$(id -u)" -ne 0 ]; then
   exec sudo -E "$0" "$@"
 fi
 
-export DEBIAN_FRONTEND=noninteractive
+. "$(dirname "$0")/lib/packages.sh"
 
-pkgs=(postfix postfix-mta-sts-resolver python3-uvloop python3-yaml swaks)
-
-missing=()
-for p in "${pkgs[@]}"; do
-  status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
-  if [ "$status" != "installed" ]; then
-    missing+=("$p")
-  fi
-done
-
-if [ "${#missing[@]}" -gt 0 ]; then
-  echo "install-e2e-deps: installing ${missing[*]}"
-  # Without this answer postfix's debconf asks for a mail setup; "No configuration" writes no
-  # main.cf for the system instance, which the tests never use.
-  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}"
-else
-  echo "install-e2e-deps: all packages already installed"
-fi
+# Without this answer postfix's debconf asks for a mail setup; "No configuration" writes no
+# main.cf for the system instance, which the tests never use.
+echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+install_missing install-e2e-deps postfix postfix-mta-sts-resolver python3-uvloop python3-yaml swaks
 
 # Stop the system instances whichever way they were started (systemd, or the init scripts on a
 # machine without systemd as PID 1); the tests start their own.
-for svc in postfix mta-sts-daemon postfix-mta-sts-resolver; do
-  if command -v systemctl >/dev/null 2>&1; then
-    systemctl stop "$svc" >/dev/null 2>&1 || true
-    systemctl disable "$svc" >/dev/null 2>&1 || true
-  fi
-  if [ -x "/etc/init.d/$svc" ]; then
-    "/etc/init.d/$svc" stop >/dev/null 2>&1 || true
-  fi
-done
+stop_services postfix mta-sts-daemon postfix-mta-sts-resolver
 if command -v postfix >/dev/null 2>&1 && [ -f /etc/postfix/main.cf ]; then
   postfix stop >/dev/null 2>&1 || true
 fi

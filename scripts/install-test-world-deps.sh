@@ -12,35 +12,13 @@ if [ "$(id -u)" -ne 0 ]; then
   exec sudo -E "$0" "$@"
 fi
 
-export DEBIAN_FRONTEND=noninteractive
+. "$(dirname "$0")/lib/packages.sh"
 
-pkgs=(
-  knot knot-dnsutils unbound
-  python3 python3-pytest python3-cryptography python3-aiosmtpd
+install_missing install-test-world-deps \
+  knot knot-dnsutils unbound \
+  python3 python3-pytest python3-cryptography python3-aiosmtpd \
   iproute2 util-linux openssl dnsutils
-)
-
-missing=()
-for p in "${pkgs[@]}"; do
-  status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
-  if [ "$status" != "installed" ]; then
-    missing+=("$p")
-  fi
-done
-
-if [ "${#missing[@]}" -gt 0 ]; then
-  echo "install-test-world-deps: installing ${missing[*]}"
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}"
-else
-  echo "install-test-world-deps: all packages already installed"
-fi
 
 # The distribution's own daemons would hold 127.0.0.1:53 on the host; the tests need none of them.
-if command -v systemctl >/dev/null 2>&1; then
-  for svc in unbound knot unbound-resolvconf; do
-    systemctl stop "$svc" >/dev/null 2>&1 || true
-    systemctl disable "$svc" >/dev/null 2>&1 || true
-  done
-fi
+stop_services unbound knot unbound-resolvconf
 exit 0
