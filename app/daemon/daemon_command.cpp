@@ -1,5 +1,7 @@
 #include "daemon/daemon_command.hpp"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -8,6 +10,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <thread>
@@ -214,8 +217,19 @@ int fail_start(net::Logger& log, std::string_view what, const std::string& messa
   return kExitFailure;
 }
 
+// glibc gives every thread that allocates an arena of its own; the fetch threads' TLS buffers
+// then fragment arenas the cache never reuses (4 MiB more peak RSS at 100,000 policies,
+// bench/memory). Two arenas: the main loop's, and one the fetch threads share. An
+// administrator's MALLOC_ARENA_MAX wins.
+void limit_malloc_arenas() {
+  if (std::getenv("MALLOC_ARENA_MAX") == nullptr) {
+    mallopt(M_ARENA_MAX, 2);
+  }
+}
+
 int run_daemon(const DaemonArgs& args) {
   std::signal(SIGPIPE, SIG_IGN);
+  limit_malloc_arenas();
   const auto level =
       args.level.empty() ? std::optional(net::LogLevel::info) : net::parse_log_level(args.level);
   if (!level) {
