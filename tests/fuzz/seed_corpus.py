@@ -21,6 +21,7 @@ SOURCES = {
     "tlsrpt_record": [("tlsrpt_record.jsonl", lambda r: r["input"]),
                       ("tlsrpt_selection.jsonl", lambda r: "".join("".join(rr) for rr in r["input"][:1]))],
     "netstring": [("netstring.jsonl", lambda r: "".join(r["input"]["chunks"]))],
+    "admin_request": [("admin_request.jsonl", lambda r: r["input"])],
 }
 
 
