@@ -151,9 +151,12 @@ tl::unexpected<Error> tsig_error(const TsigRecord& tsig, std::string_view key_na
                   "key " +
                       key + " the one the server has?");
     case kTsigBadKey:
-      return fail(Errc::invalid_value, "the server does not know key " + key +
-                                           " (BADKEY): check the key name and algorithm against "
-                                           "the server's configuration");
+      // knot also answers BADKEY for a known key that the zone's ACL does not allow.
+      return fail(Errc::invalid_value,
+                  "the server does not know key " + key +
+                      " or does not allow it for this zone (BADKEY): check the key name and "
+                      "algorithm, and the zone's ACL (knot: an acl with action update; BIND: "
+                      "allow-update or update-policy)");
     case kTsigBadTime:
       return fail(Errc::invalid_value,
                   "the server refused the time of the update's signature (BADTIME): the clocks "
@@ -354,10 +357,14 @@ Result<void> update_response_outcome(const DnsUpdateResponse& response, std::str
                                       " allowed from this address? (a TSIG key is usually "
                                       "needed)"));
     case DnsRcode::notauth:
+      // RFC 8945 §3 reuses NOTAUTH for "not authorized": servers answer it to unsigned
+      // updates a zone does not allow as well as for zones they do not have.
       return fail(Errc::invalid_value,
                   "the server is not authoritative for zone " + z +
-                      (key_name ? " or did not accept " + key : std::string()) +
-                      " (NOTAUTH): check the zone name and the server address");
+                      " or did not authorize the update (NOTAUTH): check the zone name and the "
+                      "server address, and " +
+                      (key_name ? "that " + key + " may update the zone"
+                                : "whether the zone needs a TSIG key"));
     case DnsRcode::notzone:
       return fail(Errc::invalid_value, "a name in the update is outside zone " + z +
                                            " as the server sees it (NOTZONE): check the zone name");

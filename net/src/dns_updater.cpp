@@ -146,14 +146,20 @@ class TcpDnsUpdater final : public DnsUpdater {
                         "the answer's ID " + std::to_string(response->id) +
                             " is not the update's (" + std::to_string(id) + ")");
     }
+    const auto key_name = key_ ? std::optional<std::string_view>(key_->name) : std::nullopt;
+    if (key_ && !response->tsig && response->rcode != 0) {
+      // An unsigned error proves nothing, but what it says helps whoever reads the log.
+      auto said = core::update_response_outcome(*response, options_.zone, key_name);
+      return core::fail(core::Errc::invalid_value,
+                        "an unsigned answer (not to be trusted) says: " +
+                            (said ? core::dns_rcode_name(response->rcode) : said.error().message));
+    }
     if (key_) {
       if (auto verified = verify(answer, *response, request_mac); !verified) {
         return verified;
       }
     }
-    return core::update_response_outcome(
-        *response, options_.zone,
-        key_ ? std::optional<std::string_view>(key_->name) : std::nullopt);
+    return core::update_response_outcome(*response, options_.zone, key_name);
   }
 
   asio::awaitable<core::Result<void>> update(core::UpdateOperation operation, std::string what) {

@@ -146,7 +146,8 @@ TEST(ResponseMacCheck, ErrorsNameTheCause) {
   };
   EXPECT_NE(mac_check_error(unsigned_tsig(kTsigBadSig)).find("BADSIG"), std::string::npos);
   EXPECT_NE(mac_check_error(unsigned_tsig(kTsigBadSig)).find("'mtasts-key'"), std::string::npos);
-  EXPECT_NE(mac_check_error(unsigned_tsig(kTsigBadKey)).find("does not know key 'mtasts-key'"),
+  EXPECT_NE(mac_check_error(unsigned_tsig(kTsigBadKey))
+                .find("does not know key 'mtasts-key' or does not allow it for this zone"),
             std::string::npos);
   EXPECT_NE(mac_check_error(unsigned_tsig(kTsigBadTrunc)).find("BADTRUNC"), std::string::npos);
   // BADTIME carries the server's clock in Other Data (RFC 8945 §5.2.3).
@@ -219,8 +220,10 @@ TEST(UpdateResponseOutcome, EachRcodeHasAnActionableMessage) {
       {DnsRcode::yxrrset, kKey, "YXRRSET"},
       {DnsRcode::nxrrset, kKey, "NXRRSET"},
       {DnsRcode::notauth, kKey,
-       "not authoritative for zone 'sts.provider.test' or did not accept "
-       "key 'mtasts-key' (NOTAUTH)"},
+       "not authoritative for zone 'sts.provider.test' or did not authorize the update (NOTAUTH): "
+       "check the zone name and the server address, and that key 'mtasts-key' may update the "
+       "zone"},
+      {DnsRcode::notauth, std::nullopt, "and whether the zone needs a TSIG key"},
       {DnsRcode::notzone, kKey, "outside zone 'sts.provider.test' as the server sees it (NOTZONE)"},
   };
   for (const Row& row : rows) {

@@ -139,6 +139,18 @@ TEST_F(DnsUpdaterTest, UnsignedAnswer_IsRefusedWhenAKeyIsSet) {
   EXPECT_NE(error.find("(NOERROR) is not signed"), std::string::npos) << error;
 }
 
+TEST_F(DnsUpdaterTest, UnsignedErrorAnswer_IsAnErrorThatQuotesIt) {
+  FakeScript script = signed_script();
+  script.answer = FakeAnswer::unsigned_answer;
+  script.rcode = core::DnsRcode::notauth;
+  FakeDnsUpdateServer server(io_, script);
+  const std::string error = error_of(replace(server.port()));
+  EXPECT_NE(error.find("an unsigned answer (not to be trusted) says: the server is not "
+                       "authoritative for zone 'sts.provider.test'"),
+            std::string::npos)
+      << error;
+}
+
 TEST_F(DnsUpdaterTest, Refused_SaysWhatToCheck) {
   FakeScript script = signed_script();
   script.rcode = core::DnsRcode::refused;
