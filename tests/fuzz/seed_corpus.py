@@ -22,6 +22,7 @@ SOURCES = {
                       ("tlsrpt_selection.jsonl", lambda r: "".join("".join(rr) for rr in r["input"][:1]))],
     "netstring": [("netstring.jsonl", lambda r: "".join(r["input"]["chunks"]))],
     "admin_request": [("admin_request.jsonl", lambda r: r["input"])],
+    "dns_update_response": [("dns_update.jsonl", lambda r: bytes.fromhex(r["response"]))],
 }
 
 
@@ -39,7 +40,9 @@ def wanted():
                 if data is None:
                     continue
                 name = "golden-" + "".join(c if c.isalnum() or c in "-_" else "_" for c in row["case"])
-                yield CORPUS / corpus / name, data.encode("utf-8", "surrogateescape")
+                if isinstance(data, str):
+                    data = data.encode("utf-8", "surrogateescape")
+                yield CORPUS / corpus / name, data
 
 
 def main():
