@@ -30,6 +30,7 @@ namespace {
 constexpr milliseconds kFirstPoll{250};
 constexpr milliseconds kLongestPoll{4000};
 constexpr seconds kLongestRetryAfter{60};
+constexpr milliseconds kLastPollMargin{500};
 
 // A-labels, deduplicated in order; the first stays first (it becomes the CN).
 AcmeResult<std::vector<std::string>> checked_names(std::vector<std::string> names) {
@@ -359,12 +360,15 @@ asio::awaitable<AcmeResult<void>> Client::pause(Clock::time_point deadline,
   if (retry_after && retry_after->count() > 0) {
     interval = std::min<milliseconds>(*retry_after, kLongestRetryAfter);
   }
-  if (Clock::now() + interval >= deadline) {
+  // Near the deadline the last wait is cut short, leaving time for one more poll.
+  const auto remaining =
+      std::chrono::duration_cast<milliseconds>(deadline - Clock::now()) - kLastPollMargin;
+  if (remaining <= milliseconds(0)) {
     co_return acme_failure(AcmeErrc::timeout, "the order's deadline (" +
                                                   std::to_string(options_.order_timeout.count()) +
                                                   " s) passed while " + what);
   }
-  asio::steady_timer timer(executor_, interval);
+  asio::steady_timer timer(executor_, std::min(interval, remaining));
   boost::system::error_code ec;
   co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   co_return AcmeResult<void>();
