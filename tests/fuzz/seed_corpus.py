@@ -13,6 +13,10 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "tests" / "testdata" / "golden"
 CORPUS = ROOT / "tests" / "fuzz" / "corpus"
 
+# The acme_messages target reads its first byte as the parser to run (fuzz_acme_messages.cpp).
+ACME_SELECTOR = {"directory": "d", "account": "a", "order": "o", "authorization": "z",
+                 "challenge": "c", "problem": "p"}
+
 # corpus name -> (golden file, function giving the raw input bytes of a row)
 SOURCES = {
     "sts_record": [("sts_record.jsonl", lambda r: r["input"]),
@@ -23,6 +27,7 @@ SOURCES = {
     "netstring": [("netstring.jsonl", lambda r: "".join(r["input"]["chunks"]))],
     "admin_request": [("admin_request.jsonl", lambda r: r["input"])],
     "dns_update_response": [("dns_update.jsonl", lambda r: bytes.fromhex(r["response"]))],
+    "acme_messages": [("acme_messages.jsonl", lambda r: ACME_SELECTOR[r["kind"]] + r["input"])],
 }
 
 

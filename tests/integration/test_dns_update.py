@@ -28,20 +28,12 @@ WORLD_ZONES = [
 
 
 @pytest.fixture(scope="module")
-def tool() -> str:
-    root = Path(__file__).resolve().parents[2]
-    if os.environ.get("MTASTS_TOOLS_DIR"):
-        candidates = [Path(os.environ["MTASTS_TOOLS_DIR"])]
-    elif os.environ.get("MTASTS_BIN"):
-        candidates = [Path(os.environ["MTASTS_BIN"]).parent.parent / "tests"]
-    else:
-        candidates = [root / "build" / p / "tests" for p in ("ci", "release", "dev", "asan")]
-    for c in candidates:
-        path = c / "dns_update_tool"
-        if path.is_file() and os.access(path, os.X_OK):
-            return str(path)
-    pytest.fail(f"no dns_update_tool in {', '.join(map(str, candidates))}: build the tests "
-                "(cmake --build --preset ci) or set MTASTS_TOOLS_DIR", pytrace=False)
+def tool(tools_dir) -> str:
+    path = Path(tools_dir) / "dns_update_tool"
+    if not (path.is_file() and os.access(path, os.X_OK)):
+        pytest.fail(f"no dns_update_tool in {tools_dir}: build the tests "
+                    "(cmake --build --preset ci) or set MTASTS_TOOLS_DIR", pytrace=False)
+    return str(path)
 
 
 def update(world, tool: str, *args: str, zone: str = ZONE, key: UpdateZone | None = None,
