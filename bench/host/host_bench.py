@@ -194,7 +194,7 @@ class Servers:
         wait_port(self.ns, PORTS["nginx"])
 
     def start_mtasts(self, domains: int, multi_san: bool = False, name: str = "mtasts",
-                     metrics: bool = True) -> dict:
+                     metrics: bool = True, probe: bool = False) -> dict:
         out = self.work / f"{name}.out"
         out.unlink(missing_ok=True)
         cmd = [self.args.serve_bench, "--listen", f"127.0.0.1:{PORTS['mtasts']}", "--policy",
@@ -204,13 +204,16 @@ class Servers:
                 else ["--cert-dir", str(self.certs)])
         if metrics:
             cmd += ["--metrics", f"127.0.0.1:{MTASTS_METRICS}"]
+        if probe:
+            cmd += ["--ssl-ctx-probe"]
         self.procs[name] = self.ns.spawn(name, cmd, log_path=out)
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
+            alive = self.procs[name].alive()  # before reading: a probe prints, then exits
             for line in out.read_text(errors="replace").splitlines() if out.exists() else []:
                 if line.startswith("{") and '"ready"' in line:
                     return json.loads(line)
-            if not self.procs[name].alive():
+            if not alive:
                 raise RuntimeError(f"serve_bench died: {out.read_text(errors='replace')[-2000:]}")
             time.sleep(0.1)
         raise RuntimeError("serve_bench did not become ready in 300 s")
@@ -340,7 +343,8 @@ def markdown(results: dict) -> str:
         out += ["", "| policy server | domains | certificates | load time | RSS | "
                 "RSS over 0 domains, per domain |", "|---|---:|---:|---:|---:|---:|"]
         for key, label in (("baseline", "no domains"), ("own", "one certificate each"),
-                           ("multi_san", f"multi-SAN ({SAN_GROUP} names each)")):
+                           ("multi_san", f"multi-SAN ({SAN_GROUP} names each)"),
+                           ("ssl_ctx", "not taken: one SSL_CTX per certificate")):
             row = mem.get(key)
             if not row:
                 continue
@@ -406,12 +410,15 @@ def main() -> int:
         if not args.skip_memory:
             memory = {}
             for key, domains, multi in (("baseline", 0, False), ("own", args.memory_domains, False),
-                                        ("multi_san", args.memory_domains, True)):
+                                        ("multi_san", args.memory_domains, True),
+                                        ("ssl_ctx", args.memory_domains, False)):
+                probe = key == "ssl_ctx"
                 row = servers.start_mtasts(domains, multi_san=multi, name=f"memory-{key}",
-                                           metrics=False)
-                time.sleep(1)
-                row.update(vm_kib(servers.procs[f"memory-{key}"].pid))
-                row["rss_kib"] = row.get("VmRSS", row["rss_kib"])
+                                           metrics=False, probe=probe)
+                if not probe:  # the probe measures itself, then exits
+                    time.sleep(1)
+                    row.update(vm_kib(servers.procs[f"memory-{key}"].pid))
+                    row["rss_kib"] = row.get("VmRSS", row["rss_kib"])
                 memory[key] = row
                 log(f"memory {key}: {row}")
                 servers.stop(f"memory-{key}")

@@ -9,6 +9,10 @@
 //
 // --cert-dir holds d<i>.pem (leaf first, then intermediates) and d<i>.key; --multi-san FILE
 // lists "CERT KEY" path pairs, one a line, each certificate covering some of the names.
+// --ssl-ctx-probe measures the design not taken instead: one SSL_CTX per certificate, loaded
+// from --cert-dir; it prints the ready line and exits without serving.
+
+#include <openssl/ssl.h>
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
@@ -98,6 +102,35 @@ int load_multi_san(net::CertificateSet& set, const std::string& list, int domain
   return loaded;
 }
 
+// The alternative to CertificateSet's one context: an SSL_CTX per certificate, each with its
+// chain and key, as a server switching contexts by SNI would hold them.
+int ssl_ctx_probe(const std::string& cert_dir, int domains) {
+  const auto before = memory_kib();
+  const auto started = std::chrono::steady_clock::now();
+  std::vector<SSL_CTX*> contexts;
+  for (int i = 0; i < domains; ++i) {
+    const std::string base = cert_dir + "/d" + std::to_string(i);
+    SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+    if (ctx == nullptr || SSL_CTX_use_certificate_chain_file(ctx, (base + ".pem").c_str()) != 1 ||
+        SSL_CTX_use_PrivateKey_file(ctx, (base + ".key").c_str(), SSL_FILETYPE_PEM) != 1) {
+      throw std::runtime_error("cannot load " + base);
+    }
+    contexts.push_back(ctx);
+  }
+  const double load_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const auto after = memory_kib();
+  std::printf(
+      "{\"event\": \"ready\", \"domains\": %d, \"certificates\": %d, \"load_seconds\": %.3f, "
+      "\"rss_kib_before\": %ld, \"rss_kib\": %ld, \"hwm_kib\": %ld, \"threads\": 0}\n",
+      domains, domains, load_seconds, before.first, after.first, after.second);
+  std::fflush(stdout);
+  for (SSL_CTX* ctx : contexts) {
+    SSL_CTX_free(ctx);
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -110,6 +143,7 @@ int main(int argc, char** argv) {
   int domains = 1;
   unsigned threads = 0;
   double max_seconds = 600;
+  bool probe = false;
   app.add_option("--listen", listen, "HTTPS endpoint");
   app.add_option("--metrics", metrics, "Prometheus endpoint for the counters");
   app.add_option("--cert-dir", cert_dir, "d<i>.pem and d<i>.key");
@@ -118,9 +152,13 @@ int main(int argc, char** argv) {
   app.add_option("--domains", domains, "domains d0 .. d<N-1>.bench.test");
   app.add_option("--threads", threads, "event loops (0: one per core)");
   app.add_option("--max-seconds", max_seconds, "stop after this long");
+  app.add_flag("--ssl-ctx-probe", probe, "measure one SSL_CTX per certificate, then exit");
   CLI11_PARSE(app, argc, argv);
 
   try {
+    if (probe) {
+      return ssl_ctx_probe(cert_dir, domains);
+    }
     net::Logger log(net::LogLevel::warn);
     const auto before = memory_kib();
     const auto started = std::chrono::steady_clock::now();
