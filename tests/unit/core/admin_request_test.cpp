@@ -237,7 +237,7 @@ TEST(AdminRequest, DomainJson_ActiveDomain_AllMembersInOrder) {
   EXPECT_EQ(parsed["records_mode"], "delegated");
   EXPECT_EQ(parsed["id"], "20250304050607");
   EXPECT_EQ(parsed["mode"], "enforce");
-  EXPECT_EQ(parsed["mx"], json::array({"mx.example.com"}));
+  EXPECT_EQ(parsed["mx"], nlohmann::ordered_json::array({"mx.example.com"}));
   EXPECT_EQ(parsed["max_age"], 604800);
   EXPECT_EQ(parsed["created_at"], "2025-03-04T05:06:07Z");
   EXPECT_EQ(parsed["updated_at"], "2025-03-04T05:06:07Z");
