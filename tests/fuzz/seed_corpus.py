@@ -13,6 +13,10 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "tests" / "testdata" / "golden"
 CORPUS = ROOT / "tests" / "fuzz" / "corpus"
 
+# The acme_messages target reads its first byte as the parser to run (fuzz_acme_messages.cpp).
+ACME_SELECTOR = {"directory": "d", "account": "a", "order": "o", "authorization": "z",
+                 "challenge": "c", "problem": "p"}
+
 # corpus name -> (golden file, function giving the raw input bytes of a row)
 SOURCES = {
     "sts_record": [("sts_record.jsonl", lambda r: r["input"]),
@@ -21,6 +25,7 @@ SOURCES = {
     "tlsrpt_record": [("tlsrpt_record.jsonl", lambda r: r["input"]),
                       ("tlsrpt_selection.jsonl", lambda r: "".join("".join(rr) for rr in r["input"][:1]))],
     "netstring": [("netstring.jsonl", lambda r: "".join(r["input"]["chunks"]))],
+    "acme_messages": [("acme_messages.jsonl", lambda r: ACME_SELECTOR[r["kind"]] + r["input"])],
 }
 
 

@@ -76,3 +76,21 @@ def mtasts_bin() -> str:
             return str(c)
     pytest.fail("no mtasts binary: build one (cmake --preset ci && cmake --build --preset ci) "
                 "or set MTASTS_BIN", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def tools_dir() -> Path:
+    """Where the test instruments of tests/CMakeLists.txt (acme_tool, ...) were built:
+    $MTASTS_TOOLS_DIR, else the tests/ folder of the build that made $MTASTS_BIN, else that of
+    the first build found (ci, release, dev, asan)."""
+    import os
+
+    if os.environ.get("MTASTS_TOOLS_DIR"):
+        return Path(os.environ["MTASTS_TOOLS_DIR"])
+    if os.environ.get("MTASTS_BIN"):
+        return Path(os.environ["MTASTS_BIN"]).resolve().parent.parent / "tests"
+    root = Path(__file__).resolve().parents[2]
+    for preset in ("ci", "release", "dev", "asan"):
+        if (root / "build" / preset / "tests").is_dir():
+            return root / "build" / preset / "tests"
+    return root / "build" / "ci" / "tests"
