@@ -26,6 +26,7 @@ SOURCES = {
                       ("tlsrpt_selection.jsonl", lambda r: "".join("".join(rr) for rr in r["input"][:1]))],
     "netstring": [("netstring.jsonl", lambda r: "".join(r["input"]["chunks"]))],
     "acme_messages": [("acme_messages.jsonl", lambda r: ACME_SELECTOR[r["kind"]] + r["input"])],
+    "dns_update_response": [("dns_update.jsonl", lambda r: bytes.fromhex(r["response"]))],
 }
 
 
@@ -43,7 +44,9 @@ def wanted():
                 if data is None:
                     continue
                 name = "golden-" + "".join(c if c.isalnum() or c in "-_" else "_" for c in row["case"])
-                yield CORPUS / corpus / name, data.encode("utf-8", "surrogateescape")
+                if isinstance(data, str):
+                    data = data.encode("utf-8", "surrogateescape")
+                yield CORPUS / corpus / name, data
 
 
 def main():

@@ -6,7 +6,8 @@ A test module declares its domains as data:
     WORLD_DOMAINS = [Domain("a.test", sts="v=STSv1; id=1", policy=Policy(), mx=["mx.a.test"])]
 
 and takes the session-scoped `world` fixture, which starts one world holding the domains of every
-collected module. Without root or a required tool the fixture fails with the reason; it never skips.
+collected module (and the update zones of their `WORLD_ZONES`). Without root or a required tool
+the fixture fails with the reason; it never skips.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ def pytest_configure(config: pytest.Config) -> None:
     signal.signal(signal.SIGTERM, on_term)
 
 
-def _declared_domains(session: pytest.Session) -> list:
+def _declared_domains(session: pytest.Session, attribute: str = "WORLD_DOMAINS") -> list:
     seen: set[int] = set()
     out: list = []
     for item in session.items:
@@ -38,7 +39,7 @@ def _declared_domains(session: pytest.Session) -> list:
         if mod is None or id(mod) in seen:
             continue
         seen.add(id(mod))
-        out.extend(getattr(mod, "WORLD_DOMAINS", ()))
+        out.extend(getattr(mod, attribute, ()))
     return out
 
 
@@ -52,6 +53,7 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     w = World(tmp_path_factory.mktemp("world"))
     try:
         w.add_domains(*_declared_domains(request.session))
+        w.add_zones(*_declared_domains(request.session, "WORLD_ZONES"))  # world.UpdateZone
         w.start()
     except (WorldError, ValueError) as e:
         w.stop()

@@ -24,7 +24,7 @@ from world.dns import (AUTH_ADDR, BLACKHOLE_ADDR, RESOLVER_ADDR, SERVFAIL_ADDR, 
 from world.dnswire import udp_query
 from world.eventlog import EventLog
 from world.model import (DEFAULT_MX_ADDRESS, DEFAULT_POLICY_ADDRESS, Domain, MxHost, Policy,
-                         TxtValue, filler, normalize_name)
+                         TxtValue, UpdateZone, filler, normalize_name)
 from world.netns import Netns, Process, WorldError, tool
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # tests/integration
@@ -226,6 +226,7 @@ class World:
         self.netns = Netns(netns_name)
         self.domains: dict[str, Domain] = {}
         self.mx_hosts: dict[str, MxHost] = {}
+        self.update_zones: dict[str, UpdateZone] = {}
         self.ca = TestCA(self.dir / "ca")
         self.ca_file: Path = self.ca.ca_file
         self.untrusted_ca_file: Path = self.ca.untrusted_ca_file
@@ -270,6 +271,24 @@ class World:
     def add_domain(self, domain: Domain) -> None:
         self.add_domains(domain)
 
+    def add_zones(self, *zones: UpdateZone) -> None:
+        """Adds zones that clients change by signed dynamic update (see model.UpdateZone); while
+        running, knot and unbound restart (which empties every update zone again)."""
+        for z in zones:
+            if not isinstance(z, UpdateZone):
+                raise TypeError(f"expected UpdateZone, got {type(z).__name__}")
+            if z.name in self.update_zones and self.update_zones[z.name] != z:
+                raise ValueError(f"update zone {z.name} declared twice, differently")
+
+        def mutate() -> None:
+            for z in zones:
+                self.update_zones[z.name] = z
+
+        self._change(mutate)
+
+    def update_zone(self, name: str) -> UpdateZone:
+        return self.update_zones[normalize_name(name)]
+
     def set_policy(self, domain: str, policy: Optional[Policy]) -> None:
         """Replaces a domain's policy-host behaviour (None: the host disappears from DNS)."""
         name = normalize_name(domain)
@@ -282,12 +301,12 @@ class World:
     def _change(self, mutate: Callable[[], None]) -> None:
         """Applies `mutate` to the descriptions; a description that cannot be built changes
         nothing. While running, the servers follow."""
-        saved = (dict(self.domains), dict(self.mx_hosts), self._zone)
+        saved = (dict(self.domains), dict(self.mx_hosts), dict(self.update_zones), self._zone)
         try:
             mutate()
             self._rebuild_zone()
         except BaseException:
-            self.domains, self.mx_hosts, self._zone = saved
+            self.domains, self.mx_hosts, self.update_zones, self._zone = saved
             raise
         if self.started:
             self._apply()
@@ -383,6 +402,11 @@ class World:
                 z.rrsets.pop(key, None)
             else:
                 z.rrsets[key] = rr
+        for name, _ in z.rrsets:
+            for uz in self.update_zones.values():
+                if uz.contains(name):
+                    raise ValueError(f"{name}: inside update zone {uz.name}, which only its "
+                                     "clients write")
         self._zone = z
 
     def _zone_edit(self, fn: Callable[[ZoneData], None], flush: bool) -> None:
@@ -529,9 +553,13 @@ class World:
         listeners or zones, updates or reloads the rest; with `flush`, unbound forgets the
         changed names."""
         zones = sorted(self._zone.zones() | {"test."})
+        update_zones = sorted(self.update_zones.values(), key=lambda u: u.name)
+        stub_zones = zones + [f"{u.name}." for u in update_zones]
         servfail, unresp = self._stub_names()
-        knot_key = ("knot", tuple(zones))
-        unbound_key = ("unbound", tuple(zones), tuple(sorted(servfail)), tuple(sorted(unresp)))
+        knot_key = ("knot", tuple(zones), tuple((u.name, u.key_name, u.algorithm, u.secret)
+                                                for u in update_zones))
+        unbound_key = ("unbound", tuple(stub_zones), tuple(sorted(servfail)),
+                       tuple(sorted(unresp)))
         restart_knot = self._running_cfg.get("knot") != knot_key
         restart_unbound = self._running_cfg.get("unbound") != unbound_key
         before = self._applied_zone
@@ -545,10 +573,10 @@ class World:
             self._ddns(before, self._zone)
         self._applied_zone = self._zone.copy()
         if restart_unbound:
-            self._start_unbound(zones, servfail, unresp)
+            self._start_unbound(stub_zones, servfail, unresp)
             self._running_cfg["unbound"] = unbound_key
         elif restart_knot:
-            for z in zones:
+            for z in stub_zones:
                 self.dns.flush(z)
         elif before is not None and flush:
             changed = sorted({k[0] for k in set(before.rrsets) | set(self._zone.rrsets)
@@ -623,13 +651,18 @@ class World:
         for z in zones:
             (base / "zones" / f"{z.rstrip('.')}.zone").write_text(
                 self._zone.render(z, self._serial, self.negative_ttl))
+        update_zones = list(self.update_zones.values())
+        for uz in update_zones:
+            (base / "zones" / f"{uz.name}.zone").write_text(
+                dnsmod.render_update_zone(uz, self._serial, self.negative_ttl))
         conf = base / "knot.conf"
-        conf.write_text(dnsmod.knot_config(base, zones, self._tsig))
+        conf.write_text(dnsmod.knot_config(base, zones, self._tsig, update_zones))
         chk = self.netns.run([_tool("knotc"), "-c", str(conf), "conf-check"], timeout=20)
         if chk.returncode != 0:
             raise WorldError(f"knot config rejected: {chk.stdout}{chk.stderr}")
+        served = zones + [f"{uz.name}." for uz in update_zones]
         self._restart("knot", [_tool("knotd"), "-c", str(conf)], None,
-                      probe=lambda: self._dns_ready(AUTH_ADDR, zones))
+                      probe=lambda: self._dns_ready(AUTH_ADDR, served))
 
     def _start_unbound(self, zones: list[str], servfail: list[str], unresp: list[str]) -> None:
         base = self.dir / "unbound"

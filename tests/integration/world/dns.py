@@ -3,7 +3,8 @@
 
 Every name's zone is its top-level label (`a.test` lives in zone `test.`); each such zone is a knot
 zone and an unbound stub-zone. Names listed as SERVFAIL or unresponsive become unbound stub-zones
-pointing at the SERVFAIL server or at the blackhole.
+pointing at the SERVFAIL server or at the blackhole. Update zones (model.UpdateZone) are knot zones
+of their own, changed only by clients holding the zone's TSIG key, with an unbound stub each.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
-from world.model import TxtValue, normalize_name
+from world.model import TxtValue, UpdateZone, normalize_name
 
 AUTH_ADDR = "127.0.0.53"
 RESOLVER_ADDR = "127.0.0.1"
@@ -162,8 +163,33 @@ def new_tsig_secret() -> str:
     return base64.b64encode(secrets.token_bytes(32)).decode()
 
 
-def knot_config(base: Path, zones: Iterable[str], tsig_secret: str) -> str:
+def render_update_zone(zone: UpdateZone, serial: int, negative_ttl: int) -> str:
+    """The starting zone file of an update zone: SOA, NS and the name server's address."""
+    origin = f"{zone.name}."
+    return "\n".join([
+        f"$ORIGIN {origin}",
+        f"@ {negative_ttl} IN SOA ns.{origin} hostmaster.{origin} {serial} 3600 600 86400 "
+        f"{negative_ttl}",
+        f"@ 300 IN NS ns.{origin}",
+        f"ns.{origin} 300 IN A {AUTH_ADDR}",
+    ]) + "\n"
+
+
+def knot_config(base: Path, zones: Iterable[str], tsig_secret: str,
+                update_zones: Sequence[UpdateZone] = ()) -> str:
     zone_lines = "".join(f"  - domain: {z}\n    acl: ddns\n" for z in sorted(zones))
+    keys: dict[str, tuple[str, str]] = {TSIG_NAME: ("hmac-sha256", tsig_secret)}
+    acls = ""
+    for i, uz in enumerate(sorted(update_zones, key=lambda u: u.name)):
+        have = keys.setdefault(uz.key_name, (uz.algorithm, uz.secret))
+        if have != (uz.algorithm, uz.secret):
+            raise ValueError(f"TSIG key {uz.key_name} declared twice with different secrets")
+        # RFC 2136 updates of this zone only with its own key (knot: acl action update).
+        acls += (f"  - id: update{i}\n    address: 127.0.0.0/8\n    key: {uz.key_name}\n"
+                 "    action: update\n")
+        zone_lines += f"  - domain: {uz.name}.\n    acl: update{i}\n"
+    key_lines = "".join(f"  - id: {name}\n    algorithm: {alg}\n    secret: {secret}\n"
+                        for name, (alg, secret) in keys.items())
     return f"""server:
     rundir: "{base / 'run'}"
     user: root
@@ -180,16 +206,13 @@ database:
     storage: "{base / 'db'}"
 
 key:
-  - id: {TSIG_NAME}
-    algorithm: hmac-sha256
-    secret: {tsig_secret}
-
+{key_lines}
 acl:
   - id: ddns
     address: 127.0.0.0/8
     key: {TSIG_NAME}
     action: update
-
+{acls}
 template:
   - id: default
     storage: "{base / 'zones'}"

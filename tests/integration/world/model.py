@@ -7,7 +7,9 @@ records (knot), certificates (the test CA), policy-host behaviour (HTTPS on port
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import hashlib
 from dataclasses import dataclass
 from typing import Optional, Sequence, Union
 
@@ -253,6 +255,46 @@ class Domain:
             return p.body.encode() if isinstance(p.body, str) else bytes(p.body)
         mx = p.mx if p.mx is not None else [h.name for h in self.mx if h.mx_record]
         return policy_text(p.mode, mx, p.max_age).encode()
+
+
+UPDATE_ALGORITHMS = ("hmac-sha256", "hmac-sha512", "hmac-sha1")
+
+
+@dataclass
+class UpdateZone:
+    """A zone of its own in knot that clients change by RFC 2136 dynamic update, signed (RFC 8945
+    TSIG) with the zone's own key; no other key may update it. It starts with its SOA and NS
+    records only; the world never writes to it, the test's client does. Unbound has a stub for it,
+    so its names resolve like every other. A knot restart (a new top-level zone declared while
+    running) empties it again.
+
+    name:       the zone, e.g. "sts.provider.test" (below a world zone, or a top-level zone).
+    key_name:   the TSIG key's name (default "<name>-key").
+    algorithm:  one of UPDATE_ALGORITHMS.
+    secret:     base64 of the key; default: derived from the name (stable across runs).
+    """
+
+    name: str
+    key_name: Optional[str] = None
+    algorithm: str = "hmac-sha256"
+    secret: Optional[str] = None
+
+    def __post_init__(self) -> None:
+        self.name = normalize_name(self.name)
+        if self.key_name is None:
+            self.key_name = f"{self.name}-key"
+        self.key_name = normalize_name(self.key_name)
+        if self.algorithm not in UPDATE_ALGORITHMS:
+            raise ValueError(f"unknown TSIG algorithm {self.algorithm!r}; known: "
+                             f"{UPDATE_ALGORITHMS}")
+        if self.secret is None:
+            digest = hashlib.sha256(f"mtasts-world-update:{self.name}".encode()).digest()
+            self.secret = base64.b64encode(digest).decode()
+        base64.b64decode(self.secret, validate=True)
+
+    def contains(self, name: str) -> bool:
+        n = normalize_name(name)
+        return n == self.name or n.endswith("." + self.name)
 
 
 def _check_loopback(address: str) -> None:
