@@ -14,6 +14,7 @@ constexpr std::string_view k8461_32 = "RFC 8461 §3.2";
 constexpr std::string_view k8461_33 = "RFC 8461 §3.3";
 constexpr std::string_view k8461_41 = "RFC 8461 §4.1";
 constexpr std::string_view k8461_42 = "RFC 8461 §4.2";
+constexpr std::string_view k8461_82 = "RFC 8461 §8.2";
 constexpr std::string_view k8460_3 = "RFC 8460 §3";
 
 }  // namespace
@@ -127,6 +128,22 @@ const std::array<CheckCodeInfo, kCheckCodeCount> kCheckCatalogue = {{
    "clean up the record as the message says (see mtasts lint tlsrpt-record)"},
   {C::tlsrpt_lookup_failed, "tlsrpt-lookup-failed", warning, A::tlsrpt, k8460_3,
    "make the authoritative servers answer the TXT query at _smtp._tls.<domain>"},
+  {C::hosted_record_missing, "hosted-record-missing", error, A::hosting, k8461_31,
+   "publish the _mta-sts records the service shows for the domain (mtasts host domain show)"},
+  {C::hosted_record_multiple, "hosted-record-multiple", error, A::hosting, k8461_31,
+   "keep only the v=STSv1 TXT record the service shows: with several, senders see no policy"},
+  {C::hosted_id_stale, "hosted-id-stale", error, A::hosting, k8461_31,
+   "replace the TXT record with the one the service shows: senders refetch only on a new id"},
+  {C::hosted_delegation_broken, "hosted-delegation-broken", error, A::hosting, k8461_82,
+   "publish _mta-sts.<domain> CNAME <domain>.<delegation zone> as shown, and no TXT beside it"},
+  {C::hosted_policy_host_elsewhere, "hosted-policy-host-elsewhere", error, A::hosting,
+   k8461_82, "point mta-sts.<domain> at the service (CNAME to its host name, or its addresses)"},
+  {C::hosted_cert_missing, "hosted-cert-missing", error, A::hosting, k8461_33,
+   "point mta-sts.<domain> at the service so it can order the certificate; see its last error"},
+  {C::hosted_cert_expiring, "hosted-cert-expiring", warning, A::hosting, k8461_33,
+   "check the service's renewals: the certificate's last error and the ACME CA's status"},
+  {C::hosted_cert_expired, "hosted-cert-expired", error, A::hosting, k8461_33,
+   "make renewal work (mta-sts.<domain> pointing at the service, the ACME CA reachable)"},
 }};
 // clang-format on
 
@@ -156,6 +173,8 @@ std::string_view check_area_title(CheckArea area) {
       return "MX hosts";
     case CheckArea::tlsrpt:
       return "TLSRPT record";
+    case CheckArea::hosting:
+      return "hosted domain";
   }
   return "";
 }

@@ -27,6 +27,7 @@ SOURCES = {
     "netstring": [("netstring.jsonl", lambda r: "".join(r["input"]["chunks"]))],
     "acme_messages": [("acme_messages.jsonl", lambda r: ACME_SELECTOR[r["kind"]] + r["input"])],
     "dns_update_response": [("dns_update.jsonl", lambda r: bytes.fromhex(r["response"]))],
+    "admin_request": [("admin_request.jsonl", lambda r: r["input"])],
 }
 
 

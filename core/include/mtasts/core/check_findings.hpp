@@ -25,9 +25,12 @@ enum class CheckSeverity {
 [[nodiscard]] std::string_view check_severity_name(CheckSeverity severity);
 
 // What a finding is about; the person-readable output groups by area.
-enum class CheckArea { sts_record, policy_host, policy, mx_coverage, mx_host, tlsrpt };
+// `hosting` holds the findings of the `mtasts host` monitor about a domain the service hosts
+// (hosting_checks.hpp); `mtasts check` never reports them.
+enum class CheckArea { sts_record, policy_host, policy, mx_coverage, mx_host, tlsrpt, hosting };
 
-// "_mta-sts record", "policy host", "policy", "policy vs MX", "MX hosts", "TLSRPT record".
+// "_mta-sts record", "policy host", "policy", "policy vs MX", "MX hosts", "TLSRPT record",
+// "hosted domain".
 [[nodiscard]] std::string_view check_area_title(CheckArea area);
 
 enum class CheckCode : std::uint8_t {
@@ -84,6 +87,14 @@ enum class CheckCode : std::uint8_t {
   tlsrpt_record_invalid,
   tlsrpt_record_warning,
   tlsrpt_lookup_failed,
+  hosted_record_missing,
+  hosted_record_multiple,
+  hosted_id_stale,
+  hosted_delegation_broken,
+  hosted_policy_host_elsewhere,
+  hosted_cert_missing,
+  hosted_cert_expiring,
+  hosted_cert_expired,
 };
 
 struct CheckCodeInfo {
@@ -98,8 +109,8 @@ struct CheckCodeInfo {
 // Certificates that expire within this many days are reported as expiring.
 inline constexpr std::int64_t kCertExpiringDays = 14;
 
-inline constexpr std::size_t kCheckCodeCount = 53;
-static_assert(static_cast<std::size_t>(CheckCode::tlsrpt_lookup_failed) + 1 == kCheckCodeCount,
+inline constexpr std::size_t kCheckCodeCount = 61;
+static_assert(static_cast<std::size_t>(CheckCode::hosted_cert_expired) + 1 == kCheckCodeCount,
               "a new CheckCode is the last value and needs its catalogue row");
 
 // Every code, in CheckCode order (row i describes CheckCode(i)).

@@ -13,6 +13,7 @@
 //                  passed (RFC 8461 §8.3), then nothing
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -28,6 +29,7 @@ using HostTime = std::chrono::sys_seconds;
 
 inline constexpr std::uint32_t kHostedDefaultMaxAge = 604'800;  // one week, for testing
 inline constexpr std::uint32_t kHostedRemovalMaxAge = 86'400;   // the none version's max_age
+inline constexpr std::size_t kHostedMaxMx = 100;                // mx patterns per policy
 
 enum class RecordMode {
   self,       // the customer publishes _mta-sts.<d> TXT "v=STSv1; id=..." on every change
@@ -79,16 +81,23 @@ struct HostedDomain {
   friend bool operator==(const HostedDomain&, const HostedDomain&) = default;
 };
 
-// Checks and normalises a policy an administrator asked for: each mx pattern through
-// parse_mx_pattern (lowercase A-labels, one leading "*." allowed, no IP addresses), duplicates
-// dropped keeping the first; at least one mx unless the mode is none; max_age 1..31557600.
+// A time as RFC 3339 UTC with whole seconds, "2025-01-02T03:04:05Z" (the admin API's form);
+// times outside the years 0000-9999 are clamped to them.
+[[nodiscard]] std::string format_utc(HostTime t);
+
+// Checks and normalises a policy an administrator asked for: at most kHostedMaxMx mx patterns,
+// each through parse_mx_pattern (lowercase A-labels, one leading "*." allowed, no IP addresses),
+// duplicates dropped keeping the first; at least one mx unless the mode is none; max_age
+// 1..31557600.
 // Errors: Errc::invalid_value with a message naming the field ("mx[2]: ...", "max_age: ...").
 [[nodiscard]] Result<HostedPolicy> validate_hosted_policy(HostedPolicy policy);
 
 // The id of a new version made at `now`: its UTC time as 14 digits (YYYYMMDDhhmmss). When that
 // is not greater than `previous` (two changes in one second, or the clock went back), the
 // previous id as a number plus one instead, so ids of one domain only grow. `previous` is the
-// current id or empty; an id that is not all digits is treated as 0.
+// current id or empty; an id that is not all digits is treated as 0. An id never exceeds 32
+// characters (RFC 8461 §3.1): when previous + 1 would, the time's 14 digits are used (they
+// differ from a 32-digit previous, and senders compare ids only for equality).
 [[nodiscard]] std::string next_policy_id(HostTime now, std::string_view previous);
 
 // The policy file served for a version: canonical (render_policy: version first, CRLF, mode, mx
@@ -96,9 +105,11 @@ struct HostedDomain {
 [[nodiscard]] std::string render_hosted_policy(const HostedPolicy& policy);
 
 // The policy proposed for a new domain from its live MX host names: every distinct host name
-// as an exact pattern, in preference order as given, mode testing, the default max_age. No MX
-// hosts (or only the null MX) gives an empty mx list, which validate_hosted_policy() refuses
-// unless the administrator names the mx patterns.
+// as an exact pattern (lowercased, one trailing dot dropped), in preference order as given,
+// mode testing, the default max_age. The null MX ("" or ".") and hosts that are no valid exact
+// pattern (IP addresses, wildcards) are left out. No MX hosts (or only the null MX) gives an
+// empty mx list, which validate_hosted_policy() refuses unless the administrator names the mx
+// patterns.
 [[nodiscard]] HostedPolicy propose_hosted_policy(const std::vector<std::string>& mx_hosts);
 
 // A new hosted domain with its first version. `policy` must have passed
@@ -116,14 +127,17 @@ struct PolicyChange {
   ChangeResult result = ChangeResult::unchanged;
 };
 
-// Applies a validated policy to an active domain: a new version (new id, created at `now`) when
-// it differs from the current policy, else the domain as it was.
-// Errors: Errc::invalid_value when the domain is being removed.
+// Applies a validated policy to an active domain: a new version (new id, created at `now`,
+// updated_at = now, longest_max_age raised) when it differs from the current policy, else the
+// domain as it was. The policy goes through validate_hosted_policy() again, so it is compared
+// in its normalised form.
+// Errors: Errc::invalid_value when the domain is being removed, or from validate_hosted_policy().
 [[nodiscard]] Result<PolicyChange> change_hosted_policy(const HostedDomain& domain,
                                                         HostedPolicy policy, HostTime now);
 
 // Begins the removal of an active domain: a version of mode none (no mx, max_age
-// kHostedRemovalMaxAge) under a new id; serve_until = now + the longest max_age served before.
+// kHostedRemovalMaxAge) under a new id; serve_until = now + the longest max_age served before;
+// longest_max_age then counts the none version too.
 // Errors: Errc::invalid_value when the removal already began.
 [[nodiscard]] Result<HostedDomain> begin_hosted_removal(const HostedDomain& domain, HostTime now);
 
@@ -159,9 +173,12 @@ struct DnsRecordSpec {
 // The TXT text of a version: "v=STSv1; id=<id>".
 [[nodiscard]] std::string sts_record_text(std::string_view id);
 
-// Every record a domain needs at its current version: mta-sts.<d> (CNAME to the hostname when
-// one is set, else A/AAAA of the addresses); for self, _mta-sts.<d> TXT; for delegated,
-// _mta-sts.<d> CNAME to delegated_record_owner() and that owner's TXT (managed_by_service).
+// Every record a domain needs at its current version, with the service's record_ttl:
+// mta-sts.<d> (CNAME to the hostname when one is set, else one A or AAAA per address, by its
+// family: AAAA when it holds a ':'); for self, _mta-sts.<d> TXT; for delegated, _mta-sts.<d>
+// CNAME to delegated_record_owner() and that owner's TXT (managed_by_service). A delegated
+// domain of a service without a delegation zone (a configuration error the app reports) gets
+// the self records, so the customer is never told to publish a CNAME to nowhere.
 [[nodiscard]] std::vector<DnsRecordSpec> hosted_records(const HostedDomain& domain,
                                                         const ServiceIdentity& service);
 
