@@ -1,53 +1,17 @@
 #include "postgres_store.hpp"
 
 #include <libpq-fe.h>
-#include <poll.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <vector>
 
 #include "keyset_pages.hpp"
 
 namespace mtasts::store {
 namespace {
-
-using Deadline = std::chrono::steady_clock::time_point;
-
-Deadline deadline_after(std::chrono::milliseconds timeout) {
-  return std::chrono::steady_clock::now() + timeout;
-}
-
-// Waits until `fd` is ready for reading (or writing); false once `deadline` passes.
-bool wait_for(int fd, bool for_write, Deadline deadline) {
-  for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      return false;
-    }
-    pollfd entry{fd, static_cast<short>(for_write ? POLLOUT : POLLIN), 0};
-    const int ready = ::poll(
-        &entry, 1,
-        static_cast<int>(std::min<std::int64_t>(left.count(), std::numeric_limits<int>::max())));
-    if (ready > 0) {
-      return true;
-    }
-    if (ready < 0 && errno != EINTR) {
-      return true;  // let libpq find and report the socket's error
-    }
-  }
-}
-
-std::string trimmed(const char* message) {
-  std::string text = message == nullptr ? "" : message;
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) {
-    text.pop_back();
-  }
-  return text;
-}
 
 std::string quoted(std::string_view identifier) {
   return "\"" + std::string(identifier) + "\"";
@@ -57,58 +21,11 @@ std::string seconds_text(TimePoint t) {
   return std::to_string(t.time_since_epoch().count());
 }
 
-std::int64_t number_at(PGresult* result, int row, int column) {
-  const char* text = PQgetvalue(result, row, column);
-  std::int64_t value = 0;
-  std::from_chars(text, text + std::strlen(text), value);
-  return value;
-}
-
-std::string text_at(PGresult* result, int row, int column) {
-  return std::string(PQgetvalue(result, row, column),
-                     static_cast<std::size_t>(PQgetlength(result, row, column)));
-}
-
 TimePoint time_of(std::int64_t seconds) {
   return TimePoint(std::chrono::seconds(seconds));
 }
 
-// "host:port/db" of a conninfo string, for messages; nullopt-free: libpq's error on failure.
-Result<std::string> describe_dsn(const std::string& dsn) {
-  char* error = nullptr;
-  PQconninfoOption* options = PQconninfoParse(dsn.c_str(), &error);
-  if (options == nullptr) {
-    std::string why = trimmed(error);
-    PQfreemem(error);
-    return fail(Errc::invalid_config, "cache.options.dsn: " + why);
-  }
-  std::string host = "localhost";
-  std::string port = "5432";
-  std::string db;
-  for (PQconninfoOption* option = options; option->keyword != nullptr; ++option) {
-    if (option->val == nullptr || *option->val == '\0') {
-      continue;
-    }
-    if (std::strcmp(option->keyword, "host") == 0) {
-      host = option->val;
-    } else if (std::strcmp(option->keyword, "port") == 0) {
-      port = option->val;
-    } else if (std::strcmp(option->keyword, "dbname") == 0) {
-      db = option->val;
-    }
-  }
-  PQconninfoFree(options);
-  return "PostgreSQL " + host + ":" + port + (db.empty() ? "" : "/" + db);
-}
-
 }  // namespace
-
-void PostgresStore::Finish::operator()(pg_conn* conn) const {
-  PQfinish(conn);
-}
-void PostgresStore::Clear::operator()(pg_result* result) const {
-  PQclear(result);
-}
 
 PostgresStore::PostgresStore(const StoreConfig& config, std::string describe)
     : dsn_(config.dsn),
@@ -138,7 +55,7 @@ PostgresStore::PostgresStore(const StoreConfig& config, std::string describe)
 }
 
 Result<std::unique_ptr<PostgresStore>> PostgresStore::open(const StoreConfig& config) {
-  auto describe = describe_dsn(config.dsn);
+  auto describe = pg::describe_dsn(config.dsn, "cache.options.dsn");
   if (!describe) {
     return tl::unexpected(describe.error());
   }
@@ -150,96 +67,26 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::open(const StoreConfig& co
 }
 
 Result<void> PostgresStore::connect(Connection& connection) const {
-  // libpq's own connect_timeout (whole seconds, at least 2) backs up the deadline below.
-  const std::string whole_seconds =
-      std::to_string(std::max<std::int64_t>(2, (connect_timeout_.count() + 999) / 1000));
-  const char* const keywords[] = {"connect_timeout", "application_name", "dbname", nullptr};
-  const char* const values[] = {whole_seconds.c_str(), "mtasts", dsn_.c_str(), nullptr};
-  Conn conn(PQconnectStartParams(keywords, values, 1));
-  if (!conn || PQstatus(conn.get()) == CONNECTION_BAD) {
-    return fail(Errc::unavailable,
-                describe_ + ": cannot connect: " +
-                    (conn ? trimmed(PQerrorMessage(conn.get())) : std::string("out of memory")));
+  auto conn = pg::connect(dsn_, connect_timeout_, timeout_, describe_);
+  if (!conn) {
+    return tl::unexpected(conn.error());
   }
-  const Deadline deadline = deadline_after(connect_timeout_);
-  PostgresPollingStatusType status = PGRES_POLLING_WRITING;
-  while (status != PGRES_POLLING_OK) {
-    if (status == PGRES_POLLING_FAILED) {
-      return fail(Errc::unavailable,
-                  describe_ + ": cannot connect: " + trimmed(PQerrorMessage(conn.get())));
-    }
-    if (!wait_for(PQsocket(conn.get()), status == PGRES_POLLING_WRITING, deadline)) {
-      return fail(Errc::unavailable, describe_ + ": no connection within " +
-                                         std::to_string(connect_timeout_.count()) + " ms");
-    }
-    status = PQconnectPoll(conn.get());
-  }
-  // Server notices ("relation already exists, skipping") would go to stderr.
-  PQsetNoticeProcessor(
-      conn.get(), [](void*, const char*) {}, nullptr);
-  connection.conn = std::move(conn);
-  const std::string setup = "SET statement_timeout = " + std::to_string(timeout_.count()) +
-                            "; SET client_min_messages = warning";
-  for (const std::string* sql : {&setup, &schema_sql_}) {
-    if (auto done = run(connection, *sql, {}); !done) {
-      connection.conn.reset();
-      return tl::unexpected(std::move(done.error().error));
-    }
+  connection.conn = std::move(*conn);
+  if (auto done = run(connection, schema_sql_, {}); !done) {
+    connection.conn.reset();
+    return tl::unexpected(std::move(done.error().error));
   }
   return {};
 }
 
-tl::expected<PostgresStore::PgResult, PostgresStore::RunFailure> PostgresStore::run(
+tl::expected<PostgresStore::PgResult, pg::RunFailure> PostgresStore::run(
     Connection& connection, const std::string& sql, std::span<const std::string> params) const {
-  PGconn* conn = connection.conn.get();
-  // Drops the connection; `lost` tells the caller whether a new one may succeed at once.
-  auto drop = [&](std::string why, bool lost) {
-    connection.conn.reset();
-    return tl::unexpected(RunFailure{Error{Errc::unavailable, describe_ + ": " + why}, lost});
-  };
   std::vector<const char*> values;
+  values.reserve(params.size());
   for (const std::string& param : params) {
     values.push_back(param.c_str());
   }
-  const int sent = params.empty()
-                       ? PQsendQuery(conn, sql.c_str())
-                       : PQsendQueryParams(conn, sql.c_str(), static_cast<int>(values.size()),
-                                           nullptr, values.data(), nullptr, nullptr, 0);
-  if (sent == 0) {
-    return drop(trimmed(PQerrorMessage(conn)), true);
-  }
-  const Deadline deadline = deadline_after(timeout_);
-  PgResult last;
-  std::optional<Error> failed;
-  for (;;) {
-    while (PQisBusy(conn) == 1) {
-      if (!wait_for(PQsocket(conn), false, deadline)) {
-        return drop("no answer within " + std::to_string(timeout_.count()) + " ms", false);
-      }
-      if (PQconsumeInput(conn) == 0) {
-        return drop(trimmed(PQerrorMessage(conn)), true);
-      }
-    }
-    PgResult result(PQgetResult(conn));
-    if (!result) {
-      break;
-    }
-    const ExecStatusType status = PQresultStatus(result.get());
-    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK && !failed) {
-      const char* state = PQresultErrorField(result.get(), PG_DIAG_SQLSTATE);
-      const bool cancelled = state != nullptr && std::strcmp(state, "57014") == 0;
-      failed = Error{cancelled ? Errc::unavailable : Errc::backend_error,
-                     describe_ + ": " + trimmed(PQresultErrorMessage(result.get()))};
-    }
-    last = std::move(result);
-  }
-  if (PQstatus(conn) == CONNECTION_BAD) {
-    return drop(failed ? failed->message : trimmed(PQerrorMessage(conn)), true);
-  }
-  if (failed) {
-    return tl::unexpected(RunFailure{std::move(*failed), false});
-  }
-  return last;
+  return pg::run(connection.conn, sql, values, timeout_, describe_);
 }
 
 Result<PostgresStore::PgResult> PostgresStore::query(const std::string& sql,
@@ -275,8 +122,8 @@ Result<std::optional<StoredPolicy>> PostgresStore::get(std::string_view domain, 
   if (PQntuples(rows) == 0) {
     return std::optional<StoredPolicy>();
   }
-  return StoredPolicy{std::string(domain), text_at(rows, 0, 0), text_at(rows, 0, 1),
-                      time_of(number_at(rows, 0, 2)), time_of(number_at(rows, 0, 3))};
+  return StoredPolicy{std::string(domain), pg::text_at(rows, 0, 0), pg::text_at(rows, 0, 1),
+                      time_of(pg::number_at(rows, 0, 2)), time_of(pg::number_at(rows, 0, 3))};
 }
 
 Result<void> PostgresStore::put(const StoredPolicy& policy) {
@@ -309,8 +156,9 @@ Result<std::vector<StoredPolicy>> PostgresStore::page(TimePoint now, const std::
   std::vector<StoredPolicy> out;
   out.reserve(static_cast<std::size_t>(PQntuples(rows)));
   for (int row = 0; row < PQntuples(rows); ++row) {
-    out.push_back(StoredPolicy{text_at(rows, row, 0), text_at(rows, row, 1), text_at(rows, row, 2),
-                               time_of(number_at(rows, row, 3)), time_of(number_at(rows, row, 4))});
+    out.push_back(StoredPolicy{pg::text_at(rows, row, 0), pg::text_at(rows, row, 1),
+                               pg::text_at(rows, row, 2), time_of(pg::number_at(rows, row, 3)),
+                               time_of(pg::number_at(rows, row, 4))});
   }
   return out;
 }

@@ -17,9 +17,7 @@
 
 #include "locked.hpp"
 #include "mtasts/store/policy_store.hpp"
-
-struct pg_conn;
-struct pg_result;
+#include "pg_connection.hpp"
 
 namespace mtasts::store {
 
@@ -40,20 +38,9 @@ class PostgresStore final : public PolicyStore {
   std::string_view name() const override { return "postgres"; }
 
  private:
-  struct Finish {
-    void operator()(pg_conn* conn) const;
-  };
-  struct Clear {
-    void operator()(pg_result* result) const;
-  };
-  using Conn = std::unique_ptr<pg_conn, Finish>;
-  using PgResult = std::unique_ptr<pg_result, Clear>;
+  using PgResult = pg::PgResult;
   struct Connection {
-    Conn conn;  // null while disconnected
-  };
-  struct RunFailure {
-    Error error;
-    bool connection_lost;  // the connection is gone: a new one may succeed
+    pg::Conn conn;  // null while disconnected
   };
 
   PostgresStore(const StoreConfig& config, std::string describe);
@@ -63,8 +50,8 @@ class PostgresStore final : public PolicyStore {
   Result<void> connect(Connection& connection) const;
   // Runs `sql` on the established connection and returns its last result; a transport
   // failure or timeout drops the connection.
-  tl::expected<PgResult, RunFailure> run(Connection& connection, const std::string& sql,
-                                         std::span<const std::string> params) const;
+  tl::expected<PgResult, pg::RunFailure> run(Connection& connection, const std::string& sql,
+                                             std::span<const std::string> params) const;
   // run(), connecting first if needed, and once more on a connection the server had closed.
   Result<PgResult> query(const std::string& sql, std::span<const std::string> params);
   Result<std::vector<StoredPolicy>> page(TimePoint now, const std::string& after,

@@ -10,8 +10,16 @@
 // bumps the generation, which instances poll to see that something changed. Like PolicyStore:
 // synchronous, thread-safe, `now` passed in (no clock reads), every network wait bounded by the
 // configured timeout, a broken PostgreSQL connection re-established on the next call.
-// Certificates' private keys are stored as given (PEM); the database's file permissions
-// (SQLite: 0600) or access control (PostgreSQL) protect them.
+//
+// Private keys (certificates' and the ACME account's) are stored as given (PEM), not
+// encrypted: what protects them is who can read the database. SQLite: the file is created
+// 0600 (its -wal and -shm files take the same mode) in directories created 0700, owned by the
+// service's user; an existing file keeps its mode, and backups of it hold the keys.
+// PostgreSQL: the database's access control; the host_* tables should be readable by the
+// service's role only (their own database or schema), and dumps hold the keys.
+//
+// Times are stored as Unix seconds. Something that expires at T (a challenge, a lease) is
+// expired at `now` == T. Text holding a NUL byte cannot be stored (invalid_argument).
 
 #include <chrono>
 #include <cstdint>
@@ -111,23 +119,28 @@ class HostingStore {
   [[nodiscard]] virtual Result<std::optional<DomainRow>> get_domain(std::string_view name) = 0;
 
   // Inserts a new domain with its first version and `audit`, in one transaction.
-  // Errors: invalid_argument (the domain exists: message says so), write_failed, unavailable.
+  // Errors: invalid_argument (the domain exists: message says so; no name or current id; an
+  // mx pattern that is empty or holds a line break; the current id names another policy in
+  // the domain's history), write_failed, unavailable.
   [[nodiscard]] virtual Result<void> add_domain(const DomainRow& row, const AuditEntry& audit) = 0;
 
   // Replaces the stored domain whose current id is `expected_id` (optimistic concurrency: two
   // instances changing one domain at once cannot both win), appends the row's current version
   // to the history when its id is new, and appends `audit`, in one transaction. Returns false
   // (and writes nothing) when the stored current id is not `expected_id` or the domain is gone.
+  // Errors: invalid_argument (as add_domain: the row's current id already names another
+  // policy of the domain, since an id is never reused), write_failed, unavailable.
   [[nodiscard]] virtual Result<bool> update_domain(const DomainRow& row,
                                                    std::string_view expected_id,
                                                    const AuditEntry& audit) = 0;
 
-  // Drops a domain from the live table (its history and audit stay) with `audit`.
-  // True if it was there.
+  // Drops a domain from the live table (its history and audit stay, its monitor result goes)
+  // with `audit`. True if it was there; false writes nothing.
   [[nodiscard]] virtual Result<bool> drop_domain(std::string_view name,
                                                  const AuditEntry& audit) = 0;
 
-  // The versions of a domain, newest first, at most `limit`.
+  // The versions of a domain, newest (last added) first, at most `limit`; those of a dropped
+  // domain too.
   [[nodiscard]] virtual Result<std::vector<core::PolicyVersion>> history(std::string_view name,
                                                                          std::size_t limit) = 0;
 
@@ -136,7 +149,7 @@ class HostingStore {
   [[nodiscard]] virtual Result<std::vector<CertificateRow>> list_certificates() = 0;
   [[nodiscard]] virtual Result<std::optional<CertificateRow>> get_certificate(
       std::string_view name) = 0;
-  // Inserts or replaces the row of `row.name`.
+  // Inserts or replaces the row of `row.name` (every field). Errors: invalid_argument (no name).
   [[nodiscard]] virtual Result<void> put_certificate(const CertificateRow& row) = 0;
   [[nodiscard]] virtual Result<bool> delete_certificate(std::string_view name) = 0;
 
@@ -156,6 +169,7 @@ class HostingStore {
 
   // Takes the lease `name` for `holder` until `now + ttl` if it is free, expired, or already
   // held by `holder` (then it is extended). True when `holder` holds it on return.
+  // Errors: invalid_argument (no name or holder, ttl not positive).
   [[nodiscard]] virtual Result<bool> acquire_lease(std::string_view name, std::string_view holder,
                                                    std::chrono::seconds ttl, HostTime now) = 0;
   // Gives the lease up if `holder` holds it.
@@ -164,6 +178,7 @@ class HostingStore {
 
   // --- monitoring
 
+  // Replaces the domain's last result. Errors: invalid_argument (the domain is not hosted).
   [[nodiscard]] virtual Result<void> put_monitor_result(const MonitorRow& row) = 0;
   [[nodiscard]] virtual Result<std::optional<MonitorRow>> get_monitor_result(
       std::string_view domain) = 0;
