@@ -43,7 +43,7 @@ constexpr int kExitFailure = 1;
 constexpr std::chrono::seconds kChallengeLifetime{3600};
 constexpr std::chrono::milliseconds kPropagationMargin{1000};
 constexpr std::chrono::milliseconds kAdminDrain{2000};
-constexpr std::chrono::seconds kStaleGraceFloor{120};
+constexpr std::chrono::seconds kStaleGraceMargin{10};
 
 // The network clients the service uses, made on the main loop's executor.
 struct Clients {
@@ -262,8 +262,10 @@ int run_service_with(const HostConfig& config, const AdminTokens& tokens, net::L
   RecordManager records(io.get_executor(), store, sync, clients->updater.get(), clock, log,
                         RecordManagerOptions{config.service, config.instance, ttl,
                                              whole_seconds(config.sync_interval)});
-  const std::chrono::seconds grace = std::max(
-      kStaleGraceFloor, 2 * whole_seconds(config.sync_interval) + 2 * std::chrono::seconds(ttl));
+  // A new id reaches the record after one sync interval (delegated) and resolvers within the
+  // record's TTL: a stale record is expected that long, with a margin.
+  const std::chrono::seconds grace = kStaleGraceMargin + 2 * whole_seconds(config.sync_interval) +
+                                     2 * std::chrono::seconds(ttl);
   Monitor monitor(io.get_executor(), store, sync, *clients->resolver, *clients->fetcher,
                   *clients->prober, clients->alerts.get(), clock, log,
                   MonitorOptions{config.service, config.instance,
