@@ -280,7 +280,7 @@ asio::awaitable<net::HttpResponse> AdminApi::status() {
       continue;
     }
     const auto certificate = state.certificate(policy_host_name(row.domain.name));
-    if (!certificate || certificate->chain_pem.empty()) {
+    if (!certificate || !certificate->issued) {
       ++missing;
     } else {
       ++(certificate_need(certificate, now) == CertificateNeed::none ? valid : due);

@@ -187,6 +187,9 @@ asio::awaitable<net::HttpResponse> AdminApi::update(std::string actor, std::stri
     co_return error_response(404, "domain", *name + " is not hosted here");
   }
   const store::DomainRow before = **stored;
+  if (before.domain.state == core::HostedState::removing) {
+    co_return error_response(409, "domain", *name + " is being removed");
+  }
   auto policy = core::policy_for_update(before.domain.current.policy, *request);
   if (!policy) {
     co_return request_error(policy.error());

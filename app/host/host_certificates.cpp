@@ -212,7 +212,8 @@ asio::awaitable<void> CertificateManager::obtain(std::string domain) {
     co_return;
   }
   const std::optional<store::CertificateRow> previous = claimed->second;
-  const CertificateNeed need = certificate_need(previous, start);
+  const CertificateNeed need = certificate_need(
+      previous ? std::optional(certificate_status(*previous)) : std::nullopt, start);
   if (need == CertificateNeed::issue || need == CertificateNeed::renew) {
     log_.log(net::LogLevel::info, "order-start",
              {{"name", name}, {"reason", need == CertificateNeed::issue ? "issue" : "renew"}});

@@ -145,7 +145,7 @@ asio::awaitable<void> Monitor::run(LoopTimer& timer, std::chrono::milliseconds t
 }
 
 asio::awaitable<core::HostedObservation> Monitor::observe(
-    const std::string& domain, const std::optional<store::CertificateRow>& certificate) {
+    const std::string& domain, const std::optional<CertificateStatus>& certificate) {
   core::HostedObservation observed;
   const net::TxtAnswer txt = co_await resolver_.query_txt("_mta-sts." + domain);
   observed.sts_cname_chain = txt.meta.cname_chain;
@@ -164,7 +164,7 @@ asio::awaitable<core::HostedObservation> Monitor::observe(
   observed.policy_host_lookup_failed = lookup_failed(host.meta.status);
   observed.policy_host_cname_chain = host.meta.cname_chain;
   observed.policy_host_addresses = host.addresses;
-  if (certificate && !certificate->chain_pem.empty()) {
+  if (certificate && certificate->issued) {
     observed.certificate_not_after = certificate->not_after.time_since_epoch().count();
   }
   co_return observed;
@@ -204,7 +204,7 @@ asio::awaitable<std::vector<CheckFinding>> Monitor::sender_view(const store::Dom
 }
 
 asio::awaitable<void> Monitor::check(store::DomainRow row,
-                                     std::optional<store::CertificateRow> certificate) {
+                                     std::optional<CertificateStatus> certificate) {
   const std::string domain = row.domain.name;
   const std::string lease = "monitor:" + domain;
   const std::string holder = options_.instance;

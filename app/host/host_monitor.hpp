@@ -87,9 +87,9 @@ class Monitor {
 
  private:
   boost::asio::awaitable<void> check(store::DomainRow row,
-                                     std::optional<store::CertificateRow> certificate);
+                                     std::optional<CertificateStatus> certificate);
   boost::asio::awaitable<core::HostedObservation> observe(
-      const std::string& domain, const std::optional<store::CertificateRow>& certificate);
+      const std::string& domain, const std::optional<CertificateStatus>& certificate);
   boost::asio::awaitable<std::vector<core::CheckFinding>> sender_view(
       const store::DomainRow& row, std::int64_t now_unix);
 

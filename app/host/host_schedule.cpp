@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 namespace mtasts::app {
 namespace {
@@ -48,16 +49,29 @@ double stable_fraction(std::string_view key) {
   return static_cast<double>(hash >> 11) / static_cast<double>(1ull << 53);
 }
 
-HostTime renewal_time(const store::CertificateRow& row) {
+CertificateStatus certificate_status(const store::CertificateRow& row) {
+  CertificateStatus status;
+  status.name = row.name;
+  status.issued = !row.chain_pem.empty();
+  status.not_before = row.not_before;
+  status.not_after = row.not_after;
+  status.failures = row.failures;
+  status.retry_at = row.retry_at;
+  status.fingerprint =
+      std::hash<std::string>{}(row.chain_pem) ^ (std::hash<std::string>{}(row.key_pem) << 1);
+  return status;
+}
+
+HostTime renewal_time(const CertificateStatus& row) {
   const std::chrono::seconds lifetime = std::max(row.not_after - row.not_before, std::chrono::seconds(0));
   const std::chrono::seconds jitter =
       fraction_of(lifetime, kRenewalJitter * stable_fraction(row.name));
   return row.not_before + fraction_of(lifetime, kRenewalPoint) - jitter;
 }
 
-CertificateNeed certificate_need(const std::optional<store::CertificateRow>& row, HostTime now) {
+CertificateNeed certificate_need(const std::optional<CertificateStatus>& row, HostTime now) {
   CertificateNeed need = CertificateNeed::issue;
-  if (row && !row->chain_pem.empty()) {
+  if (row && row->issued) {
     need = now >= renewal_time(*row) || now >= row->not_after ? CertificateNeed::renew
                                                               : CertificateNeed::none;
   }
@@ -82,8 +96,8 @@ std::int64_t days_left(HostTime not_after, HostTime now) {
   return seconds >= 0 ? seconds / kDay : -((-seconds + kDay - 1) / kDay);
 }
 
-std::string_view expiry_bucket(const std::optional<store::CertificateRow>& row, HostTime now) {
-  if (!row || row->chain_pem.empty()) {
+std::string_view expiry_bucket(const std::optional<CertificateStatus>& row, HostTime now) {
+  if (!row || !row->issued) {
     return "missing";
   }
   if (row->not_after <= now) {

@@ -34,9 +34,25 @@ using HostTime = core::HostTime;
 inline constexpr std::chrono::seconds kFirstBackoff{300};      // 5 minutes
 inline constexpr std::chrono::seconds kLongestBackoff{86'400};  // a day
 
+// What the service keeps of a certificate row between two syncs: everything but the PEM (the
+// certificate set holds the parsed chain and key).
+struct CertificateStatus {
+  std::string name;
+  bool issued = false;  // a chain is stored
+  HostTime not_before{};
+  HostTime not_after{};
+  std::uint32_t failures = 0;
+  std::optional<HostTime> retry_at;
+  std::size_t fingerprint = 0;  // of chain and key: whether the set must be updated
+
+  friend bool operator==(const CertificateStatus&, const CertificateStatus&) = default;
+};
+
+[[nodiscard]] CertificateStatus certificate_status(const store::CertificateRow& row);
+
 // When a certificate is renewed: two thirds into its lifetime, earlier by up to 5% of the
 // lifetime (stable_fraction of the name), as ACME clients spread renewals.
-[[nodiscard]] HostTime renewal_time(const store::CertificateRow& row);
+[[nodiscard]] HostTime renewal_time(const CertificateStatus& certificate);
 
 enum class CertificateNeed {
   none,     // a certificate that is not due yet
@@ -45,7 +61,7 @@ enum class CertificateNeed {
   backoff,  // due, but the last attempt failed and retry_at has not come
 };
 
-[[nodiscard]] CertificateNeed certificate_need(const std::optional<store::CertificateRow>& row,
+[[nodiscard]] CertificateNeed certificate_need(const std::optional<CertificateStatus>& certificate,
                                                HostTime now);
 
 // When to try again after the `failures`-th failure in a row (1 for the first): 5 minutes,
@@ -57,8 +73,8 @@ enum class CertificateNeed {
 [[nodiscard]] std::int64_t days_left(HostTime not_after, HostTime now);
 
 // "missing", "expired", "lt7d", "lt14d", "lt30d", "ge30d": the certificates metric's buckets.
-[[nodiscard]] std::string_view expiry_bucket(const std::optional<store::CertificateRow>& row,
-                                             HostTime now);
+[[nodiscard]] std::string_view expiry_bucket(
+    const std::optional<CertificateStatus>& certificate, HostTime now);
 
 // --- delegated records
 

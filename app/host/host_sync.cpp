@@ -1,5 +1,6 @@
 #include "host/host_sync.hpp"
 
+#include <algorithm>
 #include <functional>
 #include <utility>
 
@@ -10,28 +11,16 @@ namespace {
 
 namespace asio = boost::asio;
 
-std::size_t fingerprint(const store::CertificateRow& row) {
-  return std::hash<std::string>{}(row.chain_pem) ^ (std::hash<std::string>{}(row.key_pem) << 1);
-}
-
 struct Loaded {
   std::uint64_t generation = 0;
   bool changed = false;
   std::shared_ptr<LoadedState> state;
+  std::vector<store::CertificateRow> rows;  // with their PEM, until installed
 };
 
 }  // namespace
 
-const store::DomainRow* LoadedState::domain(std::string_view name) const {
-  for (const store::DomainRow& row : domains) {
-    if (row.domain.name == name) {
-      return &row;
-    }
-  }
-  return nullptr;
-}
-
-std::optional<store::CertificateRow> LoadedState::certificate(std::string_view name) const {
+std::optional<CertificateStatus> LoadedState::certificate(std::string_view name) const {
   const auto it = certificates.find(name);
   if (it == certificates.end()) {
     return std::nullopt;
@@ -91,10 +80,10 @@ asio::awaitable<core::Result<void>> HostSync::sync_once(bool force) {
     loaded.state = std::make_shared<LoadedState>();
     loaded.state->generation = *generation;
     loaded.state->domains = std::move(*domains);
-    for (store::CertificateRow& row : *certificates) {
-      std::string name = row.name;
-      loaded.state->certificates.emplace(std::move(name), std::move(row));
+    for (const store::CertificateRow& row : *certificates) {
+      loaded.state->certificates.emplace(row.name, certificate_status(row));
     }
+    loaded.rows = std::move(*certificates);
     return loaded;
   };
   store::Result<Loaded> loaded = co_await store_.run(std::move(job));
@@ -110,9 +99,9 @@ asio::awaitable<core::Result<void>> HostSync::sync_once(bool force) {
                {{"generation", loaded->generation}, {"domains", loaded->state->domains.size()}});
     }
     loaded_ = true;
-    apply(std::move(loaded->state));
+    apply(std::move(loaded->state), loaded->rows);
   } else if (next_change_ && now >= *next_change_) {
-    apply(state_);
+    apply(state_, {});
   }
   if (challenges_ != nullptr) {
     co_await challenges_->refresh();
@@ -120,7 +109,8 @@ asio::awaitable<core::Result<void>> HostSync::sync_once(bool force) {
   co_return core::Result<void>();
 }
 
-void HostSync::apply(std::shared_ptr<const LoadedState> state) {
+void HostSync::apply(std::shared_ptr<const LoadedState> state,
+                     const std::vector<store::CertificateRow>& rows) {
   const core::HostTime now = clock_.now();
   state_ = std::move(state);
   source_.publish(build_served_policies(*state_, now));
@@ -131,28 +121,40 @@ void HostSync::apply(std::shared_ptr<const LoadedState> state) {
       next_change_ = row.domain.serve_until;
     }
   }
-  sync_certificates(*state_, now);
+  sync_certificates(rows, now);
 }
 
-void HostSync::sync_certificates(const LoadedState& state, core::HostTime now) {
+void HostSync::sync_certificates(const std::vector<store::CertificateRow>& rows,
+                                 core::HostTime now) {
   std::map<std::string, std::size_t, std::less<>> wanted;
-  for (const store::DomainRow& row : state.domains) {
+  StringMap<const store::CertificateRow*> by_name;
+  for (const store::CertificateRow& row : rows) {
+    by_name.emplace(row.name, &row);
+  }
+  for (const store::DomainRow& row : state_->domains) {
     if (!core::hosted_serving(row.domain, now)) {
       continue;
     }
     const std::string name = policy_host_name(row.domain.name);
-    const auto cert = state.certificates.find(name);
-    if (cert == state.certificates.end() || cert->second.chain_pem.empty()) {
+    const auto status = state_->certificates.find(name);
+    if (status == state_->certificates.end() || !status->second.issued) {
       continue;
     }
-    const std::size_t print = fingerprint(cert->second);
+    const std::size_t print = status->second.fingerprint;
     wanted.emplace(name, print);
     const auto have = installed_.find(name);
     if (have != installed_.end() && have->second == print) {
       continue;
     }
-    auto put = certificates_.put(
-        net::ServedCertificate{name, cert->second.chain_pem, cert->second.key_pem});
+    // A certificate not installed yet comes with the rows of a reload (a time step alone
+    // never makes one appear).
+    const auto found = by_name.find(name);
+    if (found == by_name.end()) {
+      wanted.erase(name);
+      continue;
+    }
+    const store::CertificateRow* cert = found->second;
+    auto put = certificates_.put(net::ServedCertificate{name, cert->chain_pem, cert->key_pem});
     if (!put) {
       log_.log(net::LogLevel::error, "certificate-unusable",
                {{"name", name}, {"error", put.error().message}});
@@ -160,7 +162,7 @@ void HostSync::sync_certificates(const LoadedState& state, core::HostTime now) {
       continue;
     }
     log_.log(net::LogLevel::info, "certificate-installed",
-             {{"name", name}, {"not_after", cert->second.not_after.time_since_epoch().count()}});
+             {{"name", name}, {"not_after", cert->not_after.time_since_epoch().count()}});
   }
   for (const auto& [name, print] : installed_) {
     if (!wanted.contains(name)) {
@@ -178,7 +180,7 @@ void HostSync::install_certificate(const store::CertificateRow& row) {
              {{"name", row.name}, {"error", put.error().message}});
     return;
   }
-  installed_.insert_or_assign(row.name, fingerprint(row));
+  installed_.insert_or_assign(row.name, certificate_status(row).fingerprint);
 }
 
 asio::awaitable<void> HostSync::run(LoopTimer& timer, std::chrono::milliseconds interval) {

@@ -20,6 +20,7 @@
 #include "host/host_challenges.hpp"
 #include "host/host_clock.hpp"
 #include "host/host_policy_source.hpp"
+#include "host/host_schedule.hpp"
 #include "host/host_store_worker.hpp"
 #include "mtasts/net/certificate_set.hpp"
 #include "mtasts/net/log.hpp"
@@ -30,10 +31,9 @@ namespace mtasts::app {
 struct LoadedState {
   std::uint64_t generation = 0;
   std::vector<store::DomainRow> domains;
-  std::map<std::string, store::CertificateRow, std::less<>> certificates;  // by name
+  std::map<std::string, CertificateStatus, std::less<>> certificates;  // by name
 
-  [[nodiscard]] const store::DomainRow* domain(std::string_view name) const;
-  [[nodiscard]] std::optional<store::CertificateRow> certificate(std::string_view name) const;
+  [[nodiscard]] std::optional<CertificateStatus> certificate(std::string_view name) const;
 };
 
 // The bodies served at `now`: every domain hosted_serving() says is served.
@@ -63,8 +63,10 @@ class HostSync {
   [[nodiscard]] bool loaded() const { return loaded_; }
 
  private:
-  void apply(std::shared_ptr<const LoadedState> state);
-  void sync_certificates(const LoadedState& state, core::HostTime now);
+  // Serves `state`; `rows` are the certificates with their PEM when they were just loaded
+  // (empty when only the time moved).
+  void apply(std::shared_ptr<const LoadedState> state, const std::vector<store::CertificateRow>& rows);
+  void sync_certificates(const std::vector<store::CertificateRow>& rows, core::HostTime now);
 
   StoreWorker& store_;
   HostPolicySource& source_;
