@@ -353,8 +353,7 @@ SteadyClock::time_point coarse_now() {
                                  std::chrono::nanoseconds(ts.tv_nsec));
 }
 
-asio::awaitable<void> watch_connection(std::shared_ptr<State> /*state*/,
-                                       std::shared_ptr<HttpConnection> conn) {
+asio::awaitable<void> watch_connection(std::shared_ptr<HttpConnection> conn) {
   while (conn->open) {
     const SteadyClock::time_point deadline = conn->deadline;
     if (deadline <= SteadyClock::now()) {

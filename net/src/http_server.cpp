@@ -110,7 +110,7 @@ asio::awaitable<void> accept_loop(std::shared_ptr<State> state, HttpListener* li
     conn->deadline = detail::coarse_now() + state->limits.header_timeout;
     state->connections.insert(conn.get());
     state->counters.open.set(state->connections.size());
-    asio::co_spawn(state->executor, detail::watch_connection(state, conn), asio::detached);
+    asio::co_spawn(state->executor, detail::watch_connection(conn), asio::detached);
     asio::co_spawn(state->executor, detail::serve_connection(state, conn), asio::detached);
   }
 }

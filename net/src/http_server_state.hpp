@@ -143,8 +143,7 @@ boost::asio::awaitable<void> serve_connection(std::shared_ptr<HttpServer::State>
                                               std::shared_ptr<HttpConnection> conn);
 
 // Closes the connection when its deadline passes (http_connection.cpp).
-boost::asio::awaitable<void> watch_connection(std::shared_ptr<HttpServer::State> state,
-                                              std::shared_ptr<HttpConnection> conn);
+boost::asio::awaitable<void> watch_connection(std::shared_ptr<HttpConnection> conn);
 
 SteadyClock::time_point coarse_now();
 

@@ -59,6 +59,21 @@ TEST(CertificateSet, BadInput_IsRefusedWithAReason) {
   EXPECT_EQ(set.size(), 0U);
 }
 
+TEST(CertificateSet, ChainWithIntermediates_IsKeptAndAnUnreadableOneRefused) {
+  CertificateSet set;
+  auto leaf = served("mta-sts.example.com", leaf_for({"mta-sts.example.com"}));
+  const std::string intermediate = served("x", leaf_for({"intermediate.test"})).chain_pem;
+  ServedCertificate chained = leaf;
+  chained.chain_pem += intermediate;
+  EXPECT_TRUE(set.put(chained));
+  ServedCertificate broken = leaf;
+  broken.chain_pem += intermediate.substr(0, 40) + "!!!!" + intermediate.substr(44);
+  auto refused = set.put(broken);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("certificate 2"), std::string::npos)
+      << refused.error().message;
+}
+
 TEST(CertificateSet, Wildcard_CoversOneLabel) {
   CertificateSet set;
   auto wildcard = leaf_for({"*.example.com"});

@@ -46,7 +46,9 @@ class TestConnection {
   [[nodiscard]] int alert() const { return alert_; }  // SSL_AD_* received, -1 if none
   [[nodiscard]] std::string alpn() const;
   [[nodiscard]] std::shared_ptr<X509> peer_certificate() const;
-  [[nodiscard]] std::string peer_dns_names() const;  // subjectAltName DNS names, comma-joined
+  [[nodiscard]] std::string peer_dns_names() const;
+  [[nodiscard]] int peer_chain_length()
+      const;  // certificates the server sent  // subjectAltName DNS names, comma-joined
 
   bool send(std::string_view bytes);
   // Some bytes; "" at the end of the stream; nullopt on a timeout or an error.

@@ -4,7 +4,10 @@
 
 #include <atomic>
 
+#include "fake_network.hpp"
+#include "mtasts/net/https_fetcher.hpp"
 #include "policy_server_fixture.hpp"
+#include "test_loop.hpp"
 
 namespace mtasts::net::testing {
 namespace {
@@ -29,6 +32,23 @@ TEST_F(PolicyServerTest, Policy_IsServedWithItsHeaders) {
   EXPECT_TRUE(eventually([](const PolicyServerStats& s) {
     return s.https.handshakes == 2 && s.https.responses.at(200) == 2;
   }));
+}
+
+TEST_F(PolicyServerTest, TheSendersFetcherOfThisProject_TakesThePolicy) {
+  start();
+  boost::asio::io_context io;
+  FakeResolver resolver;
+  resolver.hosts["mta-sts.a.test"] = {"127.0.0.1"};
+  FetchOptions options;
+  options.ca_file = TestPki::instance().ca_file();
+  options.port = https_port_;
+  options.timeout = std::chrono::seconds(5);
+  auto fetcher = make_https_fetcher(io.get_executor(), resolver, options);
+  ASSERT_TRUE(fetcher);
+  auto result = run_until_done(io, (*fetcher)->fetch("a.test"));
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->detail, FetchDetail::ok) << result->message;
+  EXPECT_EQ(result->body, kPolicyBody);
 }
 
 TEST_F(PolicyServerTest, PolicyHostName_IsCaseInsensitiveInHostAndSni) {
@@ -164,6 +184,16 @@ TEST_F(PolicyServerTest, HotSwap_NewHandshakesGetTheNewCertificateAtOnce) {
   auto reply = old_conn->read_response();
   ASSERT_TRUE(reply);
   EXPECT_EQ(reply->status, 200U);
+}
+
+TEST_F(PolicyServerTest, Intermediates_AreSentAfterTheLeaf) {
+  auto chained = served("mta-sts.a.test", leaf_for({"mta-sts.a.test"}));
+  const auto intermediate = leaf_for({"intermediate.test"});
+  chained.chain_pem += cert_pem(intermediate.cert.get());
+  ASSERT_TRUE(certificates_.put(chained));
+  start();
+  auto conn = tls("mta-sts.a.test");
+  ASSERT_EQ(conn->peer_chain_length(), 2);
 }
 
 TEST_F(PolicyServerTest, RemovedName_GetsTheAlert) {

@@ -156,7 +156,9 @@ struct HttpServerStats {
 class HttpServer {
  public:
   // `handler` and `log` must outlive the server and every connection it runs. Without a
-  // `budget`, the server counts its own connections against limits.max_connections.
+  // `budget`, the server counts its own connections against limits.max_connections. Every
+  // member runs on `executor` (stats() excepted); destroy the server there, or after its
+  // event loop stopped.
   HttpServer(boost::asio::any_io_executor executor, HttpHandler& handler, HttpServerLimits limits,
              Logger& log, std::shared_ptr<ConnectionBudget> budget = nullptr);
   ~HttpServer();
