@@ -49,6 +49,9 @@ class Client final : public AcmeClient {
  private:
   struct OrderRun;
 
+  // The coroutines below take references (the signer, the run, the publisher): every call is
+  // co_awaited at once by a coroutine that owns the referenced objects.
+
   // acme_client.cpp
   boost::asio::awaitable<AcmeResult<core::AcmeDirectory>> directory(Clock::time_point bound);
   boost::asio::awaitable<AcmeResult<std::string>> take_nonce(Clock::time_point bound);

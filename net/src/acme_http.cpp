@@ -100,6 +100,21 @@ asio::awaitable<AcmeResult<std::vector<tcp::endpoint>>> lookup(asio::any_io_exec
   co_return endpoints;
 }
 
+HttpReply reply_from(http::response<http::string_body> response) {
+  HttpReply reply;
+  reply.status = response.result_int();
+  reply.content_type = std::string(response[http::field::content_type]);
+  reply.location = std::string(response[http::field::location]);
+  reply.replay_nonce = std::string(response["Replay-Nonce"]);
+  reply.retry_after = std::string(response[http::field::retry_after]);
+  const auto links = response.equal_range(http::field::link);
+  for (auto it = links.first; it != links.second; ++it) {
+    reply.links.emplace_back(it->value());
+  }
+  reply.body = std::move(response.body());
+  return reply;
+}
+
 }  // namespace
 
 HttpClient::HttpClient(asio::any_io_executor executor, DnsResolver& resolver, ssl::context context)
@@ -165,18 +180,7 @@ asio::awaitable<AcmeResult<HttpReply>> HttpClient::send(HttpRequest request,
     co_return io_failure(ec, "reading the answer to " + request.url);
   }
   // The whole answer is read; a missing close_notify can no longer cut anything short.
-  auto& response = parser.get();
-  HttpReply reply;
-  reply.status = response.result_int();
-  reply.content_type = std::string(response[http::field::content_type]);
-  reply.location = std::string(response[http::field::location]);
-  reply.replay_nonce = std::string(response["Replay-Nonce"]);
-  reply.retry_after = std::string(response[http::field::retry_after]);
-  const auto links = response.equal_range(http::field::link);
-  for (auto it = links.first; it != links.second; ++it) {
-    reply.links.emplace_back(it->value());
-  }
-  reply.body = std::move(response.body());
+  HttpReply reply = reply_from(parser.release());
   error_code ignored;
   tcp_layer.socket().shutdown(tcp::socket::shutdown_both, ignored);
   co_return reply;

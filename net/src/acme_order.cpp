@@ -95,6 +95,22 @@ bool names_identifier(const std::vector<std::string>& names,
          });
 }
 
+// The authorization's challenge of `type`; AcmeErrc::unsupported naming what it offers.
+AcmeResult<const core::AcmeChallenge*> challenge_of_type(
+    const core::AcmeAuthorization& authorization, std::string_view type) {
+  std::string offered;
+  for (const core::AcmeChallenge& challenge : authorization.challenges) {
+    if (challenge.type == type) {
+      return &challenge;
+    }
+    offered += (offered.empty() ? "" : ", ") + challenge.type;
+  }
+  return acme_failure(AcmeErrc::unsupported,
+                      "the CA offers no " + std::string(type) + " challenge for " +
+                          authorization.identifier.value +
+                          " (offered: " + (offered.empty() ? "none" : offered) + ")");
+}
+
 }  // namespace
 
 asio::awaitable<AcmeResult<IssuedCertificate>> Client::order(const AcmeAccount& account,
@@ -197,20 +213,13 @@ asio::awaitable<AcmeResult<void>> Client::start_challenge(OrderRun& run,
                                                std::string(core::to_string(authorization->status)),
                                            challenge_problem(*authorization, type)));
   }
-  const auto challenge =
-      std::find_if(authorization->challenges.begin(), authorization->challenges.end(),
-                   [&](const core::AcmeChallenge& c) { return c.type == type; });
-  if (challenge == authorization->challenges.end()) {
-    std::string offered;
-    for (const core::AcmeChallenge& c : authorization->challenges) {
-      offered += (offered.empty() ? "" : ", ") + c.type;
-    }
-    co_return acme_failure(AcmeErrc::unsupported,
-                           "the CA offers no " + std::string(type) + " challenge for " + name +
-                               " (offered: " + (offered.empty() ? "none" : offered) + ")");
+  auto challenge = challenge_of_type(*authorization, type);
+  if (!challenge) {
+    co_return tl::unexpected(std::move(challenge.error()));
   }
-  PendingChallenge pending{options_.challenge, name, challenge->token,
-                           key_authorization(run.signer.public_key, challenge->token)};
+  const core::AcmeChallenge* chosen = *challenge;
+  PendingChallenge pending{options_.challenge, name, chosen->token,
+                           key_authorization(run.signer.public_key, chosen->token)};
   auto published = co_await publisher.publish(pending);
   if (!published) {
     co_return acme_failure(AcmeErrc::publisher, "cannot publish the " + std::string(type) +
@@ -219,7 +228,7 @@ asio::awaitable<AcmeResult<void>> Client::start_challenge(OrderRun& run,
   }
   run.published.push_back(pending);
   // §7.5.1: an empty JSON object says "validate now".
-  auto answered = co_await post(run.signer, challenge->url, core::acme_challenge_response_payload(),
+  auto answered = co_await post(run.signer, chosen->url, core::acme_challenge_response_payload(),
                                 "the challenge response", run.deadline);
   if (!answered) {
     co_return tl::unexpected(std::move(answered.error()));

@@ -153,8 +153,10 @@ class AcmeClient {
   // pending authorization answered through `publisher` with the configured challenge type,
   // polling until valid, finalize with a CSR for a fresh P-256 key, polling until the order
   // is valid, then the chain downloaded and checked against the key. Every challenge
-  // published is withdrawn before this returns. Errors: AcmeError; a refused challenge is
-  // AcmeErrc::invalid with the challenge's problem type.
+  // published is withdrawn before this returns. `account` and `publisher` are used until the
+  // returned awaitable completes (it starts only when awaited): keep both alive until then.
+  // Errors: AcmeError; a refused challenge is AcmeErrc::invalid with the challenge's problem
+  // type.
   virtual boost::asio::awaitable<AcmeResult<IssuedCertificate>> order(
       const AcmeAccount& account, std::vector<std::string> names,
       ChallengePublisher& publisher) = 0;
