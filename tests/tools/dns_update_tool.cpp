@@ -87,6 +87,8 @@ int main(int argc, char** argv) {
       return usage(key.error().message);
     }
     options.key = std::move(*key);
+  } else if (flag("key-name").empty() != flag("key-secret").empty()) {
+    return usage("--key-name and --key-secret go together");
   } else if (!flag("key-name").empty()) {
     auto key = mtasts::net::parse_tsig_key(
         flag("key-name"), flag("key-alg").empty() ? "hmac-sha256" : flag("key-alg"),

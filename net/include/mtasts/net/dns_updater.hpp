@@ -9,7 +9,8 @@
 // message and the checks of the answer are built in core (core/dns_update.hpp); this layer
 // draws the ID, reads the clock, computes the HMACs (OpenSSL) and compares MACs in constant
 // time. With a key, only an answer signed with that key, for this request, within its fudge of
-// our clock, is believed; an unsigned or badly signed answer is an error.
+// our clock, is believed; an unsigned or badly signed answer is an error. Updates may run
+// concurrently (each has its own connection); the server applies them in the order it gets them.
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
