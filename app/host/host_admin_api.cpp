@@ -61,9 +61,11 @@ asio::awaitable<net::HttpResponse> AdminApi::handle(net::HttpRequest request) {
   const std::optional<std::string> token = bearer_token(request);
   const std::optional<std::string> name = token ? tokens_.authenticate(*token) : std::nullopt;
   if (!name) {
-    log_.log(net::LogLevel::warn, "api-unauthorized",
-             {{"peer", request.peer}, {"method", request.method}, {"token", token ? "wrong" : "none"}});
-    co_return error_response(401, "", token ? "the token is not valid" : "a bearer token is required");
+    log_.log(
+        net::LogLevel::warn, "api-unauthorized",
+        {{"peer", request.peer}, {"method", request.method}, {"token", token ? "wrong" : "none"}});
+    co_return error_response(401, "",
+                             token ? "the token is not valid" : "a bearer token is required");
   }
   const std::string actor = "api:" + *name;
   net::HttpResponse response = co_await dispatch(request, actor);
@@ -132,10 +134,9 @@ asio::awaitable<tl::expected<std::vector<std::string>, std::string>> AdminApi::l
                              std::string(net::dns_status_name(answer.meta.status)) + ")");
   }
   std::vector<net::MxRecord> records = answer.records;
-  std::stable_sort(records.begin(), records.end(),
-                   [](const net::MxRecord& a, const net::MxRecord& b) {
-                     return a.preference < b.preference;
-                   });
+  std::stable_sort(
+      records.begin(), records.end(),
+      [](const net::MxRecord& a, const net::MxRecord& b) { return a.preference < b.preference; });
   std::vector<std::string> hosts;
   for (const net::MxRecord& record : records) {
     hosts.push_back(record.exchange);
@@ -176,8 +177,9 @@ asio::awaitable<net::HttpResponse> AdminApi::list() {
   for (std::size_t i = 0; i < listing->domains.size(); ++i) {
     const core::HostedDomain& domain = listing->domains[i].domain;
     const std::string name = policy_host_name(domain.name);
-    const auto cert = std::find_if(listing->certificates.begin(), listing->certificates.end(),
-                                   [&name](const store::CertificateRow& c) { return c.name == name; });
+    const auto cert =
+        std::find_if(listing->certificates.begin(), listing->certificates.end(),
+                     [&name](const store::CertificateRow& c) { return c.name == name; });
     const bool issued = cert != listing->certificates.end() && !cert->chain_pem.empty();
     const auto& monitor = listing->monitors[i];
     domains.push_back(
@@ -186,11 +188,12 @@ asio::awaitable<net::HttpResponse> AdminApi::list() {
          {"mode", core::mode_name(domain.current.policy.mode)},
          {"id", domain.current.id},
          {"records_mode", core::record_mode_name(domain.records)},
-         {"certificate_not_after", issued ? nlohmann::json(core::format_utc(cert->not_after))
-                                          : nlohmann::json(nullptr)},
-         {"monitor", monitor ? nlohmann::json({{"passing", monitor->passing},
-                                               {"checked_at", core::format_utc(monitor->checked_at)}})
-                             : nlohmann::json(nullptr)}});
+         {"certificate_not_after",
+          issued ? nlohmann::json(core::format_utc(cert->not_after)) : nlohmann::json(nullptr)},
+         {"monitor", monitor
+                         ? nlohmann::json({{"passing", monitor->passing},
+                                           {"checked_at", core::format_utc(monitor->checked_at)}})
+                         : nlohmann::json(nullptr)}});
   }
   co_return json_response(200, {{"domains", std::move(domains)}});
 }
@@ -286,15 +289,15 @@ asio::awaitable<net::HttpResponse> AdminApi::status() {
       ++(certificate_need(certificate, now) == CertificateNeed::none ? valid : due);
     }
   }
-  co_return json_response(
-      200, {{"instance", options_.instance},
-            {"version", MTASTS_VERSION},
-            {"store", std::string(store_.name())},
-            {"generation", *generation},
-            {"loaded_generation", state.generation},
-            {"domains", {{"active", active}, {"removing", removing}}},
-            {"certificates", {{"valid", valid}, {"due", due}, {"missing", missing}}},
-            {"serving", sync_.loaded()}});
+  co_return json_response(200,
+                          {{"instance", options_.instance},
+                           {"version", MTASTS_VERSION},
+                           {"store", std::string(store_.name())},
+                           {"generation", *generation},
+                           {"loaded_generation", state.generation},
+                           {"domains", {{"active", active}, {"removing", removing}}},
+                           {"certificates", {{"valid", valid}, {"due", due}, {"missing", missing}}},
+                           {"serving", sync_.loaded()}});
 }
 
 }  // namespace mtasts::app

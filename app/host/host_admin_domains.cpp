@@ -19,9 +19,8 @@ constexpr std::size_t kHistoryShown = 20;
 // The domain as the API shows it (core::domain_json) with more members.
 nlohmann::json domain_document(const core::HostedDomain& domain,
                                const core::ServiceIdentity& service) {
-  nlohmann::json out =
-      nlohmann::json::parse(core::domain_json(domain, core::hosted_records(domain, service)),
-                            nullptr, false);
+  nlohmann::json out = nlohmann::json::parse(
+      core::domain_json(domain, core::hosted_records(domain, service)), nullptr, false);
   return out.is_object() ? out : nlohmann::json::object();
 }
 
@@ -92,11 +91,11 @@ asio::awaitable<net::HttpResponse> AdminApi::add(std::string actor, std::string 
   }
   if (*added) {
     const bool removing = (*added)->domain.state == core::HostedState::removing;
-    co_return error_response(409, "domain",
-                             domain.name + (removing ? " is being removed; add it again after " +
-                                                           core::format_utc(
-                                                               *(*added)->domain.serve_until)
-                                                     : " is already hosted"));
+    co_return error_response(
+        409, "domain",
+        domain.name + (removing ? " is being removed; add it again after " +
+                                      core::format_utc(*(*added)->domain.serve_until)
+                                : " is already hosted"));
   }
   auto synced = co_await sync_.sync_once();
   (void)synced;
@@ -130,12 +129,13 @@ asio::awaitable<net::HttpResponse> AdminApi::show(std::string domain_text) {
     }
     out.row = std::move(*row);
     auto certificate = hosting.get_certificate(policy_host_name(d));
-    auto history = certificate ? hosting.history(d, kHistoryShown)
-                               : store::Result<std::vector<core::PolicyVersion>>(
-                                     tl::unexpected(certificate.error()));
-    auto monitor = history ? hosting.get_monitor_result(d)
-                           : store::Result<std::optional<store::MonitorRow>>(
-                                 tl::unexpected(history.error()));
+    auto history =
+        certificate
+            ? hosting.history(d, kHistoryShown)
+            : store::Result<std::vector<core::PolicyVersion>>(tl::unexpected(certificate.error()));
+    auto monitor =
+        history ? hosting.get_monitor_result(d)
+                : store::Result<std::optional<store::MonitorRow>>(tl::unexpected(history.error()));
     if (!monitor) {
       return tl::unexpected(monitor.error());
     }

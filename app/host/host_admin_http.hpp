@@ -24,7 +24,7 @@ enum class AdminRoute {
 
 struct AdminTarget {
   AdminRoute route = AdminRoute::unknown;
-  std::string domain;                                   // percent-decoded, as given
+  std::string domain;                                     // percent-decoded, as given
   std::map<std::string, std::string, std::less<>> query;  // percent-decoded
 };
 

@@ -101,8 +101,8 @@ asio::awaitable<core::Result<void>> run_alert_command(std::vector<std::string> a
     if (std::chrono::steady_clock::now() >= deadline) {
       ::kill(pid, SIGKILL);
       ::waitpid(pid, &status, 0);
-      co_return failure(argv.front() + " did not finish within " +
-                        std::to_string(timeout.count()) + " ms and was killed");
+      co_return failure(argv.front() + " did not finish within " + std::to_string(timeout.count()) +
+                        " ms and was killed");
     }
     co_await sleep_for(kWaitStep);
   }

@@ -36,8 +36,8 @@ struct WebhookUrl {
 // POSTs `body` to `url` within `timeout` (lookup through `resolver`, connect, TLS with SNI and
 // PKIX against `ca_file` or the system store, request, status line).
 // Errors: Errc::invalid_value with what failed, or the status when it is not 2xx.
-boost::asio::awaitable<core::Result<void>> post_webhook(net::DnsResolver& resolver,
-                                                        WebhookUrl url, std::string body,
+boost::asio::awaitable<core::Result<void>> post_webhook(net::DnsResolver& resolver, WebhookUrl url,
+                                                        std::string body,
                                                         std::optional<std::string> ca_file,
                                                         std::chrono::milliseconds timeout);
 

@@ -81,7 +81,8 @@ void CertificateManager::scan() {
   }
 }
 
-asio::awaitable<void> CertificateManager::run(LoopTimer& timer, std::chrono::milliseconds interval) {
+asio::awaitable<void> CertificateManager::run(LoopTimer& timer,
+                                              std::chrono::milliseconds interval) {
   for (;;) {
     scan();
     const bool go_on = co_await timer.wait(interval);
@@ -233,7 +234,9 @@ asio::awaitable<void> CertificateManager::obtain(std::string domain) {
     co_await finish(name, previous, result);
   }
   std::function<store::Result<void>(store::HostingStore&)> release =
-      [lease, holder](store::HostingStore& hosting) { return hosting.release_lease(lease, holder); };
+      [lease, holder](store::HostingStore& hosting) {
+        return hosting.release_lease(lease, holder);
+      };
   auto released = co_await store_.run(std::move(release));
   (void)released;
   // The stored row (and the generation it moved) reach this instance's state now.

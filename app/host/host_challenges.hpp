@@ -79,8 +79,7 @@ class ChallengeBoard final : public net::ChallengePublisher {
   [[nodiscard]] std::size_t mirrored() const { return mirrored_.size(); }
 
  private:
-  boost::asio::awaitable<bool> edit_index(std::string token,
-                                          std::optional<IndexedChallenge> added);
+  boost::asio::awaitable<bool> edit_index(std::string token, std::optional<IndexedChallenge> added);
   core::Result<void> serve(const IndexedChallenge& entry, const std::string& key_authorization);
   void unserve(const IndexedChallenge& entry);
 
@@ -91,7 +90,7 @@ class ChallengeBoard final : public net::ChallengePublisher {
   const HostClock& clock_;
   net::Logger& log_;
   ChallengeBoardOptions options_;
-  std::set<std::string, std::less<>> own_;                   // published by this instance
+  std::set<std::string, std::less<>> own_;                         // published by this instance
   std::map<std::string, IndexedChallenge, std::less<>> mirrored_;  // served for others
 };
 

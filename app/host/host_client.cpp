@@ -121,8 +121,7 @@ core::Result<ApiTarget> parse_api_url(std::string_view url) {
 
 core::Result<ApiReply> call_admin_api(const ApiTarget& api, const std::string& method,
                                       const std::string& target, const std::string& token,
-                                      const std::string& body,
-                                      std::chrono::milliseconds timeout) {
+                                      const std::string& body, std::chrono::milliseconds timeout) {
   asio::io_context io(1);
   core::Result<ApiReply> out = core::fail(core::Errc::invalid_value, "the request did not run");
   Call call{api, method, target, token, body, timeout};

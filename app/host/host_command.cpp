@@ -56,9 +56,9 @@ core::Result<ApiAccess> api_access(const HostArgs& args) {
   const bool have_config =
       !args.run.config.empty() || std::filesystem::exists(kDefaultHostConfigPath);
   if ((api.empty() || token_file.empty()) && have_config) {
-    auto loaded = load_host_config(
-        args.run.config.empty() ? std::nullopt : std::optional(args.run.config),
-        current_host_environment());
+    auto loaded =
+        load_host_config(args.run.config.empty() ? std::nullopt : std::optional(args.run.config),
+                         current_host_environment());
     if (!loaded) {
       return tl::unexpected(loaded.error());
     }
@@ -88,7 +88,8 @@ core::Result<ApiAccess> api_access(const HostArgs& args) {
 
 // Sends one request and prints the answer; returns the exit code.
 int call(const HostArgs& args, const std::string& method, const std::string& target,
-         const nlohmann::json& body, const std::function<std::string(const nlohmann::json&)>& text) {
+         const nlohmann::json& body,
+         const std::function<std::string(const nlohmann::json&)>& text) {
   auto access = api_access(args);
   if (!access) {
     return usage(access.error().message);
@@ -96,8 +97,8 @@ int call(const HostArgs& args, const std::string& method, const std::string& tar
   if (args.client.timeout_seconds <= 0 || args.client.timeout_seconds > 3600) {
     return usage("--timeout: expected seconds from 0 to 3600");
   }
-  const auto timeout = std::chrono::milliseconds(
-      static_cast<std::int64_t>(args.client.timeout_seconds * 1000));
+  const auto timeout =
+      std::chrono::milliseconds(static_cast<std::int64_t>(args.client.timeout_seconds * 1000));
   auto reply = call_admin_api(access->target, method, target, access->token,
                               body.is_null() ? std::string() : body.dump(), timeout);
   if (!reply) {

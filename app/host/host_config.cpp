@@ -18,9 +18,9 @@ namespace mtasts::app {
 namespace {
 
 constexpr std::array<std::string_view, 15> kTopKeys = {
-    "service",   "listen",        "admin",   "metrics",       "store",
-    "acme",      "dns_update",    "dns_servers", "ca_file",   "sync_interval",
-    "monitor",   "instance",      "state_dir",   "user",      "shutdown_timeout"};
+    "service", "listen",     "admin",       "metrics", "store",
+    "acme",    "dns_update", "dns_servers", "ca_file", "sync_interval",
+    "monitor", "instance",   "state_dir",   "user",    "shutdown_timeout"};
 constexpr std::array<std::string_view, 4> kServiceKeys = {"hostname", "addresses",
                                                           "delegation_zone", "record_ttl"};
 constexpr std::array<std::string_view, 3> kListenKeys = {"https", "http", "threads"};
@@ -55,9 +55,10 @@ core::Result<core::ServiceIdentity> parse_service(ConfigReader& reader, const YA
     service.record_ttl = static_cast<std::uint32_t>(*ttl);
   }
   if (section.ok() && service.hostname.empty() && service.addresses.empty()) {
-    section.fail(core::Error{core::Errc::invalid_value,
-                             "service.hostname: required (the name customers point mta-sts.<domain> "
-                             "at by CNAME), or service.addresses (their A/AAAA records)"});
+    section.fail(
+        core::Error{core::Errc::invalid_value,
+                    "service.hostname: required (the name customers point mta-sts.<domain> "
+                    "at by CNAME), or service.addresses (their A/AAAA records)"});
   }
   if (!section.ok()) {
     return tl::unexpected(section.error());
@@ -201,9 +202,8 @@ core::Result<HostConfigLoad> parse_root(const YAML::Node& root, const HostEnviro
   }
   config.monitor = std::move(*monitor);
   if (!config.service.delegation_zone.empty() && !config.dns_update) {
-    reader.warn(
-        "dns_update: not configured, so the TXT records of delegated domains in " +
-        config.service.delegation_zone + " are not kept current");
+    reader.warn("dns_update: not configured, so the TXT records of delegated domains in " +
+                config.service.delegation_zone + " are not kept current");
   }
   if (config.acme.contact.empty()) {
     reader.warn("acme.contact: not given; the CA cannot warn you about expiring certificates");

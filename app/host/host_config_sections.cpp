@@ -1,8 +1,9 @@
+#include "host/host_config_sections.hpp"
+
 #include <array>
 #include <utility>
 
 #include "host/host_config_reader.hpp"
-#include "host/host_config_sections.hpp"
 
 namespace mtasts::app {
 namespace {
@@ -12,8 +13,7 @@ constexpr std::array<std::string_view, 5> kAcmeKeys = {"directory", "contact", "
                                                        "ca_file", "order_timeout"};
 constexpr std::array<std::string_view, 5> kDnsUpdateKeys = {"server", "zone", "key", "ttl",
                                                             "timeout"};
-constexpr std::array<std::string_view, 4> kKeyKeys = {"name", "algorithm", "secret",
-                                                      "secret_file"};
+constexpr std::array<std::string_view, 4> kKeyKeys = {"name", "algorithm", "secret", "secret_file"};
 constexpr std::array<std::string_view, 2> kMonitorKeys = {"interval", "alert"};
 constexpr std::array<std::string_view, 3> kAlertKeys = {"webhook", "command", "timeout"};
 constexpr std::int64_t kMaxTtl = 604'800;

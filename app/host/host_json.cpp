@@ -31,12 +31,9 @@ nlohmann::json audit_json(const store::AuditEntry& entry) {
   if (detail.is_discarded()) {
     detail = entry.detail;
   }
-  return {{"seq", entry.seq},
-          {"at", core::format_utc(entry.at)},
-          {"actor", entry.actor},
-          {"domain", entry.domain},
-          {"action", entry.action},
-          {"detail", std::move(detail)}};
+  return {{"seq", entry.seq},       {"at", core::format_utc(entry.at)},
+          {"actor", entry.actor},   {"domain", entry.domain},
+          {"action", entry.action}, {"detail", std::move(detail)}};
 }
 
 nlohmann::json certificate_json(const store::CertificateRow& row) {

@@ -7,8 +7,7 @@
 namespace mtasts::app {
 namespace {
 
-void family(std::string& out, std::string_view name, std::string_view type,
-            std::string_view help) {
+void family(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
   out += "# HELP ";
   out += name;
   out += ' ';
@@ -20,8 +19,7 @@ void family(std::string& out, std::string_view name, std::string_view type,
   out += '\n';
 }
 
-void sample(std::string& out, std::string_view name, std::string_view labels,
-            std::uint64_t value) {
+void sample(std::string& out, std::string_view name, std::string_view labels, std::uint64_t value) {
   out += name;
   if (!labels.empty()) {
     out += '{';
@@ -104,8 +102,7 @@ std::string host_metrics_text(const HostMetricsInput& input) {
          input.records.updated);
   sample(out, "mtasts_host_record_updates_total", label("outcome", "removed"),
          input.records.removed);
-  sample(out, "mtasts_host_record_updates_total", label("outcome", "failed"),
-         input.records.failed);
+  sample(out, "mtasts_host_record_updates_total", label("outcome", "failed"), input.records.failed);
   family(out, "mtasts_host_domains_dropped_total", "counter", "Removals that ended.");
   sample(out, "mtasts_host_domains_dropped_total", "", input.records.dropped);
   std::uint64_t passing = 0;

@@ -173,7 +173,8 @@ asio::awaitable<core::HostedObservation> Monitor::observe(
 asio::awaitable<std::vector<CheckFinding>> Monitor::sender_view(const store::DomainRow& row,
                                                                 std::int64_t now_unix) {
   const std::string domain = row.domain.name;
-  net::DomainCheck check = co_await net::check_domain(resolver_, fetcher_, prober_, domain, now_unix);
+  net::DomainCheck check =
+      co_await net::check_domain(resolver_, fetcher_, prober_, domain, now_unix);
   std::vector<CheckFinding> out = std::move(check.findings);
   // Without a usable record the sender's check fetches nothing and skips the coverage of the
   // MX hosts; the policy the service serves is known, so it is compared here.
@@ -194,8 +195,8 @@ asio::awaitable<std::vector<CheckFinding>> Monitor::sender_view(const store::Dom
       }
       auto parsed = core::parse_policy(core::render_hosted_policy(policy));
       if (parsed && (records.empty() || !hosts.empty())) {
-        auto coverage = core::check_mx_coverage(core::audit_mx_coverage(*parsed, domain, hosts),
-                                                domain);
+        auto coverage =
+            core::check_mx_coverage(core::audit_mx_coverage(*parsed, domain, hosts), domain);
         out.insert(out.end(), coverage.begin(), coverage.end());
       }
     }
@@ -249,10 +250,9 @@ asio::awaitable<void> Monitor::check(store::DomainRow row,
   }
   const std::optional<bool> before =
       *saved ? std::optional<bool>((*saved)->passing) : std::optional<bool>();
-  log_.log(passing ? net::LogLevel::info : net::LogLevel::warn, "monitor-checked",
-           {{"domain", domain},
-            {"passing", passing ? "yes" : "no"},
-            {"findings", findings.size()}});
+  log_.log(
+      passing ? net::LogLevel::info : net::LogLevel::warn, "monitor-checked",
+      {{"domain", domain}, {"passing", passing ? "yes" : "no"}, {"findings", findings.size()}});
   if (before == passing || (!before && passing)) {
     co_return;
   }

@@ -90,8 +90,8 @@ class Monitor {
                                      std::optional<CertificateStatus> certificate);
   boost::asio::awaitable<core::HostedObservation> observe(
       const std::string& domain, const std::optional<CertificateStatus>& certificate);
-  boost::asio::awaitable<std::vector<core::CheckFinding>> sender_view(
-      const store::DomainRow& row, std::int64_t now_unix);
+  boost::asio::awaitable<std::vector<core::CheckFinding>> sender_view(const store::DomainRow& row,
+                                                                      std::int64_t now_unix);
 
   boost::asio::any_io_executor executor_;
   StoreWorker& store_;

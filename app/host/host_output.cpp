@@ -78,10 +78,10 @@ void monitor_text(std::ostringstream& out, const nlohmann::json& monitor) {
   if (!monitor.is_object()) {
     return;
   }
-  out << "  monitor: " << (monitor.value("passing", false) ? "passing" : "FAILING")
-      << " (checked " << text_of(monitor, "checked_at") << ")\n";
-  const nlohmann::json& findings = monitor.contains("findings") ? monitor["findings"]
-                                                                : nlohmann::json::array();
+  out << "  monitor: " << (monitor.value("passing", false) ? "passing" : "FAILING") << " (checked "
+      << text_of(monitor, "checked_at") << ")\n";
+  const nlohmann::json& findings =
+      monitor.contains("findings") ? monitor["findings"] : nlohmann::json::array();
   for (const nlohmann::json& finding : findings) {
     const std::string severity = text_of(finding, "severity");
     if (severity == "info") {
@@ -117,9 +117,9 @@ std::string domain_text(const nlohmann::json& domain, std::string_view headline)
   }
   out << "\n  policy: id " << text_of(domain, "id") << ", mode " << text_of(domain, "mode")
       << ", max_age " << text_of(domain, "max_age") << "\n";
-  out << "  mx: " << (joined(domain.value("mx", nlohmann::json::array())).empty()
-                          ? std::string("(none)")
-                          : joined(domain["mx"]))
+  out << "  mx: "
+      << (joined(domain.value("mx", nlohmann::json::array())).empty() ? std::string("(none)")
+                                                                      : joined(domain["mx"]))
       << "\n";
   out << "  records: " << text_of(domain, "records_mode") << "\n";
   if (domain.contains("mx_from_live_mx")) {
@@ -139,8 +139,8 @@ std::string domain_text(const nlohmann::json& domain, std::string_view headline)
     out << "\nHistory (newest first):\n";
     for (const nlohmann::json& version : domain["history"]) {
       out << "  " << text_of(version, "id") << "  " << text_of(version, "mode") << "  max_age "
-          << text_of(version, "max_age") << "  " << joined(version.value("mx", nlohmann::json::array()))
-          << "\n";
+          << text_of(version, "max_age") << "  "
+          << joined(version.value("mx", nlohmann::json::array())) << "\n";
     }
   }
   return out.str();

@@ -7,8 +7,7 @@ namespace mtasts::app {
 HostPolicySource::HostPolicySource() : policies_(std::make_shared<const ServedPolicies>()) {}
 
 std::shared_ptr<const std::string> HostPolicySource::policy_body(std::string_view domain) const {
-  const std::shared_ptr<const ServedPolicies> policies =
-      policies_.load(std::memory_order_acquire);
+  const std::shared_ptr<const ServedPolicies> policies = policies_.load(std::memory_order_acquire);
   const auto it = policies->bodies.find(domain);
   return it == policies->bodies.end() ? nullptr : it->second;
 }

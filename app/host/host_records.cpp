@@ -111,7 +111,7 @@ asio::awaitable<bool> RecordManager::lease(std::string name, bool take) {
     return hosting.acquire_lease(name, holder, kLeaseTtl, now);
   };
   auto done = co_await store_.run(std::move(job));
-  co_return done && *done;
+  co_return done&&* done;
 }
 
 asio::awaitable<void> RecordManager::publish(store::DomainRow row) {
@@ -158,7 +158,8 @@ asio::awaitable<void> RecordManager::publish(store::DomainRow row) {
     log_.log(net::LogLevel::warn, "record-store-error",
              {{"domain", domain}, {"error", saved.error().message}});
   }
-  log_.log(net::LogLevel::info, "record-updated", {{"domain", domain}, {"owner", owner}, {"id", id}});
+  log_.log(net::LogLevel::info, "record-updated",
+           {{"domain", domain}, {"owner", owner}, {"id", id}});
   co_await lease(lease_name, false);
   auto synced = co_await sync_.sync_once();
   (void)synced;
@@ -185,10 +186,10 @@ asio::awaitable<void> RecordManager::end_removal(store::DomainRow row) {
   }
   const core::HostTime now = clock_.now();
   const std::string certificate = policy_host_name(domain);
-  nlohmann::json detail = {{"serve_until", row.domain.serve_until
-                                               ? core::format_utc(*row.domain.serve_until)
-                                               : std::string()},
-                           {"record_removed", delegated && updater_ != nullptr}};
+  nlohmann::json detail = {
+      {"serve_until",
+       row.domain.serve_until ? core::format_utc(*row.domain.serve_until) : std::string()},
+      {"record_removed", delegated && updater_ != nullptr}};
   if (delegated) {
     detail["owner"] = owner;
   }

@@ -31,7 +31,7 @@ namespace mtasts::app {
 struct RecordManagerOptions {
   core::ServiceIdentity service;
   std::string instance;
-  std::uint32_t ttl = 300;        // of the managed TXT records
+  std::uint32_t ttl = 300;         // of the managed TXT records
   std::chrono::seconds settle{5};  // one sync interval, rounded up
 };
 
@@ -62,8 +62,7 @@ class RecordManager {
   boost::asio::awaitable<void> publish(store::DomainRow row);
   boost::asio::awaitable<void> end_removal(store::DomainRow row);
   boost::asio::awaitable<bool> lease(std::string name, bool take);
-  void note_failure(const std::string& domain, const std::string& what,
-                    const std::string& error);
+  void note_failure(const std::string& domain, const std::string& what, const std::string& error);
   bool backing_off(const std::string& domain) const;
   void start(std::string domain, boost::asio::awaitable<void> job);
 

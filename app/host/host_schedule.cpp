@@ -63,7 +63,8 @@ CertificateStatus certificate_status(const store::CertificateRow& row) {
 }
 
 HostTime renewal_time(const CertificateStatus& row) {
-  const std::chrono::seconds lifetime = std::max(row.not_after - row.not_before, std::chrono::seconds(0));
+  const std::chrono::seconds lifetime =
+      std::max(row.not_after - row.not_before, std::chrono::seconds(0));
   const std::chrono::seconds jitter =
       fraction_of(lifetime, kRenewalJitter * stable_fraction(row.name));
   return row.not_before + fraction_of(lifetime, kRenewalPoint) - jitter;
@@ -113,8 +114,7 @@ std::string_view expiry_bucket(const std::optional<CertificateStatus>& row, Host
   return days < 30 ? "lt30d" : "ge30d";
 }
 
-RecordAction record_action(const store::DomainRow& row, HostTime now,
-                           std::chrono::seconds settle) {
+RecordAction record_action(const store::DomainRow& row, HostTime now, std::chrono::seconds settle) {
   const core::HostedDomain& domain = row.domain;
   if (domain.records != core::RecordMode::delegated || !core::hosted_serving(domain, now) ||
       row.published_id == domain.current.id) {
@@ -144,8 +144,7 @@ HostTime next_check_time(std::string_view domain, HostTime last, std::chrono::se
   return last + std::max(interval + shift, std::chrono::seconds(1));
 }
 
-bool stale_id_expected(const core::HostedDomain& domain, HostTime now,
-                       std::chrono::seconds grace) {
+bool stale_id_expected(const core::HostedDomain& domain, HostTime now, std::chrono::seconds grace) {
   return now < domain.current.created_at + grace;
 }
 

@@ -31,7 +31,7 @@ using HostTime = core::HostTime;
 
 // --- certificates
 
-inline constexpr std::chrono::seconds kFirstBackoff{300};      // 5 minutes
+inline constexpr std::chrono::seconds kFirstBackoff{300};       // 5 minutes
 inline constexpr std::chrono::seconds kLongestBackoff{86'400};  // a day
 
 // What the service keeps of a certificate row between two syncs: everything but the PEM (the
@@ -73,8 +73,8 @@ enum class CertificateNeed {
 [[nodiscard]] std::int64_t days_left(HostTime not_after, HostTime now);
 
 // "missing", "expired", "lt7d", "lt14d", "lt30d", "ge30d": the certificates metric's buckets.
-[[nodiscard]] std::string_view expiry_bucket(
-    const std::optional<CertificateStatus>& certificate, HostTime now);
+[[nodiscard]] std::string_view expiry_bucket(const std::optional<CertificateStatus>& certificate,
+                                             HostTime now);
 
 // --- delegated records
 

@@ -34,9 +34,9 @@ std::shared_ptr<const ServedPolicies> build_served_policies(const LoadedState& s
   policies->generation = state.generation;
   for (const store::DomainRow& row : state.domains) {
     if (core::hosted_serving(row.domain, now)) {
-      policies->bodies.emplace(row.domain.name, std::make_shared<const std::string>(
-                                                    core::render_hosted_policy(
-                                                        row.domain.current.policy)));
+      policies->bodies.emplace(row.domain.name,
+                               std::make_shared<const std::string>(
+                                   core::render_hosted_policy(row.domain.current.policy)));
     }
   }
   return policies;

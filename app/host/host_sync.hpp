@@ -65,7 +65,8 @@ class HostSync {
  private:
   // Serves `state`; `rows` are the certificates with their PEM when they were just loaded
   // (empty when only the time moved).
-  void apply(std::shared_ptr<const LoadedState> state, const std::vector<store::CertificateRow>& rows);
+  void apply(std::shared_ptr<const LoadedState> state,
+             const std::vector<store::CertificateRow>& rows);
   void sync_certificates(const std::vector<store::CertificateRow>& rows, core::HostTime now);
 
   StoreWorker& store_;

@@ -114,23 +114,6 @@ core::Result<AdminTokens> AdminTokens::parse(std::string_view text) {
   return tokens;
 }
 
-core::Result<AdminTokens> AdminTokens::read(const std::string& path,
-                                            std::vector<std::string>& warnings) {
-  auto text = read_text(path);
-  if (!text) {
-    return tl::unexpected(text.error());
-  }
-  struct stat st {};
-  if (::stat(path.c_str(), &st) == 0 && (st.st_mode & S_IROTH) != 0) {
-    warnings.push_back(path + ": the token file is readable by every user (chmod 0600 it)");
-  }
-  auto parsed = parse(*text);
-  if (!parsed) {
-    return tl::unexpected(core::Error{parsed.error().code, path + ": " + parsed.error().message});
-  }
-  return parsed;
-}
-
 std::optional<std::string> AdminTokens::authenticate(std::string_view presented) const {
   const auto digest = digest_of(presented);
   const Entry* match = nullptr;
@@ -143,6 +126,23 @@ std::optional<std::string> AdminTokens::authenticate(std::string_view presented)
     return std::nullopt;
   }
   return match->name;
+}
+
+core::Result<AdminTokenFile> read_admin_tokens(const std::string& path) {
+  auto text = read_text(path);
+  if (!text) {
+    return tl::unexpected(text.error());
+  }
+  auto parsed = AdminTokens::parse(*text);
+  if (!parsed) {
+    return tl::unexpected(core::Error{parsed.error().code, path + ": " + parsed.error().message});
+  }
+  AdminTokenFile file{std::move(*parsed), {}};
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && (st.st_mode & S_IROTH) != 0) {
+    file.warnings.push_back(path + ": the token file is readable by every user (chmod 0600 it)");
+  }
+  return file;
 }
 
 core::Result<ClientToken> read_client_token(const std::string& path, std::string_view name) {
@@ -159,8 +159,7 @@ core::Result<ClientToken> read_client_token(const std::string& path, std::string
       return ClientToken{line.name, line.token};
     }
   }
-  return core::fail(core::Errc::invalid_value,
-                    path + ": no token named " + std::string(name));
+  return core::fail(core::Errc::invalid_value, path + ": no token named " + std::string(name));
 }
 
 }  // namespace mtasts::app

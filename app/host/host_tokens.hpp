@@ -26,10 +26,6 @@ class AdminTokens {
   // than kMinTokenLength or with control characters, a name given twice, no token at all.
   [[nodiscard]] static core::Result<AdminTokens> parse(std::string_view text);
 
-  // Reads and parses `path`. Errors name the file. A file others may read gives a warning.
-  [[nodiscard]] static core::Result<AdminTokens> read(const std::string& path,
-                                                      std::vector<std::string>& warnings);
-
   // The name of the token `presented` is, or nullopt.
   [[nodiscard]] std::optional<std::string> authenticate(std::string_view presented) const;
 
@@ -42,6 +38,14 @@ class AdminTokens {
   };
   std::vector<Entry> entries_;
 };
+
+struct AdminTokenFile {
+  AdminTokens tokens;
+  std::vector<std::string> warnings;  // a file others may read
+};
+
+// Reads and parses `path`. Errors (as AdminTokens::parse, or unreadable) name the file.
+[[nodiscard]] core::Result<AdminTokenFile> read_admin_tokens(const std::string& path);
 
 // The first token of a token file, for the CLI (`--token-file`), and its name.
 struct ClientToken {

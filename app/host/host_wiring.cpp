@@ -31,11 +31,10 @@ core::Result<std::string> resolve_server(const std::string& host) {
                       "dns_update.server: cannot resolve " + host + ": " + ::gai_strerror(rc));
   }
   char text[INET6_ADDRSTRLEN] = {};
-  const void* address = found->ai_family == AF_INET6
-                            ? static_cast<const void*>(
-                                  &reinterpret_cast<sockaddr_in6*>(found->ai_addr)->sin6_addr)
-                            : static_cast<const void*>(
-                                  &reinterpret_cast<sockaddr_in*>(found->ai_addr)->sin_addr);
+  const void* address =
+      found->ai_family == AF_INET6
+          ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(found->ai_addr)->sin6_addr)
+          : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(found->ai_addr)->sin_addr);
   ::inet_ntop(found->ai_family, address, text, sizeof text);
   ::freeaddrinfo(found);
   return std::string(text);
@@ -66,11 +65,12 @@ core::Result<net::TsigKey> key_of(const TsigKeySettings& settings) {
   std::ostringstream text;
   text << in.rdbuf();
   std::string secret = text.str();
-  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r' ||
-                             secret.back() == ' ')) {
+  while (!secret.empty() &&
+         (secret.back() == '\n' || secret.back() == '\r' || secret.back() == ' ')) {
     secret.pop_back();
   }
-  if (settings.name.empty() || secret.empty() || secret.find_first_of(" \n:{") != std::string::npos) {
+  if (settings.name.empty() || secret.empty() ||
+      secret.find_first_of(" \n:{") != std::string::npos) {
     return core::fail(core::Errc::invalid_value,
                       "dns_update.key.secret_file: " + from_file.error().message);
   }

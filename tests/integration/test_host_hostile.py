@@ -7,6 +7,7 @@ naming the field; port 80 answers ACME challenges and nothing else.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import socket
@@ -222,7 +223,7 @@ def test_hostile_clients_while_a_valid_sender_keeps_fetching(world, host, trust)
 
 def test_port_80_answers_challenges_only(world, host):
     def get(path, host_header, method="GET"):
-        conn = __import__("http.client").client.HTTPConnection(ADDRESS, 80, timeout=10)
+        conn = http.client.HTTPConnection(ADDRESS, 80, timeout=10)
         conn.request(method, path, headers={"Host": host_header})
         resp = conn.getresponse()
         out = resp.status, dict(resp.getheaders()), resp.read()

@@ -24,9 +24,11 @@ TEST_F(AdminApiTest, Add_ProposesTheLiveMx_InTesting_AndServesAtOnce) {
   EXPECT_EQ(body["max_age"], 604800);
   EXPECT_EQ(body["mx"], nlohmann::json({"mx1.example.com", "mx2.example.com"}));
   EXPECT_EQ(body["mx_from_live_mx"], nlohmann::json({"mx1.example.com", "mx2.example.com"}));
-  const nlohmann::json txt = {{"owner", "_mta-sts.example.com"}, {"type", "TXT"},
+  const nlohmann::json txt = {{"owner", "_mta-sts.example.com"},
+                              {"type", "TXT"},
                               {"value", "v=STSv1; id=" + body["id"].get<std::string>()},
-                              {"ttl", 300}, {"managed_by_service", false}};
+                              {"ttl", 300},
+                              {"managed_by_service", false}};
   EXPECT_NE(std::find(body["records"].begin(), body["records"].end(), txt), body["records"].end())
       << body["records"];
   auto served = source_.policy_body("example.com");
@@ -54,7 +56,8 @@ TEST_F(AdminApiTest, Add_Refusals) {
   const net::HttpResponse no_mx = request("POST", "/v1/domains", R"({"domain":"nomx.example"})");
   EXPECT_EQ(no_mx.status, 400u);
   EXPECT_EQ(json(no_mx)["error"]["field"], "mx");
-  const net::HttpResponse bad = request("POST", "/v1/domains", R"({"domain":"a.example","mx":[1]})");
+  const net::HttpResponse bad =
+      request("POST", "/v1/domains", R"({"domain":"a.example","mx":[1]})");
   EXPECT_EQ(bad.status, 400u);
   EXPECT_EQ(json(bad)["error"]["field"], "mx[0]");
   EXPECT_FALSE(stored("a.example"));
@@ -84,7 +87,8 @@ TEST_F(AdminApiTest, Set_MakesANewVersion_OnlyWhenSomethingChanged) {
   EXPECT_EQ(*source_.policy_body("example.com"),
             "version: STSv1\r\nmode: enforce\r\nmx: mx1.example.com\r\nmx: mx2.example.com\r\n"
             "max_age: 86400\r\n");
-  const net::HttpResponse same = request("PATCH", "/v1/domains/example.com", R"({"mode":"enforce"})");
+  const net::HttpResponse same =
+      request("PATCH", "/v1/domains/example.com", R"({"mode":"enforce"})");
   ASSERT_EQ(same.status, 200u);
   EXPECT_FALSE(json(same)["changed"]);
   EXPECT_EQ(json(same)["id"], body["id"]);

@@ -15,7 +15,9 @@ TEST(AdminHttp, Targets_Route) {
   EXPECT_EQ(one.domain, "example.com");
   const AdminTarget monitor = parse_admin_target("/v1/domains/b%C3%BCcher.example/monitor");
   EXPECT_EQ(monitor.route, AdminRoute::domain_monitor);
-  EXPECT_EQ(monitor.domain, "b\xc3\xbc" "cher.example");
+  EXPECT_EQ(monitor.domain,
+            "b\xc3\xbc"
+            "cher.example");
   const AdminTarget audit = parse_admin_target("/v1/audit?domain=example.com&limit=5");
   EXPECT_EQ(audit.route, AdminRoute::audit);
   EXPECT_EQ(audit.query.at("domain"), "example.com");
@@ -64,26 +66,42 @@ TEST(AdminHttp, ErrorResponse_HasTheDocumentedShape) {
 }
 
 TEST(HostOutput, ZoneLines) {
-  EXPECT_EQ(zone_line({{"owner", "mta-sts.example.com"}, {"type", "CNAME"},
-                       {"value", "mta-sts.provider.example"}, {"ttl", 300}}),
+  EXPECT_EQ(zone_line({{"owner", "mta-sts.example.com"},
+                       {"type", "CNAME"},
+                       {"value", "mta-sts.provider.example"},
+                       {"ttl", 300}}),
             "mta-sts.example.com. 300 IN CNAME mta-sts.provider.example.");
-  EXPECT_EQ(zone_line({{"owner", "_mta-sts.example.com"}, {"type", "TXT"},
-                       {"value", "v=STSv1; id=20250101000000"}, {"ttl", 300}}),
+  EXPECT_EQ(zone_line({{"owner", "_mta-sts.example.com"},
+                       {"type", "TXT"},
+                       {"value", "v=STSv1; id=20250101000000"},
+                       {"ttl", 300}}),
             "_mta-sts.example.com. 300 IN TXT \"v=STSv1; id=20250101000000\"");
-  EXPECT_EQ(zone_line({{"owner", "mta-sts.example.com"}, {"type", "AAAA"},
-                       {"value", "2001:db8::1"}, {"ttl", 60}}),
+  EXPECT_EQ(zone_line({{"owner", "mta-sts.example.com"},
+                       {"type", "AAAA"},
+                       {"value", "2001:db8::1"},
+                       {"ttl", 60}}),
             "mta-sts.example.com. 60 IN AAAA 2001:db8::1");
 }
 
 TEST(HostOutput, DomainText_ListsTheRecordsToPublish) {
-  const nlohmann::json domain = {
-      {"domain", "example.com"}, {"state", "active"}, {"id", "1"}, {"mode", "testing"},
-      {"max_age", 604800}, {"mx", {"mx1.example.com"}}, {"records_mode", "delegated"},
-      {"records",
-       {{{"owner", "mta-sts.example.com"}, {"type", "CNAME"}, {"value", "h.example"},
-         {"ttl", 300}, {"managed_by_service", false}},
-        {{"owner", "example.com.sts.example"}, {"type", "TXT"}, {"value", "v=STSv1; id=1"},
-         {"ttl", 300}, {"managed_by_service", true}}}}};
+  const nlohmann::json domain = {{"domain", "example.com"},
+                                 {"state", "active"},
+                                 {"id", "1"},
+                                 {"mode", "testing"},
+                                 {"max_age", 604800},
+                                 {"mx", {"mx1.example.com"}},
+                                 {"records_mode", "delegated"},
+                                 {"records",
+                                  {{{"owner", "mta-sts.example.com"},
+                                    {"type", "CNAME"},
+                                    {"value", "h.example"},
+                                    {"ttl", 300},
+                                    {"managed_by_service", false}},
+                                   {{"owner", "example.com.sts.example"},
+                                    {"type", "TXT"},
+                                    {"value", "v=STSv1; id=1"},
+                                    {"ttl", 300},
+                                    {"managed_by_service", true}}}}};
   const std::string text = domain_text(domain, "added");
   EXPECT_NE(text.find("example.com: added"), std::string::npos) << text;
   EXPECT_NE(text.find("Publish these DNS records (zone file lines):\n  mta-sts.example.com. 300 "

@@ -40,9 +40,8 @@ TEST(ChallengeIndex, Edit_PrunesRemovesAndReplaces) {
 TEST(ChallengeIndex, RowTokens) {
   EXPECT_EQ(challenge_row_token({net::ChallengeType::http01, "mta-sts.a.example", "tok", "ka"}),
             "tok");
-  EXPECT_EQ(
-      challenge_row_token({net::ChallengeType::tls_alpn01, "mta-sts.a.example", "tok", "ka"}),
-      "alpn:mta-sts.a.example");
+  EXPECT_EQ(challenge_row_token({net::ChallengeType::tls_alpn01, "mta-sts.a.example", "tok", "ka"}),
+            "alpn:mta-sts.a.example");
 }
 
 }  // namespace

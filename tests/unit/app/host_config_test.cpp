@@ -138,9 +138,10 @@ TEST(HostConfig, UnknownKeys_Warn) {
 
 TEST(HostConfig, DnsUpdate_DefaultsFromTheService_AndNeedsASecret) {
   const HostConfig c =
-      parse_ok("service: {hostname: h.example, delegation_zone: Sts.Example., record_ttl: 60}\n"
-               "dns_update:\n  server: \"[2001:db8::53]:5353\"\n"
-               "  key: {name: k, secret: c2VjcmV0}\n")
+      parse_ok(
+          "service: {hostname: h.example, delegation_zone: Sts.Example., record_ttl: 60}\n"
+          "dns_update:\n  server: \"[2001:db8::53]:5353\"\n"
+          "  key: {name: k, secret: c2VjcmV0}\n")
           .config;
   ASSERT_TRUE(c.dns_update);
   EXPECT_EQ(c.dns_update->server, "2001:db8::53");
@@ -154,9 +155,9 @@ TEST(HostConfig, DnsUpdate_DefaultsFromTheService_AndNeedsASecret) {
   EXPECT_NE(parse_error("service: {hostname: h.example}\ndns_update: {server: 192.0.2.1}\n")
                 .find("dns_update.zone: required"),
             std::string::npos);
-  const HostConfigLoad unsigned_updates =
-      parse_ok("service: {hostname: h.example, delegation_zone: sts.example}\n"
-               "dns_update: {server: 192.0.2.1}\n");
+  const HostConfigLoad unsigned_updates = parse_ok(
+      "service: {hostname: h.example, delegation_zone: sts.example}\n"
+      "dns_update: {server: 192.0.2.1}\n");
   bool warned = false;
   for (const std::string& warning : unsigned_updates.warnings) {
     warned = warned || warning == "dns_update.key: not given, so updates are sent unsigned";
@@ -171,8 +172,7 @@ TEST(HostConfig, Store_Postgres_AndSqliteFile) {
   EXPECT_EQ(pg.store.type, store::HostingStoreType::postgres);
   EXPECT_EQ(pg.store.dsn, "host=db");
   EXPECT_EQ(pg.store.timeout, std::chrono::seconds(2));
-  const HostConfig lite =
-      parse_ok(std::string(kMinimal) + "state_dir: /srv/mtasts\n").config;
+  const HostConfig lite = parse_ok(std::string(kMinimal) + "state_dir: /srv/mtasts\n").config;
   EXPECT_EQ(lite.store.filename, "/srv/mtasts/host.db");
   EXPECT_NE(parse_error(std::string(kMinimal) + "store: {filename: host.db}\n")
                 .find("store.filename: expected an absolute path"),

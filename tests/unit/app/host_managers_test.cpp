@@ -25,9 +25,9 @@ class ManagersTest : public HostFixture {
   }
 
   CertificateManager certificates(net::AcmeClient& acme) {
-    return CertificateManager(io_.get_executor(), *store_, *sync_, acme, *board_, resolver_, clock_,
-                              log_, CertificateManagerOptions{kService, "test", "https://ca.test/dir",
-                                                              seconds(60), 4});
+    return CertificateManager(
+        io_.get_executor(), *store_, *sync_, acme, *board_, resolver_, clock_, log_,
+        CertificateManagerOptions{kService, "test", "https://ca.test/dir", seconds(60), 4});
   }
 
   RecordManager records(net::DnsUpdater* updater) {
@@ -42,7 +42,8 @@ TEST_F(ManagersTest, Certificate_IssuedOnce_ForANameThatPointsHere) {
   FakeAcme acme(clock_);
   CertificateManager manager = certificates(acme);
   manager.scan();
-  ASSERT_TRUE(drive(io_, [&] { return manager.counters().issued == 1 && manager.in_flight() == 0; }));
+  ASSERT_TRUE(
+      drive(io_, [&] { return manager.counters().issued == 1 && manager.in_flight() == 0; }));
   EXPECT_EQ(acme.ordered, (std::vector<std::string>{"mta-sts.example.com"}));
   EXPECT_TRUE(certificates_.has("mta-sts.example.com"));
   auto row = *store_->direct().get_certificate("mta-sts.example.com");
@@ -61,7 +62,8 @@ TEST_F(ManagersTest, Certificate_IssuedOnce_ForANameThatPointsHere) {
   clock_.advance(seconds(6 * 86'400));
   run(io_, sync_->sync_once());
   manager.scan();
-  ASSERT_TRUE(drive(io_, [&] { return manager.counters().issued == 2 && manager.in_flight() == 0; }));
+  ASSERT_TRUE(
+      drive(io_, [&] { return manager.counters().issued == 2 && manager.in_flight() == 0; }));
   EXPECT_EQ(acme.ordered.size(), 2u);
 }
 
@@ -71,7 +73,8 @@ TEST_F(ManagersTest, Certificate_NotOrdered_WhenTheNamePointsElsewhere) {
   FakeAcme acme(clock_);
   CertificateManager manager = certificates(acme);
   manager.scan();
-  ASSERT_TRUE(drive(io_, [&] { return manager.counters().gate_refused == 1 && manager.in_flight() == 0; }));
+  ASSERT_TRUE(
+      drive(io_, [&] { return manager.counters().gate_refused == 1 && manager.in_flight() == 0; }));
   EXPECT_TRUE(acme.ordered.empty());
   // It waits a minute before it looks again, then orders once the DNS is right.
   resolver_.set_address("mta-sts.example.com", {}, {"192.0.2.10"});
@@ -80,7 +83,8 @@ TEST_F(ManagersTest, Certificate_NotOrdered_WhenTheNamePointsElsewhere) {
   EXPECT_TRUE(acme.ordered.empty());
   clock_.advance(seconds(60));
   manager.scan();
-  ASSERT_TRUE(drive(io_, [&] { return manager.counters().issued == 1 && manager.in_flight() == 0; }));
+  ASSERT_TRUE(
+      drive(io_, [&] { return manager.counters().issued == 1 && manager.in_flight() == 0; }));
 }
 
 TEST_F(ManagersTest, Certificate_FailureBacksOff_HonouringRetryAfter) {
@@ -95,7 +99,8 @@ TEST_F(ManagersTest, Certificate_FailureBacksOff_HonouringRetryAfter) {
   acme.fail_with = limited;
   CertificateManager manager = certificates(acme);
   manager.scan();
-  ASSERT_TRUE(drive(io_, [&] { return manager.counters().failed == 1 && manager.in_flight() == 0; }));
+  ASSERT_TRUE(
+      drive(io_, [&] { return manager.counters().failed == 1 && manager.in_flight() == 0; }));
   auto row = *store_->direct().get_certificate("mta-sts.example.com");
   ASSERT_TRUE(row);
   EXPECT_EQ(row->failures, 1u);
@@ -110,7 +115,8 @@ TEST_F(ManagersTest, Certificate_FailureBacksOff_HonouringRetryAfter) {
   acme.fail_with.reset();
   clock_.advance(seconds(1));
   manager.scan();
-  ASSERT_TRUE(drive(io_, [&] { return manager.counters().issued == 1 && manager.in_flight() == 0; }));
+  ASSERT_TRUE(
+      drive(io_, [&] { return manager.counters().issued == 1 && manager.in_flight() == 0; }));
   EXPECT_EQ((*store_->direct().get_certificate("mta-sts.example.com"))->failures, 0u);
 }
 
@@ -122,7 +128,8 @@ TEST_F(ManagersTest, Certificate_LeaseHeldElsewhere_NoOrder) {
   FakeAcme acme(clock_);
   CertificateManager manager = certificates(acme);
   manager.scan();
-  ASSERT_TRUE(drive(io_, [&] { return manager.counters().lease_busy == 1 && manager.in_flight() == 0; }));
+  ASSERT_TRUE(
+      drive(io_, [&] { return manager.counters().lease_busy == 1 && manager.in_flight() == 0; }));
   EXPECT_TRUE(acme.ordered.empty());
 }
 
@@ -133,27 +140,29 @@ TEST_F(ManagersTest, Record_PublishedAfterOneSyncInterval_WithRetries) {
   updater.failures_left = 1;
   RecordManager manager = records(&updater);
   manager.scan();
-  drive(io_, [] { return false; }, std::chrono::milliseconds(50));
+  drive(
+      io_, [] { return false; }, std::chrono::milliseconds(50));
   EXPECT_TRUE(updater.calls.empty());  // the body first (RFC 8461 §8.1)
   clock_.advance(seconds(5));
   manager.scan();
   ASSERT_TRUE(drive(io_, [&] { return manager.counters().failed == 1; }));
   EXPECT_EQ(audit_actions("example.com").front(), "record.failed");
   manager.scan();
-  drive(io_, [] { return false; }, std::chrono::milliseconds(50));
+  drive(
+      io_, [] { return false; }, std::chrono::milliseconds(50));
   EXPECT_EQ(updater.calls.size(), 1u);  // backing off
   clock_.advance(seconds(5));
   manager.scan();
   ASSERT_TRUE(drive(io_, [&] { return manager.counters().updated == 1; }));
   EXPECT_EQ(updater.records.at("example.com.sts.provider.test"), "v=STSv1; id=" + id);
-  EXPECT_EQ(updater.calls.back(),
-            "replace example.com.sts.provider.test 60 v=STSv1; id=" + id);
+  EXPECT_EQ(updater.calls.back(), "replace example.com.sts.provider.test 60 v=STSv1; id=" + id);
   ASSERT_TRUE(drive(io_, [&] { return stored("example.com")->published_id == id; }));
   EXPECT_EQ(audit_actions("example.com").front(), "record.updated");
   // Published: nothing more to do.
   run(io_, sync_->sync_once());
   manager.scan();
-  drive(io_, [] { return false; }, std::chrono::milliseconds(50));
+  drive(
+      io_, [] { return false; }, std::chrono::milliseconds(50));
   EXPECT_EQ(updater.calls.size(), 2u);
 }
 
@@ -167,7 +176,8 @@ TEST_F(ManagersTest, Removal_End_DeletesTheRecord_AndDropsTheDomain) {
   clock_.advance(seconds(59));
   run(io_, sync_->sync_once());
   manager.scan();
-  drive(io_, [] { return false; }, std::chrono::milliseconds(50));
+  drive(
+      io_, [] { return false; }, std::chrono::milliseconds(50));
   EXPECT_TRUE(stored("example.com"));
   clock_.advance(seconds(1));
   run(io_, sync_->sync_once());
@@ -197,21 +207,21 @@ TEST(MonitorRules, StaleIdWithinTheGrace_IsAWarning_AndTheSenderViewKeepsAllButR
   const std::vector<core::CheckFinding> sender = {
       core::make_check_finding(core::CheckCode::sts_record_missing, "_mta-sts.example.com", "x"),
       core::make_check_finding(core::CheckCode::mx_cert_expired, "mx1.example.com", "expired")};
-  const auto within = monitor_findings(domain, kService, observed, sender, kStart + seconds(5),
-                                       seconds(30));
+  const auto within =
+      monitor_findings(domain, kService, observed, sender, kStart + seconds(5), seconds(30));
   ASSERT_EQ(within.size(), 2u);
   EXPECT_EQ(within[0].id, core::CheckCode::hosted_id_stale);
   EXPECT_EQ(within[0].severity, core::CheckSeverity::warning);
   EXPECT_EQ(within[1].id, core::CheckCode::mx_cert_expired);
   EXPECT_FALSE(findings_pass(within));
-  const auto after = monitor_findings(domain, kService, observed, {}, kStart + seconds(30),
-                                      seconds(30));
+  const auto after =
+      monitor_findings(domain, kService, observed, {}, kStart + seconds(30), seconds(30));
   ASSERT_EQ(after.size(), 1u);
   EXPECT_EQ(after[0].severity, core::CheckSeverity::error);
   observed.sts_records = std::vector<std::string>{"v=STSv1; id=" + domain.current.id};
   EXPECT_TRUE(findings_pass(monitor_findings(domain, kService, observed, {}, kStart, seconds(30))));
-  const nlohmann::json alert = nlohmann::json::parse(
-      alert_json("example.com", false, true, kStart, "host-a", after));
+  const nlohmann::json alert =
+      nlohmann::json::parse(alert_json("example.com", false, true, kStart, "host-a", after));
   EXPECT_EQ(alert["event"], "mtasts-host-monitor");
   EXPECT_EQ(alert["previous"], true);
   EXPECT_EQ(alert["findings"][0]["code"], "hosted-id-stale");

@@ -22,8 +22,8 @@ CertificateStatus issued(std::string name, HostTime not_before, seconds lifetime
 
 store::DomainRow delegated_row(HostTime created, std::string published_id = "") {
   store::DomainRow row;
-  row.domain = core::new_hosted_domain("example.com", core::HostedPolicy{}, core::RecordMode::delegated,
-                                       created);
+  row.domain = core::new_hosted_domain("example.com", core::HostedPolicy{},
+                                       core::RecordMode::delegated, created);
   row.published_id = std::move(published_id);
   return row;
 }

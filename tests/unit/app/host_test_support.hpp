@@ -176,8 +176,8 @@ T run(asio::io_context& io, asio::awaitable<T> work) {
   return std::move(*out);
 }
 
-inline const core::ServiceIdentity kService{"mta-sts.provider.test", {"192.0.2.10"},
-                                            "sts.provider.test", 300};
+inline const core::ServiceIdentity kService{
+    "mta-sts.provider.test", {"192.0.2.10"}, "sts.provider.test", 300};
 
 inline constexpr const char* kToken = "0123456789abcdef0123456789abcdef";
 
@@ -197,10 +197,9 @@ class HostFixture : public ::testing::Test {
     EXPECT_TRUE(opened) << opened.error().message;
     store_ = std::make_unique<StoreWorker>(std::move(*opened));
     tokens_ = *AdminTokens::parse(std::string("alice ") + kToken + "\n");
-    board_ = std::make_unique<ChallengeBoard>(io_.get_executor(), *store_, source_, certificates_,
-                                              clock_, log_,
-                                              ChallengeBoardOptions{"test", std::chrono::milliseconds(0),
-                                                                    std::chrono::seconds(600)});
+    board_ = std::make_unique<ChallengeBoard>(
+        io_.get_executor(), *store_, source_, certificates_, clock_, log_,
+        ChallengeBoardOptions{"test", std::chrono::milliseconds(0), std::chrono::seconds(600)});
     sync_ = std::make_unique<HostSync>(*store_, source_, certificates_, board_.get(), clock_, log_);
     api_ = std::make_unique<AdminApi>(*store_, *sync_, resolver_, tokens_, clock_, log_,
                                       AdminApiOptions{kService, "test"});
@@ -236,7 +235,9 @@ class HostFixture : public ::testing::Test {
 
   std::vector<std::string> audit_actions(const std::string& domain) {
     std::vector<std::string> out;
-    for (const store::AuditEntry& entry : *store_->direct().audit_log(domain, 100)) {
+    const auto entries = store_->direct().audit_log(domain, 100);
+    EXPECT_TRUE(entries);
+    for (const store::AuditEntry& entry : entries.value_or(std::vector<store::AuditEntry>{})) {
       out.push_back(entry.action);
     }
     return out;

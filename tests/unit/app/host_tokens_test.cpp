@@ -54,9 +54,9 @@ TEST(AdminTokens, ClientToken_FirstOrNamed) {
   EXPECT_EQ(named->token, "fedcba9876543210fedcba9876543210");
   EXPECT_FALSE(read_client_token(path, "carol"));
   EXPECT_FALSE(read_client_token(path + ".missing", ""));
-  std::vector<std::string> warnings;
-  auto read = AdminTokens::read(path, warnings);
-  ASSERT_TRUE(read);
+  auto read = read_admin_tokens(path);
+  ASSERT_TRUE(read) << read.error().message;
+  EXPECT_EQ(read->tokens.authenticate("0123456789abcdef0123456789abcdef"), "alice");
   std::remove(path.c_str());
 }
 
