@@ -1,5 +1,7 @@
 #include "host/host_sync.hpp"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <functional>
 #include <utility>
@@ -100,6 +102,11 @@ asio::awaitable<core::Result<void>> HostSync::sync_once(bool force) {
     }
     loaded_ = true;
     apply(std::move(loaded->state), loaded->rows);
+    // The rows held every certificate's PEM once more (the set keeps them parsed): give the
+    // memory of the freed ones back to the system, or a reload leaves the RSS that high.
+    loaded->rows.clear();
+    loaded->rows.shrink_to_fit();
+    ::malloc_trim(0);
   } else if (next_change_ && now >= *next_change_) {
     apply(state_, {});
   }

@@ -37,13 +37,13 @@ int seed(const std::string& file, const std::string& cert_dir, int domains) {
     return 1;
   }
   store::HostingStore& hosting = **opened;
-  const auto now = std::chrono::time_point_cast<std::chrono::seconds>(
-      std::chrono::system_clock::now());
+  const auto now =
+      std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
   for (int i = 0; i < domains; ++i) {
     const std::string domain = "d" + std::to_string(i) + ".bench.test";
     const core::HostedPolicy policy{core::PolicyMode::enforce, {"mx." + domain}, 604'800};
-    const store::DomainRow row{
-        core::new_hosted_domain(domain, policy, core::RecordMode::self, now), "", std::nullopt};
+    const store::DomainRow row{core::new_hosted_domain(domain, policy, core::RecordMode::self, now),
+                               "", std::nullopt};
     const store::AuditEntry audit{0, now, "bench", domain, "domain.add", "{}"};
     if (auto added = hosting.add_domain(row, audit); !added) {
       std::cerr << "host_store_seed: " << domain << ": " << added.error().message << "\n";
