@@ -62,8 +62,34 @@ def trust(world, pebble) -> Path:
     return bundle(Path(world.dir) / "hacme-trust.pem", pebble.root_file, world.ca_file)
 
 
+# A webhook receiver: every POST body appended as one line to the file given.
+WEBHOOK = r"""
+import http.server, sys
+out = sys.argv[1]
+class Hook(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        with open(out, "ab") as f:
+            f.write(body.replace(b"\n", b" ") + b"\n")
+        self.send_response(204)
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+http.server.HTTPServer(("127.0.0.1", 18599), Hook).serve_forever()
+"""
+
+
 @pytest.fixture(scope="module")
-def http01_host(world, mtasts_bin, pebble, trust):
+def webhook(world):
+    received = Path(world.dir) / "hacme-webhook.jsonl"
+    proc = world.spawn("hacme-webhook", ["/usr/bin/python3", "-c", WEBHOOK, str(received)])
+    world.wait_port("127.0.0.1", 18599)
+    yield received
+    proc.stop()
+
+
+@pytest.fixture(scope="module")
+def http01_host(world, mtasts_bin, pebble, trust, webhook):
     state = Path(world.dir) / "hacme-http01"
     alerts = state / "alerts"
     alerts.mkdir(parents=True, exist_ok=True)
@@ -72,7 +98,8 @@ def http01_host(world, mtasts_bin, pebble, trust):
     script.chmod(0o755)
     config = host_config(state, HOST_ADDRESS, 18501, HOSTNAME, pebble.directory_url,
                          world.ca_file, ca_file=str(trust), metrics="127.0.0.1:18511",
-                         monitor={"interval": 3, "alert": {"command": [str(script)]}})
+                         monitor={"interval": 3, "alert": {
+                             "command": [str(script)], "webhook": "http://127.0.0.1:18599/hook"}})
     config["service"]["addresses"] = [HOST_ADDRESS]
     host = HostInstance(world, mtasts_bin, "hacme-http01", config).start()
     yield host
@@ -187,7 +214,7 @@ def test_no_certificate_means_a_tls_alert_never_a_self_signed_one(world, http01_
     assert fetch_policy(world, HOST_ADDRESS, "mta-sts.one.hacme.test", trust)["status"] == 200
 
 
-def test_monitor_passes_then_alerts_on_a_stale_record(world, http01_host):
+def test_monitor_passes_then_alerts_on_a_stale_record(world, http01_host, webhook):
     def checked(domain, passing):
         status, body = http01_host.api("GET", f"/v1/domains/{domain}/monitor")
         return body if status == 200 and body["passing"] == passing else None
@@ -216,6 +243,10 @@ def test_monitor_passes_then_alerts_on_a_stale_record(world, http01_host):
         sent = wait_for(alerted, 20)
         assert sent, http01_host.log_tail()
         assert sent[0]["event"] == "mtasts-host-monitor" and sent[0]["previous"] is True
+        # The same document reached the webhook.
+        posted = wait_for(lambda: [a for a in map(json.loads, webhook.read_text().splitlines())
+                                   if a == sent[0]] or None, 20)
+        assert posted, http01_host.log_tail()
         status, audit = http01_host.api("GET", "/v1/audit?domain=one.hacme.test")
         assert "monitor.failing" in [e["action"] for e in audit["entries"]]
     finally:

@@ -138,6 +138,7 @@ def test_stopping_one_instance_loses_nothing(world, mtasts_bin, cluster, trust):
     a, b = cluster
     a.stop()
     assert not a.alive()
+    assert "event=stopped" in a.log_text(), a.log_tail()  # a clean stop on SIGTERM
     status, listed = b.api("GET", "/v1/domains")
     assert status == 200 and sorted(d["domain"] for d in listed["domains"]) == sorted(FIRST)
     for domain in FIRST:
