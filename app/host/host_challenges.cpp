@@ -83,12 +83,10 @@ std::string challenge_row_token(const net::PendingChallenge& challenge) {
   return std::string(kAlpnTokenPrefix) + challenge.name;
 }
 
-ChallengeBoard::ChallengeBoard(asio::any_io_executor executor, StoreWorker& store,
-                               HostPolicySource& source, net::CertificateSet& certificates,
-                               const HostClock& clock, net::Logger& log,
-                               ChallengeBoardOptions options)
-    : executor_(std::move(executor)),
-      store_(store),
+ChallengeBoard::ChallengeBoard(StoreWorker& store, HostPolicySource& source,
+                               net::CertificateSet& certificates, const HostClock& clock,
+                               net::Logger& log, ChallengeBoardOptions options)
+    : store_(store),
       source_(source),
       certificates_(certificates),
       clock_(clock),

@@ -11,7 +11,6 @@
 // get_challenge() and rewritten under the lease "challenge-index" so that two instances never
 // lose each other's entries.
 
-#include <boost/asio/any_io_executor.hpp>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -64,9 +63,8 @@ struct ChallengeBoardOptions {
 
 class ChallengeBoard final : public net::ChallengePublisher {
  public:
-  // Everything given must outlive the board. Runs on `executor` (the main loop).
-  ChallengeBoard(boost::asio::any_io_executor executor, StoreWorker& store,
-                 HostPolicySource& source, net::CertificateSet& certificates,
+  // Everything given must outlive the board. Its coroutines run on the main loop.
+  ChallengeBoard(StoreWorker& store, HostPolicySource& source, net::CertificateSet& certificates,
                  const HostClock& clock, net::Logger& log, ChallengeBoardOptions options);
 
   boost::asio::awaitable<core::Result<void>> publish(net::PendingChallenge challenge) override;
@@ -83,7 +81,6 @@ class ChallengeBoard final : public net::ChallengePublisher {
   core::Result<void> serve(const IndexedChallenge& entry, const std::string& key_authorization);
   void unserve(const IndexedChallenge& entry);
 
-  boost::asio::any_io_executor executor_;
   StoreWorker& store_;
   HostPolicySource& source_;
   net::CertificateSet& certificates_;

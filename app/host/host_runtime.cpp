@@ -112,7 +112,7 @@ HostRuntime::HostRuntime(asio::io_context& io, const HostConfig& config, const A
       store_(std::move(store)),
       clients_(std::move(clients)),
       certificates_(net::make_tls_alpn_challenge_certificate),
-      challenges_(io.get_executor(), store_, source_, certificates_, clock_, log,
+      challenges_(store_, source_, certificates_, clock_, log,
                   ChallengeBoardOptions{config.instance, config.sync_interval + kPropagationMargin,
                                         kChallengeLifetime}),
       sync_(store_, source_, certificates_, &challenges_, clock_, log),

@@ -24,12 +24,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   const auto& config = loaded->config;
   if ((config.service.hostname.empty() && config.service.addresses.empty()) ||
-      config.https.empty() || config.sync_interval.count() <= 0 ||
-      config.state_dir.empty() || config.state_dir.front() != '/' || config.instance.empty() ||
-      config.user.empty() || config.admin_listen.port == 0 || config.monitor.interval.count() < 0 ||
+      config.https.empty() || config.sync_interval.count() <= 0 || config.state_dir.empty() ||
+      config.state_dir.front() != '/' || config.instance.empty() || config.user.empty() ||
+      config.admin_listen.port == 0 || config.monitor.interval.count() < 0 ||
       (config.store.type == mtasts::store::HostingStoreType::sqlite &&
        config.store.filename.empty()) ||
-      (config.store.type == mtasts::store::HostingStoreType::postgres && config.store.dsn.empty()) ||
+      (config.store.type == mtasts::store::HostingStoreType::postgres &&
+       config.store.dsn.empty()) ||
       !config.acme.directory.starts_with("https://")) {
     std::abort();
   }
@@ -38,7 +39,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                              config.dns_update->key->secret_file.empty()))) {
     std::abort();
   }
-  if (!config.monitor.alert.command.empty() && config.monitor.alert.command.front().front() != '/') {
+  if (!config.monitor.alert.command.empty() &&
+      config.monitor.alert.command.front().front() != '/') {
     std::abort();
   }
   return 0;

@@ -198,7 +198,7 @@ class HostFixture : public ::testing::Test {
     store_ = std::make_unique<StoreWorker>(std::move(*opened));
     tokens_ = *AdminTokens::parse(std::string("alice ") + kToken + "\n");
     board_ = std::make_unique<ChallengeBoard>(
-        io_.get_executor(), *store_, source_, certificates_, clock_, log_,
+        *store_, source_, certificates_, clock_, log_,
         ChallengeBoardOptions{"test", std::chrono::milliseconds(0), std::chrono::seconds(600)});
     sync_ = std::make_unique<HostSync>(*store_, source_, certificates_, board_.get(), clock_, log_);
     api_ = std::make_unique<AdminApi>(*store_, *sync_, resolver_, tokens_, clock_, log_,
