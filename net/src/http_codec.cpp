@@ -22,6 +22,8 @@ using Parser = http::request_parser<http::string_body>;
 
 // Compact the buffer when this much of it has been consumed.
 constexpr std::size_t kCompactAt = 16 * 1024;
+// The shortest end of a chunked body: "0" CRLF CRLF.
+constexpr std::size_t kMinChunkedTail = 5;
 
 char lower(char c) {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
@@ -130,7 +132,10 @@ std::string normalize_http_host(std::string_view value) {
       }
       host += l;
     }
-    if (!host.empty() && host.back() == '.') {
+    if (host.empty() || host.front() == '.' || host.find("..") != std::string::npos) {
+      return {};  // an empty label
+    }
+    if (host.back() == '.') {
       host.pop_back();  // the absolute form of the same name
     }
   }
@@ -182,6 +187,20 @@ struct HttpRequestDecoder::Impl {
   }
 
   HttpDecodeStep finish();
+
+  // Waiting for bytes; the first time the head of an "Expect: 100-continue" request with a
+  // body is complete, says so instead (RFC 9110 §10.1.1).
+  HttpDecodeStep need_more() {
+    if (parser && parser->is_header_done() && !continue_reported && parser->get().version() == 11 &&
+        iequals(parser->get()[http::field::expect], "100-continue")) {
+      continue_reported = true;
+      HttpDecodeStep step;
+      step.kind = HttpDecodeStep::Kind::continue_expected;
+      return step;
+    }
+    compact();
+    return {};
+  }
 };
 
 HttpDecodeStep HttpRequestDecoder::Impl::finish() {
@@ -250,6 +269,13 @@ HttpDecodeStep HttpRequestDecoder::next() {
     if (!d.parser) {
       d.begin();
     }
+    // Beast 1.81 asserts (in builds with assertions) when a last-chunk it has seen is offered
+    // again with fewer than 5 bytes. A chunked body cannot end in fewer ("0\r\n\r\n"), so
+    // waiting for 5 unconsumed bytes stalls no valid request.
+    if (d.parser->is_header_done() && d.parser->chunked() &&
+        d.buffer.size() - d.start < kMinChunkedTail) {
+      return d.need_more();
+    }
     boost::system::error_code ec;
     const std::size_t used = d.parser->put(
         boost::asio::buffer(d.buffer.data() + d.start, d.buffer.size() - d.start), ec);
@@ -265,15 +291,7 @@ HttpDecodeStep HttpRequestDecoder::next() {
     if (!ec && used > 0 && d.start < d.buffer.size()) {
       continue;  // the head is done and body bytes follow
     }
-    if (d.parser->is_header_done() && !d.continue_reported && d.parser->get().version() == 11 &&
-        iequals(d.parser->get()[http::field::expect], "100-continue")) {
-      d.continue_reported = true;
-      HttpDecodeStep step;
-      step.kind = HttpDecodeStep::Kind::continue_expected;
-      return step;
-    }
-    d.compact();
-    return {};
+    return d.need_more();
   }
 }
 

@@ -37,26 +37,30 @@ enum class After {
   linger,  // half-close, discard what the client still sends for a while, then close
 };
 
-// Sends what the socket takes at once, without blocking; returns how much. The usual response
-// is taken whole: no deadline, no asynchronous operation.
-std::size_t send_now(HttpConnection& conn, const char* data, std::size_t size, bool& failed) {
+struct Sent {
+  std::size_t bytes = 0;
+  bool failed = false;  // the connection is broken (would-block is no failure)
+};
+
+// Sends what the socket takes at once, without blocking. The usual response is taken whole:
+// no deadline, no asynchronous operation.
+Sent send_now(HttpConnection& conn, const char* data, std::size_t size) {
   error_code ec;
   const std::size_t sent = conn.socket.write_some(asio::buffer(data, size), ec);
   if (ec == asio::error::would_block || ec == asio::error::try_again) {
-    return 0;
+    return {};
   }
-  failed = static_cast<bool>(ec);
-  return failed ? 0 : sent;
+  return ec ? Sent{0, true} : Sent{sent, false};
 }
 
 // Writes `size` bytes within the write timeout; false when the connection failed.
 asio::awaitable<bool> write_raw(State& state, HttpConnection& conn, const char* data,
                                 std::size_t size) {
-  bool failed = false;
-  const std::size_t sent = send_now(conn, data, size, failed);
-  if (failed) {
+  const Sent now = send_now(conn, data, size);
+  if (now.failed) {
     co_return false;
   }
+  const std::size_t sent = now.bytes;
   if (sent == size) {
     co_return true;
   }
@@ -76,16 +80,15 @@ asio::awaitable<bool> flush_tls(State& state, HttpConnection& conn) {
   if (size <= 0) {
     co_return true;
   }
-  bool failed = false;
-  const std::size_t sent = send_now(conn, data, static_cast<std::size_t>(size), failed);
-  if (!failed && sent == static_cast<std::size_t>(size)) {
+  const Sent now = send_now(conn, data, static_cast<std::size_t>(size));
+  if (!now.failed && now.bytes == static_cast<std::size_t>(size)) {
     (void)BIO_reset(conn.wbio);
     co_return true;
   }
   // The rest leaves the BIO before the wait, which may outlast this frame's view of it.
-  std::string rest(data + sent, static_cast<std::size_t>(size) - sent);
+  std::string rest(data + now.bytes, static_cast<std::size_t>(size) - now.bytes);
   (void)BIO_reset(conn.wbio);
-  if (failed) {
+  if (now.failed) {
     co_return false;
   }
   const bool written = co_await write_raw(state, conn, rest.data(), rest.size());
@@ -100,9 +103,8 @@ void send_close_notify(HttpConnection& conn) {
   SSL_shutdown(conn.ssl);
   char* data = nullptr;
   const long size = BIO_get_mem_data(conn.wbio, &data);
-  bool failed = false;
   if (size > 0) {
-    send_now(conn, data, static_cast<std::size_t>(size), failed);
+    (void)send_now(conn, data, static_cast<std::size_t>(size));
   }
   (void)BIO_reset(conn.wbio);
 }
@@ -188,19 +190,21 @@ asio::awaitable<std::size_t> read_some(State& state, HttpConnection& conn,
 
 // Writes `out` (plaintext) and clears it; false when the connection failed or timed out.
 asio::awaitable<bool> write_out(State& state, HttpConnection& conn, std::string& out) {
-  bool written = false;
   if (conn.ssl == nullptr) {
-    written = co_await write_raw(state, conn, out.data(), out.size());
-  } else {
-    std::size_t n = 0;
-    ERR_clear_error();
-    // A memory BIO takes everything: SSL_write never waits here.
-    if (SSL_write_ex(conn.ssl, out.data(), out.size(), &n) == 1) {
-      written = co_await flush_tls(state, conn);
-    }
-    ERR_clear_error();
+    const bool written = co_await write_raw(state, conn, out.data(), out.size());
+    out.clear();
+    co_return written;
   }
+  std::size_t n = 0;
+  ERR_clear_error();
+  // A memory BIO takes everything: SSL_write never waits here, and `out` is consumed.
+  const bool encrypted = SSL_write_ex(conn.ssl, out.data(), out.size(), &n) == 1;
+  ERR_clear_error();
   out.clear();
+  if (!encrypted) {
+    co_return false;
+  }
+  const bool written = co_await flush_tls(state, conn);
   co_return written;
 }
 
@@ -292,9 +296,11 @@ asio::awaitable<void> linger(HttpConnection& conn, std::array<char, kReadChunk>&
   conn.set_deadline(coarse_now() + kLingerTime);
   std::size_t discarded = 0;
   while (!ec && discarded < kLingerBytes && conn.open) {
-    discarded += co_await conn.socket.async_read_some(asio::buffer(raw),
-                                                      asio::redirect_error(use_awaitable, ec));
+    const std::size_t n = co_await conn.socket.async_read_some(
+        asio::buffer(raw), asio::redirect_error(use_awaitable, ec));
+    discarded += n;
   }
+  conn.timed_out = false;  // the end of a linger is no timeout
 }
 
 asio::awaitable<void> exchange(State& state, HttpConnection& conn,

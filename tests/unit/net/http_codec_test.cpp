@@ -94,6 +94,25 @@ TEST(HttpRequestDecoder, OneByteAtATime_GivesTheSameRequest) {
   EXPECT_EQ(steps[0].request.host, "example.org");
 }
 
+TEST(HttpRequestDecoder, ChunkedBodyOneByteAtATime_Completes) {
+  for (const std::string body :
+       {"0\r\n\r\n", "3\r\nabc\r\n0\r\n\r\n", "1;x=y\r\nz\r\n0\r\nT: v\r\n\r\n"}) {
+    const std::string request =
+        "POST /v1 HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n" + body;
+    HttpRequestDecoder decoder(8192, 16);
+    std::vector<HttpDecodeStep> steps;
+    for (const char c : request) {
+      decoder.feed(std::string_view(&c, 1));
+      for (auto& step : decode_all(decoder)) {
+        steps.push_back(std::move(step));
+      }
+    }
+    ASSERT_EQ(steps.size(), 1U) << body;
+    EXPECT_EQ(steps[0].kind, Kind::request) << body;
+    EXPECT_FALSE(decoder.partial()) << body;
+  }
+}
+
 TEST(HttpRequestDecoder, HostileInput_MapsToTheRightStatus) {
   struct Case {
     std::string request;
@@ -159,7 +178,8 @@ TEST(NormalizeHttpHost, Forms) {
        {Case{"mta-sts.Example.com", "mta-sts.example.com"},
         Case{"mta-sts.example.com.", "mta-sts.example.com"}, Case{"a.test:8443", "a.test"},
         Case{"[::1]:443", "[::1]"}, Case{"[2001:DB8::1]", "[2001:db8::1]"}, Case{"a b", ""},
-        Case{"a.test:x", ""}, Case{"[::1", ""}, Case{"a/b", ""}}) {
+        Case{"a.test:x", ""}, Case{"[::1", ""}, Case{"a/b", ""}, Case{"a..test", ""},
+        Case{".a.test", ""}, Case{"a.test..", ""}, Case{":443", ""}}) {
     EXPECT_EQ(normalize_http_host(c.value), c.host) << c.value;
   }
 }
