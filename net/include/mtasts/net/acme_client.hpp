@@ -15,6 +15,9 @@
 // request and response together); an order as a whole, polling included, has
 // AcmeOptions::order_timeout. Polls wait what the server's Retry-After says (within the
 // deadline), else a short interval that grows.
+//
+// Threads: a client is used from its executor's thread only; several orders may run on it at
+// once (they share the directory and the unused nonces).
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
