@@ -8,6 +8,7 @@
 #include "check/check_command.hpp"
 #include "daemon/daemon_command.hpp"
 #include "exit_codes.hpp"
+#include "host/host_command.hpp"
 #include "lint/lint_command.hpp"
 #include "resolve/resolve_command.hpp"
 
@@ -22,6 +23,7 @@ int main(int argc, char** argv) {
   mtasts::app::add_cache_command(app, exit_code);
   mtasts::app::add_daemon_command(app, exit_code);
   mtasts::app::add_check_command(app, exit_code);
+  mtasts::app::add_host_command(app, exit_code);
 
   try {
     app.parse(argc, argv);

@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """The policy server of `mtasts host` (bench/host/serve_bench) against nginx serving the same
 file with the same certificate, key and TLS settings, side by side in one private network
-namespace; then the memory of the policy server with 10,000 hosted domains. Run through
+namespace; then the memory of the policy server with 10,000 hosted domains. With --host-binary,
+the real `mtasts host` service (its store seeded by bench/host/host_store_seed: domains and
+certificates, no ACME) is measured in the same rounds and for memory too. Run through
 bench/host/run-host-bench.sh, which builds serve_bench; see bench/README.md.
 
 Throughput: wrk over TLS, (a) keep-alive and (b) one new connection and TLS handshake per
@@ -22,6 +24,7 @@ import shutil
 import socket
 import ssl
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -34,8 +37,10 @@ sys.path.insert(0, str(ROOT / "tests" / "integration"))
 POLICY = b"version: STSv1\r\nmode: enforce\r\nmx: mx.d0.bench.test\r\nmax_age: 604800\r\n"
 HOST = "mta-sts.d0.bench.test"
 PATH = "/.well-known/mta-sts.txt"
-PORTS = {"mtasts": 8443, "nginx": 8444}
+PORTS = {"mtasts": 8443, "nginx": 8444, "host": 8445}
 MTASTS_METRICS = 9443
+HOST_METRICS = 9445
+HOST_ADMIN = 9462
 NGINX_STATUS = 8081
 SAN_GROUP = 100  # names per multi-SAN certificate (Let's Encrypt's limit)
 # The TLS 1.2 suites of net/src/certificate_set.cpp, in OpenSSL's names.
@@ -218,6 +223,68 @@ class Servers:
             time.sleep(0.1)
         raise RuntimeError("serve_bench did not become ready in 300 s")
 
+    def seeded_store(self, domains: int) -> Path:
+        """A hosting store with `domains` domains and their certificates, made once per count
+        and cached with the certificates (seeding commits two transactions per domain)."""
+        cached = self.certs / f"host-store-{domains}.db"
+        if not cached.exists():
+            began = time.monotonic()
+            tmp = cached.with_suffix(".tmp")
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(tmp) + suffix).unlink(missing_ok=True)
+            res = subprocess.run([self.args.seed_tool, "--store", str(tmp), "--cert-dir",
+                                  str(self.certs), "--domains", str(domains)],
+                                 capture_output=True, text=True, timeout=3600)
+            if res.returncode != 0:
+                raise RuntimeError(f"host_store_seed failed: {res.stderr}")
+            os.replace(tmp, cached)
+            log(f"seeded a store with {domains} domains in {time.monotonic() - began:.1f} s")
+        return cached
+
+    def start_host(self, domains: int, name: str = "host", metrics: bool = True) -> dict:
+        """The real `mtasts host` on PORTS["host"], serving `domains` seeded domains."""
+        state = self.work / name
+        shutil.rmtree(state, ignore_errors=True)
+        state.mkdir()
+        shutil.copyfile(self.seeded_store(domains), state / "host.db")
+        (state / "tokens").write_text("bench " + "b" * 32 + "\n")
+        (state / "tokens").chmod(0o600)
+        config = {
+            "service": {"hostname": "mta-sts-host.bench.test"},
+            "listen": {"https": [f"127.0.0.1:{PORTS['host']}"], "http": [],
+                       "threads": self.args.threads},
+            "admin": {"listen": f"127.0.0.1:{HOST_ADMIN}", "token_file": str(state / "tokens")},
+            "store": {"type": "sqlite", "filename": str(state / "host.db")},
+            # Never reached: every seeded certificate is valid for 89 days.
+            "acme": {"directory": "https://127.0.0.1:1/directory",
+                     "contact": ["bench@bench.test"]},
+            "monitor": {"interval": 0},
+            "state_dir": str(state),
+            "user": "root",
+            "shutdown_timeout": 1,
+        }
+        if metrics:
+            config["metrics"] = f"127.0.0.1:{HOST_METRICS}"
+        (state / "host.yml").write_text(json.dumps(config, indent=1))
+        out = self.work / f"{name}.log"
+        out.unlink(missing_ok=True)
+        began = time.monotonic()
+        self.procs[name] = self.ns.spawn(name, [self.args.host_binary, "host", "-c",
+                                                str(state / "host.yml"), "-v", "info"],
+                                         log_path=out)
+        deadline = began + 300
+        while time.monotonic() < deadline:
+            text = out.read_text(errors="replace") if out.exists() else ""
+            if "event=ready" in text:
+                rss = vm_kib(self.procs[name].pid)
+                return {"ready": True, "domains": domains, "certificates": domains,
+                        "load_seconds": time.monotonic() - began,
+                        "rss_kib": rss.get("VmRSS", 0)}
+            if not self.procs[name].alive():
+                raise RuntimeError(f"mtasts host died: {text[-2000:]}")
+            time.sleep(0.1)
+        raise RuntimeError("mtasts host did not become ready in 300 s")
+
     def stop(self, name: str) -> None:
         proc = self.procs.pop(name, None)
         if proc is not None:
@@ -234,7 +301,8 @@ class Servers:
         if name == "nginx":
             text = self.ns.call(http_get, NGINX_STATUS, "/status")
             return int(re.search(r"\n\s*(\d+)\s+\d+\s+\d+", text).group(1))
-        text = self.ns.call(http_get, MTASTS_METRICS, "/metrics")
+        port = HOST_METRICS if name == "host" else MTASTS_METRICS
+        text = self.ns.call(http_get, port, "/metrics")
         return int(re.search(r"^mtasts_host_tls_handshakes_total (\d+)", text, re.M).group(1))
 
 
@@ -338,6 +406,17 @@ def markdown(results: dict) -> str:
         hn = per_request(runs, "nginx", close, "handshakes")
         out.append(f"| {label} | {m:,.0f} | {n:,.0f} | {m / n if n else 0:.2f} | {cm:.0f} µs "
                    f"| {cn:.0f} µs | {hm:.3f} | {hn:.3f} |")
+    if any(r["server"] == "host" for r in runs):
+        out += ["", "The real service (`mtasts host`, SQLite store, sync loop and managers "
+                "running) in the same rounds:", "",
+                "| mode | mtasts host req/s | nginx req/s | host/nginx | server CPU per request, "
+                "host | handshakes per request, host |", "|---|---:|---:|---:|---:|---:|"]
+        for close, label in ((False, "keep-alive"), (True, "new TLS connection per request")):
+            h, n = median(runs, "host", close, "rps"), median(runs, "nginx", close, "rps")
+            ch = per_request(runs, "host", close, "cpu") * 1e6
+            hh = per_request(runs, "host", close, "handshakes")
+            out.append(f"| {label} | {h:,.0f} | {n:,.0f} | {h / n if n else 0:.2f} | {ch:.0f} µs "
+                       f"| {hh:.3f} |")
     mem = results.get("memory", {})
     if mem:
         base = mem["baseline"]["rss_kib"]
@@ -345,11 +424,17 @@ def markdown(results: dict) -> str:
                 "RSS over 0 domains, per domain |", "|---|---:|---:|---:|---:|---:|"]
         for key, label in (("baseline", "no domains"), ("own", "one certificate each"),
                            ("multi_san", f"multi-SAN ({SAN_GROUP} names each)"),
-                           ("ssl_ctx", "not taken: one SSL_CTX per certificate")):
+                           ("ssl_ctx", "not taken: one SSL_CTX per certificate"),
+                           ("host_baseline", "`mtasts host` (the service, SQLite), no domains"),
+                           ("host", "`mtasts host` (the service, SQLite), one certificate each")):
             row = mem.get(key)
             if not row:
                 continue
-            per = (row["rss_kib"] - base) / row["domains"] if row["domains"] else 0
+            # The service is compared with itself without domains: its own baseline holds the
+            # resolver, the store, the loops and their threads.
+            zero = mem["host_baseline"]["rss_kib"] if key == "host" and "host_baseline" in mem \
+                else base
+            per = (row["rss_kib"] - zero) / row["domains"] if row["domains"] else 0
             out.append(f"| {label} | {row['domains']:,} | {row['certificates']:,} | "
                        f"{row['load_seconds']:.1f} s | {row['rss_kib'] / 1024:.1f} MiB | "
                        f"{per:.2f} KiB |")
@@ -371,6 +456,8 @@ def main() -> int:
     p.add_argument("--memory-domains", type=int, default=10000)
     p.add_argument("--skip-memory", action="store_true")
     p.add_argument("--max-seconds", type=int, default=1800)
+    p.add_argument("--host-binary", help="the mtasts binary: measure `mtasts host` too")
+    p.add_argument("--seed-tool", help="bench/host/host_store_seed (with --host-binary)")
     p.add_argument("--json-out")
     p.add_argument("--markdown-out")
     args = p.parse_args()
@@ -394,7 +481,11 @@ def main() -> int:
         servers.start_nginx()
         ready = servers.start_mtasts(args.bench_domains)
         log(f"serve_bench ready: {ready}")
-        for name in ("mtasts", "nginx"):
+        names = ["mtasts", "nginx"]
+        if args.host_binary:
+            log(f"mtasts host ready: {servers.start_host(args.bench_domains)}")
+            names.append("host")
+        for name in names:
             got = ns.call(fetch_policy, PORTS[name], str(certs / "ca.pem"))
             results[f"check_{name}"] = {"status": got["status"], "version": got["version"],
                                         "headers": got["headers"]}
@@ -403,11 +494,13 @@ def main() -> int:
                 raise RuntimeError(f"{name} served another body: {got['body']!r}")
         for r in range(args.rounds):
             for close in (False, True):
-                order = ["mtasts", "nginx"] if (r + int(close)) % 2 == 0 else ["nginx", "mtasts"]
+                shift = (r + int(close)) % len(names)
+                order = names[shift:] + names[:shift]
                 for server in order:
                     results["runs"].append(measure(ns, args, servers, server, close))
         servers.stop("mtasts")
         servers.stop("nginx")
+        servers.stop("host")
         if not args.skip_memory:
             memory = {}
             for key, domains, multi in (("baseline", 0, False), ("own", args.memory_domains, False),
@@ -423,6 +516,15 @@ def main() -> int:
                 memory[key] = row
                 log(f"memory {key}: {row}")
                 servers.stop(f"memory-{key}")
+            if args.host_binary:
+                for key, domains in (("host_baseline", 0), ("host", args.memory_domains)):
+                    row = servers.start_host(domains, name=f"memory-{key}", metrics=False)
+                    time.sleep(1)
+                    row.update(vm_kib(servers.procs[f"memory-{key}"].pid))
+                    row["rss_kib"] = row.get("VmRSS", row["rss_kib"])
+                    memory[key] = row
+                    log(f"memory {key}: {row}")
+                    servers.stop(f"memory-{key}")
             results["memory"] = memory
     finally:
         results["load_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())

@@ -42,11 +42,12 @@ done
 if [ ! -f "$build/build.ninja" ]; then
   (cd "$root" && cmake --preset "$preset" >&2)
 fi
-cmake --build "$build" --target serve_bench >&2
+cmake --build "$build" --target serve_bench host_store_seed mtasts >&2
 
 out=${MTASTS_BENCH_OUT:-$build/bench-results/host}
 mkdir -p "$out"
 args=(--serve-bench "$build/bench/host/serve_bench" --cache "$root/build/bench-host-certs"
+      --host-binary "$build/app/mtasts" --seed-tool "$build/bench/host/host_store_seed"
       --json-out "$out/results.json" --markdown-out "$out/results.md")
 if [ "$quick" -eq 1 ]; then
   args+=(--rounds 1 --duration 3 --bench-domains 100 --memory-domains 1000)

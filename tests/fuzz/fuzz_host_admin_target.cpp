@@ -1,0 +1,32 @@
+// Fuzz target: what the admin API of `mtasts host` reads from a request before it checks the
+// token: the request target (route, percent-decoded domain, query) and the Authorization field.
+// The input is the target, a NUL, then the Authorization value.
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string_view>
+
+#include "host/host_admin_http.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
+  const std::size_t split = input.find('\0');
+  const std::string_view target = input.substr(0, split);
+  const std::string_view authorization =
+      split == std::string_view::npos ? std::string_view() : input.substr(split + 1);
+  const mtasts::app::AdminTarget parsed = mtasts::app::parse_admin_target(target);
+  const bool has_domain = parsed.route == mtasts::app::AdminRoute::domain ||
+                          parsed.route == mtasts::app::AdminRoute::domain_monitor;
+  if (has_domain == parsed.domain.empty() || parsed.domain.find('\0') != std::string::npos) {
+    std::abort();
+  }
+  mtasts::net::HttpRequest request;
+  request.headers.emplace_back("Authorization", std::string(authorization));
+  if (const auto token = mtasts::app::bearer_token(request)) {
+    if (token->empty() || token->front() == ' ' || token->back() == ' ') {
+      std::abort();
+    }
+  }
+  return 0;
+}
