@@ -2,6 +2,7 @@
 
 #include <time.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -10,6 +11,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <charconv>
+#include <cstring>
+#include <span>
 
 #include "mtasts/core/postfix_reply.hpp"
 #include "mtasts/core/socketmap.hpp"
@@ -50,103 +53,181 @@ asio::awaitable<void> watchdog(std::shared_ptr<State> state, std::shared_ptr<Con
   }
 }
 
-// Appends the netstring of `payload` to `out` (core::encode_netstring without a temporary).
-void append_netstring(std::string& out, std::string_view payload) {
-  std::array<char, 24> digits{};
-  const auto [end, ec] =
-      std::to_chars(digits.data(), digits.data() + digits.size(), payload.size());
-  out.append(digits.data(), end);
-  out += ':';
-  out += payload;
-  out += ',';
-}
+// Replies not yet written: appended at the back, sent from the front. The storage only grows
+// (to about kFlushAt plus one reply) and serves every batch of the connection.
+class ReplyBuffer {
+ public:
+  [[nodiscard]] bool empty() const { return size_ == 0; }
+  [[nodiscard]] std::size_t size() const { return size_; }
+  [[nodiscard]] asio::const_buffer bytes() const { return {data_.get(), size_}; }
+  void clear() { size_ = 0; }
 
-// Sends what the socket takes of `out` at once, without blocking; erases it from `out`. False
-// on a connection error.
-bool send_now(Connection& conn, std::string& out) {
+  // Appends `payload` framed as a netstring (core::encode_netstring without a temporary).
+  void append_netstring(std::string_view payload) {
+    std::array<char, 24> head{};
+    const auto [end, ec] =
+        std::to_chars(head.data(), head.data() + head.size() - 1, payload.size());
+    *end = ':';
+    const auto head_size = static_cast<std::size_t>(end + 1 - head.data());
+    char* at = room(head_size + payload.size() + 1);
+    std::memcpy(at, head.data(), head_size);
+    std::memcpy(at + head_size, payload.data(), payload.size());
+    at[head_size + payload.size()] = ',';
+    size_ += head_size + payload.size() + 1;
+  }
+
+  // Drops the first `n` bytes, which were sent.
+  void consume(std::size_t n) {
+    n = std::min(n, size_);
+    std::memmove(data_.get(), data_.get() + n, size_ - n);
+    size_ -= n;
+  }
+
+ private:
+  // Room for `more` bytes at the end.
+  char* room(std::size_t more) {
+    if (capacity_ - size_ < more) {
+      const std::size_t capacity = std::max({capacity_ * 2, size_ + more, std::size_t{256}});
+      auto grown = std::make_unique_for_overwrite<char[]>(capacity);
+      std::memcpy(grown.get(), data_.get(), size_);
+      data_ = std::move(grown);
+      capacity_ = capacity;
+    }
+    return data_.get() + size_;
+  }
+
+  std::unique_ptr<char[]> data_;
+  std::size_t size_ = 0;
+  std::size_t capacity_ = 0;
+};
+
+// Sends what the socket takes of `out` at once, without blocking, and drops it from `out`.
+// False on a connection error.
+bool send_now(Connection& conn, ReplyBuffer& out) {
   boost::system::error_code ec;
-  const std::size_t sent = conn.socket.write_some(asio::buffer(out), ec);
-  if (ec == asio::error::would_block || ec == asio::error::try_again) {
+  const std::size_t sent = conn.socket.write_some(out.bytes(), ec);
+  if (!ec) {
+    if (sent == out.size()) {
+      out.clear();  // the usual case: the socket took everything
+    } else {
+      out.consume(sent);
+    }
     return true;
   }
-  if (ec) {
-    return false;
-  }
-  out.erase(0, sent);
-  return true;
+  return ec == asio::error::would_block || ec == asio::error::try_again;
 }
 
 // Writes `out` within the write timeout and clears it; false when the connection failed or
 // timed out. The usual reply is taken at once by the socket (send_now): no deadline, no
 // asynchronous operation, no coroutine frame.
-asio::awaitable<bool> write_rest(State& state, Connection& conn, std::string& out) {
+asio::awaitable<bool> write_rest(State& state, Connection& conn, ReplyBuffer& out) {
   conn.set_deadline(Clock::now() + state.options.write_timeout);
   boost::system::error_code ec;
-  co_await asio::async_write(conn.socket, asio::buffer(out),
-                             asio::redirect_error(use_awaitable, ec));
+  co_await asio::async_write(conn.socket, out.bytes(), asio::redirect_error(use_awaitable, ec));
   conn.set_deadline(Clock::time_point::max());
   out.clear();
   co_return !ec;
 }
 
-// Answers every complete request in `decoder`, appending the replies to `out` (empty on entry
-// and on return) and writing them; false when the connection must close (framing error,
-// failed write).
-asio::awaitable<bool> answer_buffered(State& state, Connection& conn,
-                                      core::NetstringDecoder& decoder, std::string& out) {
-  bool keep = true;
+// Appends the framed reply of one request to `out`.
+void append_reply(State& state, ReplyBuffer& out, std::string_view reply) {
+  if (reply.size() > core::kPostfixMaxReply) {
+    out.append_netstring(core::render_temp("reply too large"));
+  } else {
+    out.append_netstring(reply);
+  }
+  ++state.stats.requests;
+}
+
+// Where answer_ready() stopped.
+enum class Stop {
+  drained,        // no complete request is left, and `out` was sent if the socket took it
+  framing_error,  // the decoder failed: answer nothing more, close after writing `out`
+  slow,           // the handler declined to answer the request at once
+  flush,          // `out` is full and the socket took only part of it: write the rest
+  failed,         // the connection failed
+};
+
+struct Ready {
+  Stop stop = Stop::drained;
+  std::string map_name;  // Stop::slow: the request, copied out of the decoder
+  std::string key;
+};
+
+// Answers, without suspending, the complete requests in `decoder` that the handler can
+// answer at once, appending the replies to `out` and sending them when it reaches kFlushAt
+// or the decoder is drained. Requests stay views into the decoder's buffer, which nothing
+// feeds until the connection reads again.
+Ready answer_ready(State& state, Connection& conn, core::NetstringDecoder& decoder,
+                   ReplyBuffer& out) {
   for (;;) {
-    auto next = decoder.next();
+    if (out.size() >= kFlushAt) {
+      if (!send_now(conn, out)) {
+        return {Stop::failed, {}, {}};
+      }
+      if (!out.empty()) {
+        return {Stop::flush, {}, {}};
+      }
+    }
+    auto next = decoder.next_view();
     if (!next) {
       ++state.stats.bad_framing;
       if (state.log.enabled(LogLevel::debug)) {
         state.log.log(LogLevel::debug, "connection-bad-request", {{"error", next.error().message}});
       }
-      keep = false;
-      break;
+      return {Stop::framing_error, {}, {}};
     }
     if (!next->has_value()) {
-      break;
+      return {out.empty() || send_now(conn, out) ? Stop::drained : Stop::failed, {}, {}};
     }
     conn.phase = Connection::Phase::busy;
     conn.set_deadline(Clock::time_point::max());
-    auto request = core::parse_socketmap_request(**next);
-    if (request) {
+    const auto request = core::parse_socketmap_request_view(**next);
+    if (!request) {
+      append_reply(state, out, core::render_perm("invalid request"));
+      continue;
+    }
+    const std::optional<std::string_view> reply =
+        state.handler.answer_now(request->map_name, request->key);
+    if (!reply) {
+      return {Stop::slow, std::string(request->map_name), std::string(request->key)};
+    }
+    append_reply(state, out, *reply);
+  }
+}
+
+// Goes on from where answer_ready() stopped (anything but drained with `out` sent) until every
+// complete request is answered and its reply written, suspending for the requests the
+// handler does not answer at once and for the writes the socket does not take at once. False
+// when the connection must close (framing error, failed write).
+asio::awaitable<bool> answer_rest(State& state, Connection& conn, core::NetstringDecoder& decoder,
+                                  ReplyBuffer& out, Ready ready) {
+  for (;;) {
+    const Stop stop = ready.stop;
+    if (stop == Stop::slow) {
       // co_await only as a whole statement or initialiser: GCC 12 miscompiles it inside
       // conditions and short-circuit operands.
       const std::string reply =
-          co_await state.handler.handle(std::move(request->map_name), std::move(request->key));
-      if (reply.size() > core::kPostfixMaxReply) {
-        append_netstring(out, core::render_temp("reply too large"));
-      } else {
-        append_netstring(out, reply);
-      }
-    } else {
-      append_netstring(out, core::render_perm("invalid request"));
-    }
-    ++state.stats.requests;
-    if (out.size() >= kFlushAt) {
-      if (!send_now(conn, out)) {
+          co_await state.handler.handle(std::move(ready.map_name), std::move(ready.key));
+      append_reply(state, out, reply);
+    } else if (stop == Stop::flush || (stop == Stop::drained && !out.empty())) {
+      const bool written = co_await write_rest(state, conn, out);
+      if (!written) {
         co_return false;
       }
-      if (!out.empty()) {
-        const bool written = co_await write_rest(state, conn, out);
-        if (!written) {
-          co_return false;
-        }
+    } else if (stop == Stop::drained) {
+      co_return true;
+    } else if (stop == Stop::framing_error) {
+      // What was answered before the bad bytes is still written.
+      if (!out.empty() && send_now(conn, out) && !out.empty()) {
+        co_await write_rest(state, conn, out);
       }
-    }
-  }
-  if (!out.empty() && !send_now(conn, out)) {
-    co_return false;
-  }
-  if (!out.empty()) {
-    const bool written = co_await write_rest(state, conn, out);
-    if (!written) {
+      co_return false;
+    } else {
       co_return false;
     }
+    ready = answer_ready(state, conn, decoder, out);
   }
-  co_return keep;
 }
 
 // Deadlines need no precision finer than the kernel tick: the coarse clock is cheaper to read.
@@ -160,12 +241,16 @@ asio::awaitable<void> serve(std::shared_ptr<State> state, std::shared_ptr<Connec
   try {
     // Synchronous sends return would_block instead of blocking (see send_now).
     conn->socket.non_blocking(true);
-    core::NetstringDecoder decoder(state->options.max_request);
-    std::array<char, kReadChunk> buffer{};
-    std::string out;  // replies not yet written; its capacity is reused
+    core::NetstringDecoder decoder(state->options.max_request);  // reads go straight into it
+    ReplyBuffer out;
     for (;;) {
-      // This frame holds `state` and `conn`, and outlives the call.
-      const bool keep = co_await answer_buffered(*state, *conn, decoder, out);
+      // Usually every request is answered and its reply sent without suspending.
+      Ready ready = answer_ready(*state, *conn, decoder, out);
+      bool keep = ready.stop == Stop::drained && out.empty();
+      if (!keep) {
+        // This frame holds `state` and `conn`, and outlives the call.
+        keep = co_await answer_rest(*state, *conn, decoder, out, std::move(ready));
+      }
       if (!keep || state->draining || !conn->open) {
         break;
       }
@@ -173,12 +258,13 @@ asio::awaitable<void> serve(std::shared_ptr<State> state, std::shared_ptr<Connec
       conn->set_deadline(coarse_now() + (decoder.partial() ? state->options.read_timeout
                                                            : state->options.idle_timeout));
       boost::system::error_code ec;
+      const std::span<char> room = decoder.prepare(kReadChunk);
       const std::size_t n = co_await conn->socket.async_read_some(
-          asio::buffer(buffer), asio::redirect_error(use_awaitable, ec));
+          asio::buffer(room.data(), room.size()), asio::redirect_error(use_awaitable, ec));
       if (ec) {
         break;
       }
-      decoder.feed(std::string_view(buffer.data(), n));
+      decoder.commit(n);
     }
   } catch (const std::exception& e) {
     state->log.log(LogLevel::warn, "connection-error", {{"error", e.what()}});

@@ -44,13 +44,27 @@ class EchoHandler final : public SocketmapHandler {
     co_return "OK " + map_name + ":" + key;
   }
 
+  // Keys starting with "now" are answered at once ("NOW <map>:<key>"), "hugenow" too large.
+  std::optional<std::string_view> answer_now(std::string_view map_name,
+                                             std::string_view key) override {
+    if (key.rfind("now", 0) != 0 && key != "hugenow") {
+      return std::nullopt;
+    }
+    ++now_calls;
+    reply_ = key == "hugenow" ? "OK " + std::string(core::kPostfixMaxReply + 1, 'x')
+                              : "NOW " + std::string(map_name) + ":" + std::string(key);
+    return reply_;
+  }
+
   void release() { gate_.cancel(); }
 
   int calls = 0;
+  int now_calls = 0;
   int blocked = 0;
 
  private:
   asio::steady_timer gate_;
+  std::string reply_;
 };
 
 class SocketmapServerTest : public ::testing::Test {
@@ -105,6 +119,46 @@ TEST_F(SocketmapServerTest, PipelinedRequests_AreAnsweredInOrder) {
     co_return co_await client.replies(3);
   }());
   EXPECT_EQ(replies, (Replies{"OK z:slow", "OK z:a", "OK z:b"}));
+}
+
+TEST_F(SocketmapServerTest, ImmediateAndWaitingReplies_KeepTheOrderOfRequests) {
+  start();
+  auto replies = run([&]() -> asio::awaitable<Replies> {
+    auto client = co_await connected();
+    std::string wire;
+    for (const char* key : {"now1", "slow", "now2", "a", "now3", "hugenow", "now4"}) {
+      wire += core::encode_netstring(std::string("z ") + key);
+    }
+    co_await client.send(wire);
+    co_return co_await client.replies(7);
+  }());
+  EXPECT_EQ(replies, (Replies{"NOW z:now1", "OK z:slow", "NOW z:now2", "OK z:a", "NOW z:now3",
+                              "TEMP reply too large", "NOW z:now4"}));
+  EXPECT_EQ(handler_.calls, 2);
+  EXPECT_EQ(handler_.now_calls, 5);
+  EXPECT_EQ(server_->stats().requests, 7u);
+}
+
+TEST_F(SocketmapServerTest, PipelinedImmediateReplies_OverTheFlushSize_AllArrive) {
+  start();
+  constexpr int kRequests = 4000;  // about 70 KB of replies: over kFlushAt (64 KiB)
+  auto replies = run([&]() -> asio::awaitable<Replies> {
+    auto client = co_await connected();
+    std::string wire;
+    for (int i = 0; i < kRequests; ++i) {
+      wire += core::encode_netstring("z now" + std::to_string(i));
+      if (i % 1000 == 999) {
+        wire += core::encode_netstring("z w" + std::to_string(i));  // one waiting now and then
+      }
+    }
+    co_await client.send(wire);
+    co_return co_await client.replies(kRequests + kRequests / 1000);
+  }());
+  ASSERT_EQ(replies.size(), static_cast<std::size_t>(kRequests + kRequests / 1000));
+  EXPECT_EQ(replies.front(), "NOW z:now0");
+  EXPECT_EQ(replies[1000], "OK z:w999");
+  EXPECT_EQ(replies.back(), "OK z:w3999");
+  EXPECT_EQ(handler_.now_calls, kRequests);
 }
 
 TEST_F(SocketmapServerTest, SplitNetstrings_AreReassembled) {
