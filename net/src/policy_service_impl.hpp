@@ -85,6 +85,9 @@ struct StringHash {
   }
 };
 
+// Replies in the patterns form (mx_match patterns) by domain, bounded like the MX answers.
+using ReplyMemos = boost::unordered_flat_map<std::string, ReplyMemo, StringHash, std::equal_to<>>;
+
 // The MX answers by domain. Open addressing (one probe of a group, no bucket chain, no
 // division): the cached lookup reads it on every request. Elements move when it grows, so
 // pointers into it are kept only until the next insertion.
@@ -117,6 +120,7 @@ struct PolicyService::Impl {
   std::unordered_map<std::string, std::shared_ptr<PolicyFlight>> flights;
   std::unordered_map<std::string, std::shared_ptr<PolicyFlight>> recheck_flights;
   MxCache mx_cache;
+  ReplyMemos pattern_replies;  // mx_match patterns: at most mx_cache_capacity
   std::unordered_map<std::string, std::shared_ptr<MxFlight>> mx_flights;
   core::TimePoint mx_swept_at{};
   // When each domain was last re-checked for an MX mismatch; bounded by mx_cache_capacity.

@@ -81,6 +81,32 @@ MxReply reply_for_hosts(const ZoneSettings& zone, std::string_view domain,
   return {true, false, render(zone, domain, policy, core::MatchForm::mx_hosts, allowed)};
 }
 
+void remember(ReplyMemo& memo, const std::shared_ptr<const core::CachedPolicy>& policy,
+              const ZoneSettings& zone, bool mx_fallback, std::string reply) {
+  memo.policy = policy;
+  memo.sni = zone.sni;
+  memo.testing = zone.testing;
+  memo.tlsrpt = zone.tlsrpt;
+  memo.mx_fallback = mx_fallback;
+  memo.reply = std::move(reply);
+}
+
+// The memo of `domain`'s reply in the patterns form, made empty if new; null when there may be
+// none (mx_cache_capacity 0). A full table drops an arbitrary memo for the new one.
+ReplyMemo* pattern_memo(Impl& impl, std::string_view domain) {
+  ReplyMemos& memos = impl.pattern_replies;
+  if (auto it = memos.find(domain); it != memos.end()) {
+    return &it->second;
+  }
+  if (impl.options.mx_cache_capacity == 0) {
+    return nullptr;
+  }
+  if (memos.size() >= impl.options.mx_cache_capacity) {
+    memos.erase(memos.begin());
+  }
+  return &memos.emplace(std::string(domain), ReplyMemo{}).first->second;
+}
+
 }  // namespace
 
 void note_mx_fallback(Impl& impl, std::string_view domain, std::string_view why) {
@@ -99,9 +125,20 @@ ReplyNow reply_now(Impl& impl, const ZoneSettings& zone, std::string_view domain
   }
   const core::Policy& policy = decision.serve->policy;
   if (impl.options.match == core::MatchForm::patterns) {
+    ReplyMemo* memo = pattern_memo(impl, domain);
+    if (memo != nullptr && memo->fits(decision.serve, zone)) {
+      out.text = memo->reply;
+      return out;
+    }
     out.rendered_from = SteadyClock::now();
-    impl.reply_scratch = render(zone, domain, policy, core::MatchForm::patterns, {});
-    out.text = impl.reply_scratch;
+    std::string reply = render(zone, domain, policy, core::MatchForm::patterns, {});
+    if (memo == nullptr) {
+      impl.reply_scratch = std::move(reply);
+      out.text = impl.reply_scratch;
+      return out;
+    }
+    remember(*memo, decision.serve, zone, false, std::move(reply));
+    out.text = memo->reply;
     return out;
   }
   if (bracketed) {
@@ -131,12 +168,7 @@ ReplyNow reply_now(Impl& impl, const ZoneSettings& zone, std::string_view domain
       out.first_mx = mx->hosts.front();
       return out;
     }
-    memo.policy = decision.serve;
-    memo.sni = zone.sni;
-    memo.testing = zone.testing;
-    memo.tlsrpt = zone.tlsrpt;
-    memo.mx_fallback = reply.mx_fallback;
-    memo.reply = std::move(reply.text);
+    remember(memo, decision.serve, zone, reply.mx_fallback, std::move(reply.text));
   }
   out.text = memo.reply;
   out.mx_fallback = memo.mx_fallback;

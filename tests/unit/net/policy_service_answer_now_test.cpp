@@ -188,13 +188,44 @@ TEST_F(AnswerNowTest, Memo_FollowsTheZone) {
   EXPECT_EQ(answered_now_, 7);
 }
 
-TEST_F(AnswerNowTest, PatternsMode_AnswersAtOnce) {
+TEST_F(AnswerNowTest, PatternsMode_AnswersAtOnce_FromAMemoThatFollowsThePolicy) {
   options_.match = core::MatchForm::patterns;
+  options_.zones["nosni"] = ZoneSettings{.sni = core::SniMode::off};
   publish("example.com", "enforce", {"mail.example.com", "*.backup.example.com"});
   ask("example.com");
+  const std::uint64_t first_bucket = sample("mtasts_lookup_duration_seconds_bucket{le=\"0.0001\"}");
   EXPECT_EQ(ask("example.com"),
             "OK secure match=mail.example.com:.backup.example.com servername=hostname");
-  EXPECT_EQ(answered_now_, 1);
+  EXPECT_EQ(ask("example.com"),
+            "OK secure match=mail.example.com:.backup.example.com servername=hostname");
+  EXPECT_EQ(ask("example.com", "nosni"), "OK secure match=mail.example.com:.backup.example.com");
+  EXPECT_EQ(answered_now_, 3);
+  EXPECT_GE(sample("mtasts_lookup_duration_seconds_bucket{le=\"0.0001\"}"), first_bucket + 1)
+      << "the memo";
+  clock_.advance(core::Seconds(61));
+  publish("example.com", "enforce", {"mx.example.com"}, "2");
+  ask("example.com");  // the old policy, and the new one fetched behind
+  settle();
+  EXPECT_EQ(ask("example.com"), "OK secure match=mx.example.com servername=hostname");
+}
+
+TEST_F(AnswerNowTest, PatternsMode_MemosAreBounded) {
+  options_.match = core::MatchForm::patterns;
+  options_.mx_cache_capacity = 2;
+  for (const std::string domain : {"a.example", "b.example", "c.example"}) {
+    publish(domain, "enforce", {"mx." + domain});
+    ask(domain);
+  }
+  for (int round = 0; round < 2; ++round) {
+    for (const std::string domain : {"a.example", "b.example", "c.example"}) {
+      EXPECT_EQ(ask(domain), "OK secure match=mx." + domain + " servername=hostname");
+    }
+  }
+  options_.mx_cache_capacity = 0;
+  service_.reset();
+  publish("d.example", "enforce", {"mx.d.example"});
+  ask("d.example");
+  EXPECT_EQ(ask("d.example"), "OK secure match=mx.d.example servername=hostname");
 }
 
 }  // namespace

@@ -68,7 +68,9 @@ struct PolicyServiceOptions {
   core::MatchForm match = core::MatchForm::mx_hosts;  // mx_hosts: mx_match resolve
   ZoneSettings default_zone;
   std::map<std::string, ZoneSettings, std::less<>> zones;
-  std::size_t mx_cache_capacity = 10'000;  // MX answers held (resolve mode)
+  // MX answers held (resolve mode; each keeps the reply rendered from it), or replies held
+  // (patterns mode).
+  std::size_t mx_cache_capacity = 10'000;
   // Discoveries running at once (a fetch may hold up to 64 KiB). Beyond it a lookup that finds
   // nothing cached answers as on a discovery timeout, and background refreshes are skipped.
   std::size_t max_flights = 4096;
