@@ -1,4 +1,5 @@
-// SocketmapServer's connections: one coroutine each, with a watchdog for its deadlines.
+// SocketmapServer's connections: read completion handlers that answer cached lookups at once,
+// a coroutine for whatever must wait, and a watchdog for the deadlines.
 
 #include <time.h>
 
@@ -237,43 +238,98 @@ Clock::time_point coarse_now() {
   return Clock::time_point(std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec));
 }
 
-asio::awaitable<void> serve(std::shared_ptr<State> state, std::shared_ptr<Connection> conn) {
-  try {
-    // Synchronous sends return would_block instead of blocking (see send_now).
-    conn->socket.non_blocking(true);
-    core::NetstringDecoder decoder(state->options.max_request);  // reads go straight into it
-    ReplyBuffer out;
-    for (;;) {
-      // Usually every request is answered and its reply sent without suspending.
-      Ready ready = answer_ready(*state, *conn, decoder, out);
-      bool keep = ready.stop == Stop::drained && out.empty();
-      if (!keep) {
-        // This frame holds `state` and `conn`, and outlives the call.
-        keep = co_await answer_rest(*state, *conn, decoder, out, std::move(ready));
-      }
-      if (!keep || state->draining || !conn->open) {
-        break;
-      }
-      conn->phase = Connection::Phase::reading;
-      conn->set_deadline(coarse_now() + (decoder.partial() ? state->options.read_timeout
-                                                           : state->options.idle_timeout));
-      boost::system::error_code ec;
-      const std::span<char> room = decoder.prepare(kReadChunk);
-      const std::size_t n = co_await conn->socket.async_read_some(
-          asio::buffer(room.data(), room.size()), asio::redirect_error(use_awaitable, ec));
-      if (ec) {
-        break;
-      }
-      decoder.commit(n);
-    }
-  } catch (const std::exception& e) {
-    state->log.log(LogLevel::warn, "connection-error", {{"error", e.what()}});
+// What one connection reads into and writes from, shared by its read handler and, while it
+// waits, its coroutine.
+struct Session {
+  Session(std::shared_ptr<State> s, std::shared_ptr<Connection> c)
+      : state(std::move(s)), conn(std::move(c)), decoder(state->options.max_request) {}
+  std::shared_ptr<State> state;
+  std::shared_ptr<Connection> conn;
+  core::NetstringDecoder decoder;  // reads go straight into it
+  ReplyBuffer out;
+};
+using SessionPtr = std::shared_ptr<Session>;
+
+// Closes the connection and forgets it: once per connection, at the end of its last handler.
+void end_session(Session& session) {
+  State& state = *session.state;
+  session.conn->close();
+  state.connections.erase(session.conn.get());
+  state.stats.active = state.connections.size();
+  if (state.draining && state.connections.empty()) {
+    state.drained->publish({});
   }
-  conn->close();
-  state->connections.erase(conn.get());
-  state->stats.active = state->connections.size();
-  if (state->draining && state->connections.empty()) {
-    state->drained->publish({});
+}
+
+void fail_session(Session& session, const std::exception& e) {
+  session.state->log.log(LogLevel::warn, "connection-error", {{"error", e.what()}});
+  end_session(session);
+}
+
+void read_next(const SessionPtr& session);
+
+// The loop of a connection runs in read completion handlers while every request is answered
+// at once (the cached case), so a read resumes no coroutine: each completion answers what it
+// read and starts the next read. A request the handler must wait for, or a write the socket
+// does not take at once, hands the connection to finish_batch(), a coroutine, which hands it
+// back.
+asio::awaitable<void> finish_batch(SessionPtr session, Ready ready) {
+  bool keep = false;
+  try {
+    Session& s = *session;
+    keep = co_await answer_rest(*s.state, *s.conn, s.decoder, s.out, std::move(ready));
+  } catch (const std::exception& e) {
+    session->state->log.log(LogLevel::warn, "connection-error", {{"error", e.what()}});
+  }
+  if (keep) {
+    read_next(session);
+  } else {
+    end_session(*session);
+  }
+}
+
+struct OnRead {
+  SessionPtr session;
+
+  void operator()(const boost::system::error_code& ec, std::size_t n) {
+    Session& s = *session;
+    if (ec) {
+      end_session(s);
+      return;
+    }
+    s.decoder.commit(n);
+    try {
+      Ready ready = answer_ready(*s.state, *s.conn, s.decoder, s.out);
+      if (ready.stop == Stop::drained && s.out.empty()) {
+        read_next(session);
+        return;
+      }
+      asio::co_spawn(s.state->executor, finish_batch(session, std::move(ready)), asio::detached);
+    } catch (const std::exception& e) {
+      fail_session(s, e);
+    }
+  }
+};
+
+// Starts the next read of an idle or partial connection (within its deadline), or ends it
+// when the server drains or the connection was closed. `session` stays held here until the
+// read has started, so a failure to start it can still end the connection.
+void read_next(const SessionPtr& session) {
+  Session& s = *session;
+  State& state = *s.state;
+  Connection& conn = *s.conn;
+  if (state.draining || !conn.open) {
+    end_session(s);
+    return;
+  }
+  try {
+    conn.phase = Connection::Phase::reading;
+    conn.set_deadline(coarse_now() + (s.decoder.partial() ? state.options.read_timeout
+                                                          : state.options.idle_timeout));
+    const std::span<char> room = s.decoder.prepare(kReadChunk);
+    conn.socket.async_read_some(asio::buffer(room.data(), room.size()), OnRead{session});
+  } catch (const std::exception& e) {
+    fail_session(s, e);
   }
 }
 
@@ -307,7 +363,10 @@ asio::awaitable<void> accept_loop(std::shared_ptr<State> state, Listener* listen
     ++state->stats.accepted;
     state->stats.active = state->connections.size();
     asio::co_spawn(state->executor, watchdog(state, conn), asio::detached);
-    asio::co_spawn(state->executor, serve(state, conn), asio::detached);
+    // Synchronous sends return would_block instead of blocking (see send_now).
+    boost::system::error_code blocking;
+    conn->socket.non_blocking(true, blocking);
+    read_next(std::make_shared<Session>(state, conn));
   }
 }
 

@@ -8,6 +8,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <filesystem>
+#include <stdexcept>
 
 #include "socketmap_client.hpp"
 #include "test_loop.hpp"
@@ -41,12 +42,19 @@ class EchoHandler final : public SocketmapHandler {
     if (key == "huge") {
       co_return "OK " + std::string(core::kPostfixMaxReply + 1, 'x');
     }
+    if (key == "throw") {
+      throw std::runtime_error("handle failed");
+    }
     co_return "OK " + map_name + ":" + key;
   }
 
-  // Keys starting with "now" are answered at once ("NOW <map>:<key>"), "hugenow" too large.
+  // Keys starting with "now" are answered at once ("NOW <map>:<key>"), "hugenow" too large;
+  // "nowthrow" and "throw" throw.
   std::optional<std::string_view> answer_now(std::string_view map_name,
                                              std::string_view key) override {
+    if (key == "nowthrow") {
+      throw std::runtime_error("answer_now failed");
+    }
     if (key.rfind("now", 0) != 0 && key != "hugenow") {
       return std::nullopt;
     }
@@ -82,6 +90,15 @@ class SocketmapServerTest : public ::testing::Test {
     auto result = testing::run_until_done(io_, std::move(work));
     EXPECT_TRUE(result.has_value()) << "the test coroutine did not finish";
     return result.value_or(T{});
+  }
+
+  // Runs the loop a little so the server sees connections the test has closed.
+  void settle_loop() {
+    run([&]() -> asio::awaitable<int> {
+      asio::steady_timer pause(io_.get_executor(), 50ms);
+      co_await pause.async_wait(asio::use_awaitable);
+      co_return 0;
+    }());
   }
 
   asio::awaitable<SocketmapClient> connected() {
@@ -159,6 +176,41 @@ TEST_F(SocketmapServerTest, PipelinedImmediateReplies_OverTheFlushSize_AllArrive
   EXPECT_EQ(replies[1000], "OK z:w999");
   EXPECT_EQ(replies.back(), "OK z:w3999");
   EXPECT_EQ(handler_.now_calls, kRequests);
+}
+
+TEST_F(SocketmapServerTest, HandlerExceptions_CloseOnlyThatConnection) {
+  start();
+  auto result = run([&]() -> asio::awaitable<std::vector<bool>> {
+    std::vector<bool> out;
+    for (const char* key : {"m nowthrow", "m throw"}) {
+      auto bad = co_await connected();
+      co_await bad.ask(key);
+      out.push_back(co_await bad.wait_closed(5s));
+    }
+    auto good = co_await connected();
+    co_await good.ask("m now-fine");
+    co_await good.ask("m fine");
+    const Replies replies = co_await good.replies(2);
+    out.push_back(replies == Replies{"NOW m:now-fine", "OK m:fine"});
+    co_return out;
+  }());
+  EXPECT_EQ(result, (std::vector<bool>{true, true, true}));
+  EXPECT_EQ(server_->stats().accepted, 3u);
+}
+
+TEST_F(SocketmapServerTest, ClosedConnections_AreForgotten) {
+  start();
+  run([&]() -> asio::awaitable<int> {
+    for (const char* key : {"m now1", "m slow", "m a"}) {
+      auto client = co_await connected();
+      co_await client.ask(key);
+      co_await client.replies(1);
+    }
+    co_return 0;
+  }());
+  settle_loop();
+  EXPECT_EQ(server_->stats().active, 0u);
+  EXPECT_EQ(server_->stats().requests, 3u);
 }
 
 TEST_F(SocketmapServerTest, SplitNetstrings_AreReassembled) {

@@ -1,7 +1,10 @@
 #pragma once
 
-// The socketmap server Postfix asks (socketmap_table(5)): TCP and UNIX-socket listeners, one
-// coroutine per connection, netstring requests "<map name> <key>" answered strictly in order.
+// The socketmap server Postfix asks (socketmap_table(5)): TCP and UNIX-socket listeners,
+// netstring requests "<map name> <key>" answered strictly in order. A connection's reads
+// complete into handlers that answer what SocketmapHandler::answer_now() answers at once (the
+// cached lookup: no coroutine per request); a request that must wait, or a write the socket
+// does not take at once, is carried on by a coroutine until the connection reads again.
 //
 // Glossary
 //   idle       a connection with no partial request buffered, waiting for the next one
