@@ -18,7 +18,7 @@ constexpr std::size_t kCompactThreshold = 4096;
 NetstringDecoder::NetstringDecoder(std::size_t max_payload) : max_payload_(max_payload) {}
 
 void NetstringDecoder::feed(std::string_view bytes) {
-  if (error_) {
+  if (error_ || bytes.empty()) {
     return;
   }
   make_room(bytes.size());

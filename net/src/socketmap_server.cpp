@@ -8,6 +8,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -90,7 +91,9 @@ class ReplyBuffer {
     if (capacity_ - size_ < more) {
       const std::size_t capacity = std::max({capacity_ * 2, size_ + more, std::size_t{256}});
       auto grown = std::make_unique_for_overwrite<char[]>(capacity);
-      std::memcpy(grown.get(), data_.get(), size_);
+      if (size_ != 0) {
+        std::memcpy(grown.get(), data_.get(), size_);
+      }
       data_ = std::move(grown);
       capacity_ = capacity;
     }
@@ -288,6 +291,15 @@ asio::awaitable<void> finish_batch(SessionPtr session, Ready ready) {
   }
 }
 
+// Starts the next read later, once the event loop has run what is already queued (the other
+// connections' completions). Asio first tries a read at once; right after a reply the
+// client has rarely answered yet, so that try costs a system call for nothing, while a little
+// later it usually finds the next request.
+struct ReadLater {
+  SessionPtr session;
+  void operator()() const { read_next(session); }
+};
+
 struct OnRead {
   SessionPtr session;
 
@@ -301,7 +313,7 @@ struct OnRead {
     try {
       Ready ready = answer_ready(*s.state, *s.conn, s.decoder, s.out);
       if (ready.stop == Stop::drained && s.out.empty()) {
-        read_next(session);
+        asio::post(s.state->executor, ReadLater{std::move(session)});
         return;
       }
       asio::co_spawn(s.state->executor, finish_batch(session, std::move(ready)), asio::detached);
