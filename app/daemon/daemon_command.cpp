@@ -259,7 +259,9 @@ int run_daemon(const DaemonArgs& args) {
           {{"version", MTASTS_VERSION},
            {"config", loaded->source.empty() ? "built-in defaults" : loaded->source}});
 
-  asio::io_context io(1);
+  // One thread runs the loop and owns every socket and timer; the store worker only posts to
+  // it. So the reactor needs no locks per I/O operation (the scheduler keeps its own).
+  asio::io_context io(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO);
   auto network = make_network(io, config);
   if (!network) {
     return fail_start(log, "network", network.error().message);

@@ -1,6 +1,8 @@
 #include "mtasts/core/socketmap.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cstddef>
 #include <utility>
 
 #include "mtasts/core/domain_name.hpp"
@@ -62,6 +64,15 @@ bool is_host_byte(char c) {
   return byte >= 0x80 || (c >= 'a' && c <= 'z') || is_digit(c) || c == '-' || c == '.' || c == '_';
 }
 
+// Lowercase ASCII letters and digits: most bytes of a plain domain key (one test each).
+constexpr std::array<bool, 256> kLetterOrDigit = [] {
+  std::array<bool, 256> table{};
+  for (int c = 0; c < 256; ++c) {
+    table[static_cast<std::size_t>(c)] = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+  }
+  return table;
+}();
+
 bool is_plausible_host(std::string_view name) {
   return name.size() <= kMaxSocketmapKeyLength &&
          std::all_of(name.begin(), name.end(), is_host_byte) &&
@@ -91,6 +102,12 @@ KeyKind classify(std::string_view name) {
 }  // namespace
 
 Result<SocketmapRequest> parse_socketmap_request(std::string_view payload) {
+  return parse_socketmap_request_view(payload).transform([](SocketmapRequestView request) {
+    return SocketmapRequest{std::string(request.map_name), std::string(request.key)};
+  });
+}
+
+Result<SocketmapRequestView> parse_socketmap_request_view(std::string_view payload) {
   const std::size_t space = payload.find(' ');
   if (space == std::string_view::npos) {
     return fail(Errc::invalid_syntax, "socketmap request has no space between map name and key");
@@ -106,7 +123,7 @@ Result<SocketmapRequest> parse_socketmap_request(std::string_view payload) {
   if (!printable) {
     return fail(Errc::invalid_value, "socketmap map name has a byte that is not printable ASCII");
   }
-  return SocketmapRequest{std::string(name), std::string(payload.substr(space + 1))};
+  return SocketmapRequestView{name, payload.substr(space + 1)};
 }
 
 std::string_view key_kind_name(KeyKind kind) {
@@ -146,6 +163,42 @@ SocketmapKey normalize_socketmap_key(std::string_view key) {
   name.resize(last == std::string::npos ? 0 : last + 1);
   const KeyKind kind = classify(name);
   return SocketmapKey{kind, std::move(name)};
+}
+
+std::optional<std::string_view> plain_domain_key(std::string_view key) {
+  if (key.empty() || key.size() > kMaxDomainLength) {
+    return std::nullopt;
+  }
+  // One pass: labels of 1-63 lowercase letters, digits and hyphens, not starting or ending
+  // with a hyphen (is_ldh_domain()), so no whitespace, bracket, colon, empty label or trailing
+  // dot is left for normalize_socketmap_key() to change.
+  const char* const begin = key.data();
+  const char* const end = begin + key.size();
+  const char* label = begin;  // where the current label starts
+  for (const char* p = begin; p != end; ++p) {
+    const auto c = static_cast<unsigned char>(*p);
+    if (kLetterOrDigit[c]) {
+      continue;
+    }
+    if (c == '-' && p != label) {
+      continue;
+    }
+    if (c != '.' || p == label || p - label > static_cast<std::ptrdiff_t>(kMaxLabelLength) ||
+        p[-1] == '-') {
+      return std::nullopt;
+    }
+    label = p + 1;
+  }
+  if (label == end || end - label > static_cast<std::ptrdiff_t>(kMaxLabelLength) ||
+      end[-1] == '-') {
+    return std::nullopt;
+  }
+  // Every part of an IPv4 form (dotted quad, or what inet_aton(3) reads) starts with a digit:
+  // a last label that does not cannot make the key an address literal.
+  if (is_digit(*label)) {
+    return std::nullopt;
+  }
+  return key;
 }
 
 }  // namespace mtasts::core

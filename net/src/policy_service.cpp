@@ -16,18 +16,7 @@ namespace {
 namespace asio = boost::asio;
 using SteadyClock = std::chrono::steady_clock;
 
-// The policy domain of a normalised socketmap key: ASCII LDH names as they are, U-labels
-// converted (IDNA); nullopt for a name that is no domain.
-std::optional<std::string> policy_domain(const std::string& name) {
-  if (core::is_ldh_domain(name)) {
-    return name;
-  }
-  auto domain = core::normalize_domain(name);
-  if (!domain) {
-    return std::nullopt;
-  }
-  return std::move(*domain);
-}
+constexpr std::string_view kNotFound = "NOTFOUND ";
 
 // "[host]" or "[host]:port": Postfix connects to that host, without an MX lookup.
 bool is_bracketed(std::string_view key) {
@@ -37,108 +26,114 @@ bool is_bracketed(std::string_view key) {
   return !key.empty() && key.front() == '[';
 }
 
-bool enforced(core::PolicyMode mode, core::TestingMode testing) {
-  switch (mode) {
-    case core::PolicyMode::enforce:
-      return true;
-    case core::PolicyMode::testing:
-      return testing == core::TestingMode::strict;
-    case core::PolicyMode::none:
-      return false;
-  }
-  return false;
-}
-
-std::vector<std::string> allowed_hosts(const core::Policy& policy,
-                                       const std::vector<std::string>& hosts) {
-  std::vector<std::string> allowed;
-  for (const std::string& host : hosts) {
-    if (core::policy_allows_mx(policy, host)) {
-      allowed.push_back(host);
+// What a socketmap key asks about: the policy domain to look up, or why there is none. Holds
+// views into the key and into itself, so it stays where it was made.
+class KeyTarget {
+ public:
+  explicit KeyTarget(std::string_view key) {
+    if (const std::optional<std::string_view> plain = core::plain_domain_key(key)) {
+      domain_ = *plain;  // the usual key: already normalised, nothing to copy
+      name_ = *plain;
+      return;
     }
-  }
-  return allowed;
-}
-
-// Whether the policy allows every one of `hosts` (the usual case: no filtered copy needed).
-bool allows_all(const core::Policy& policy, const std::vector<std::string>& hosts) {
-  return std::all_of(hosts.begin(), hosts.end(), [&policy](const std::string& host) {
-    return core::policy_allows_mx(policy, host);
-  });
-}
-
-core::PostfixReply render(const ZoneSettings& zone, const std::string& domain,
-                          const core::Policy& policy, core::MatchForm form,
-                          const std::vector<std::string>& hosts) {
-  const core::ReplyInput input{.policy_domain = domain,
-                               .policy = policy,
-                               .form = form,
-                               .mx_hosts = hosts,
-                               .sni = zone.sni,
-                               .testing = zone.testing,
-                               .tlsrpt = zone.tlsrpt};
-  // No policy_failure: a reply with a policy delivers under that policy (RFC 8461 §3.3 keeps a
-  // cached policy through failed refreshes), and policy_failure would make Postfix fail it.
-  return core::render_policy_reply(input);
-}
-
-// The reply for a domain once discovery is settled. In resolve mode, an enforced policy is
-// matched against the destination's MX hosts; with none allowed, the policy is re-checked
-// once (RFC 8461 §5) before the answer is TEMP.
-// `domain` lives in the caller's frame, which awaits this one.
-asio::awaitable<std::string> reply_for(ImplPtr impl, ZoneSettings zone, const std::string& domain,
-                                       core::Decision decision, bool bracketed) {
-  const Deadline deadline = SteadyClock::now() + zone.timeout;
-  for (int round = 0;; ++round) {
-    if (!decision.serve || !enforced(decision.serve->policy.mode, zone.testing)) {
-      co_return core::render_notfound();
+    Normalised& normalised = normalised_.emplace();
+    normalised.key = core::normalize_socketmap_key(key);
+    name_ = normalised.key.name;
+    bracketed_ = is_bracketed(key);
+    if (normalised.key.kind != core::KeyKind::domain) {
+      return;
     }
-    const core::Policy& policy = decision.serve->policy;
-    if (impl->options.match == core::MatchForm::patterns) {
-      co_return render(zone, domain, policy, core::MatchForm::patterns, {}).text;
-    }
-    // A cached MX answer is read in place, without a coroutine or a copy: nothing suspends
-    // while `hosts` points into the MX cache (it is copied before the re-check).
-    MxHosts mx{.ok = true, .hosts = {}};
-    const std::vector<std::string>* hosts = &mx.hosts;
-    if (bracketed) {
-      mx.hosts.push_back(domain);
-    } else if (const std::vector<std::string>* cached = cached_mx_hosts(*impl, domain)) {
-      hosts = cached;
+    // ASCII LDH names as they are, U-labels converted (IDNA).
+    if (core::is_ldh_domain(normalised.key.name)) {
+      domain_ = normalised.key.name;
+    } else if (auto converted = core::normalize_domain(normalised.key.name)) {
+      normalised.converted = std::move(*converted);
+      domain_ = normalised.converted;
     } else {
-      MxHosts looked_up = co_await mx_hosts(impl, domain, deadline);
-      mx = std::move(looked_up);
+      invalid_domain_ = true;
     }
-    if (!mx.ok || hosts->empty()) {
-      // No MX answer to match: the patterns still protect the mail (the peer's form).
-      ++impl->counters->mx_fallbacks;
-      if (impl->log.enabled(LogLevel::info)) {
-        impl->log.log(LogLevel::info, "mx-fallback",
-                      {{"domain", domain}, {"why", mx.ok ? "null-mx" : "mx-lookup-failed"}});
-      }
-      co_return render(zone, domain, policy, core::MatchForm::patterns, {}).text;
+  }
+  KeyTarget(const KeyTarget&) = delete;
+  KeyTarget& operator=(const KeyTarget&) = delete;
+  ~KeyTarget() = default;
+
+  // The policy domain (normalised); empty when the key names none.
+  [[nodiscard]] std::string_view domain() const { return domain_; }
+  // The normalised key, or the policy domain: what the lookup log line names.
+  [[nodiscard]] std::string_view name() const { return domain_.empty() ? name_ : domain_; }
+  [[nodiscard]] bool bracketed() const { return bracketed_; }
+
+  // For a key without a domain: counts it, and returns why it has none (the key's kind, or
+  // "invalid-domain" for a name normalize_domain() refused).
+  std::string_view count_skipped(ServiceCounters& counters) const {
+    if (invalid_domain_ || !normalised_) {
+      ++counters.invalid_domains;
+      return "invalid-domain";
     }
-    if (allows_all(policy, *hosts)) {
-      co_return render(zone, domain, policy, core::MatchForm::mx_hosts, *hosts).text;
-    }
-    const std::vector<std::string> allowed = allowed_hosts(policy, *hosts);
-    if (!allowed.empty()) {
-      co_return render(zone, domain, policy, core::MatchForm::mx_hosts, allowed).text;
-    }
-    if (hosts != &mx.hosts) {
-      mx.hosts = *hosts;
-    }
-    if (round == 0) {
-      auto fresh = co_await recheck(impl, domain, deadline);
-      if (fresh) {
-        decision = std::move(*fresh);
-        continue;
-      }
-    }
-    ++impl->counters->mx_no_match;
-    impl->log.log(LogLevel::info, "mx-no-match",
-                  {{"domain", domain}, {"mx", mx.hosts.front()}, {"id", decision.serve->id}});
-    co_return core::render_temp("MTA-STS: no MX host of " + domain + " matches its policy");
+    counters.count(normalised_->key.kind);
+    return core::key_kind_name(normalised_->key.kind);
+  }
+
+ private:
+  // For a key normalisation changes (rare): the normalised key, and its A-label form.
+  struct Normalised {
+    core::SocketmapKey key;
+    std::string converted;
+  };
+  std::optional<Normalised> normalised_;
+  std::string_view name_;
+  std::string_view domain_;
+  bool bracketed_ = false;
+  bool invalid_domain_ = false;
+};
+
+// What the cache first said about a lookup, for its log line.
+struct FirstDecision {
+  core::Reason reason = core::Reason::miss;
+  core::Step step = core::Step::none;
+  core::Urgency urgency = core::Urgency::background;
+};
+
+// The kind named by the status word of a reply ("OK ...", "NOTFOUND ", ...); NOTFOUND for any
+// other word.
+core::ReplyKind reply_kind(std::string_view reply) {
+  core::ReplyKind kind = core::ReplyKind::notfound;
+  switch (reply.empty() ? '\0' : reply.front()) {
+    case 'O':
+      kind = core::ReplyKind::ok;
+      break;
+    case 'T':
+      kind = reply.size() > 1 && reply[1] == 'I' ? core::ReplyKind::timeout : core::ReplyKind::temp;
+      break;
+    case 'P':
+      kind = core::ReplyKind::perm;
+      break;
+    default:
+      return core::ReplyKind::notfound;
+  }
+  const std::string_view name = core::reply_kind_name(kind);
+  const bool word = reply.substr(0, name.size()) == name &&
+                    (reply.size() == name.size() || reply[name.size()] == ' ');
+  return word ? kind : core::ReplyKind::notfound;
+}
+
+// Counts the reply of a lookup and logs its line (debug): the cache's reason code, or why the
+// key needs no lookup (`skipped`). Latency is observed by the caller.
+void note_lookup(Impl& impl, std::string_view map_name, const KeyTarget& target,
+                 const FirstDecision& first, std::string_view skipped,
+                 std::optional<core::FetchFailure> failure, std::string_view reply) {
+  const core::ReplyKind kind = reply_kind(reply);
+  impl.counters->count(kind);
+  if (impl.log.enabled(LogLevel::debug)) {
+    const bool looked_up = !target.domain().empty();
+    impl.log.log(LogLevel::debug, "lookup",
+                 {{"domain", target.name()},
+                  {"zone", map_name},
+                  {"reason", looked_up ? core::reason_name(first.reason) : skipped},
+                  {"step", core::step_name(first.step)},
+                  {"urgency", looked_up ? core::urgency_name(first.urgency) : ""},
+                  {"reply", core::reply_kind_name(kind)},
+                  {"policy_failure", failure ? core::tlsrpt_result_type(*failure) : ""}});
   }
 }
 
@@ -202,73 +197,89 @@ PolicyService::~PolicyService() {
 asio::awaitable<std::string> PolicyService::handle(std::string map_name, std::string key) {
   ImplPtr impl = impl_;
   const auto started = SteadyClock::now();
-  const ZoneSettings zone = impl->zone_for(map_name);
-  const core::SocketmapKey parsed = core::normalize_socketmap_key(key);
-  std::optional<std::string> domain;
-  std::string_view skipped;  // why the key has no lookup: its kind, or "invalid-domain"
-  if (parsed.kind == core::KeyKind::domain) {
-    domain = policy_domain(parsed.name);
-    if (!domain) {
-      ++impl->counters->invalid_domains;
-      skipped = "invalid-domain";
-    }
-  } else {
-    impl->counters->count(parsed.kind);
-    skipped = core::key_kind_name(parsed.kind);
-  }
+  // Options never change: the zone outlives this frame, which holds `impl`.
+  const ZoneSettings& zone = impl->zone_for(map_name);
+  const KeyTarget target(key);
   std::string reply;
-  core::Decision first;  // what the cache said at once
+  std::string_view skipped;
+  FirstDecision first;  // what the cache said at once
   std::optional<core::FetchFailure> failure;
-  if (domain) {
-    core::Decision decision = impl->cache.lookup(*domain, impl->now());
+  if (!target.domain().empty()) {
+    const std::string domain(target.domain());
+    core::Decision decision = impl->cache.lookup(domain, impl->now());
     impl->counters->count(decision.reason);
-    first.reason = decision.reason;
-    first.step = decision.step;
-    first.urgency = decision.urgency;
+    first = {decision.reason, decision.step, decision.urgency};
     // co_await only as a statement or an initialiser, never in a condition, a switch or an
     // operand: GCC 12 miscompiles those.
     if (decision.step != core::Step::none && decision.urgency == core::Urgency::wait) {
       core::Decision settled =
-          co_await wait_for_flight(impl, *domain, decision, started + zone.timeout);
+          co_await wait_for_flight(impl, domain, decision, started + zone.timeout);
       decision = std::move(settled);
     } else if (decision.step != core::Step::none) {
-      start_flight(impl, *domain, decision, FlightKind::discover);  // null (shed): no refresh
+      start_flight(impl, domain, decision, FlightKind::discover);  // null (shed): no refresh
     }
     // The fetch of an announced or cached policy failed (now, or within the backoff): what
     // Postfix 3.10 calls policy_failure. Counted and logged, never put in the reply (see
-    // render() above and docs/daemon.md).
+    // render() in policy_service_reply.cpp and docs/daemon.md).
     failure = decision.failure;
     if (failure) {
       impl->counters->count(*failure);
     }
     std::string rendered =
-        co_await reply_for(impl, zone, *domain, std::move(decision), is_bracketed(key));
+        co_await reply_for(impl, zone, domain, std::move(decision), target.bracketed());
     reply = std::move(rendered);
   } else {
-    reply = core::render_notfound();
+    skipped = target.count_skipped(*impl->counters);
+    reply = kNotFound;
   }
-  const std::string_view status = std::string_view(reply).substr(0, reply.find(' '));
-  core::ReplyKind kind = core::ReplyKind::notfound;
-  for (core::ReplyKind k : {core::ReplyKind::ok, core::ReplyKind::temp, core::ReplyKind::perm,
-                            core::ReplyKind::timeout}) {
-    if (status == core::reply_kind_name(k)) {
-      kind = k;
-    }
-  }
-  impl->counters->count(kind);
+  note_lookup(*impl, map_name, target, first, skipped, failure, reply);
   impl->counters->latency.observe(SteadyClock::now() - started);
-  if (impl->log.enabled(LogLevel::debug)) {
-    // One line per lookup with its reason code: the cache's, or why the key needs none.
-    impl->log.log(LogLevel::debug, "lookup",
-                  {{"domain", domain ? std::string_view(*domain) : std::string_view(parsed.name)},
-                   {"zone", map_name},
-                   {"reason", domain ? core::reason_name(first.reason) : skipped},
-                   {"step", core::step_name(first.step)},
-                   {"urgency", domain ? core::urgency_name(first.urgency) : ""},
-                   {"reply", core::reply_kind_name(kind)},
-                   {"policy_failure", failure ? core::tlsrpt_result_type(*failure) : ""}});
-  }
   co_return reply;
+}
+
+std::optional<std::string_view> PolicyService::answer_now(std::string_view map_name,
+                                                          std::string_view key) {
+  Impl& impl = *impl_;
+  const KeyTarget target(key);
+  if (target.domain().empty()) {
+    const std::string_view skipped = target.count_skipped(*impl.counters);
+    note_lookup(impl, map_name, target, {}, skipped, std::nullopt, kNotFound);
+    impl.counters->latency.observe_immediate();
+    return kNotFound;
+  }
+  const ZoneSettings& zone = impl.zone_for(map_name);
+  const core::TimePoint now = impl.now();
+  // Nothing below changes state before the last return of nullopt but the cache's recency
+  // (touched again, the same, by handle()) and reply memos: handle() can start over.
+  const core::Decision decision = impl.cache.lookup(target.domain(), now);
+  if (decision.step != core::Step::none && decision.urgency == core::Urgency::wait) {
+    return std::nullopt;  // waits for discovery
+  }
+  const ReplyNow reply = reply_now(impl, zone, target.domain(), decision, target.bracketed(), now);
+  if (reply.need != ReplyNeed::none) {
+    return std::nullopt;  // an MX lookup, or a re-check
+  }
+  // What handle() does for the same decision, in the same order.
+  impl.counters->count(decision.reason);
+  if (decision.step != core::Step::none) {
+    // A background step (a re-check or a refresh due): started, and the lookup answered now.
+    // Neither a flight nor a shed touches the memo or the scratch `reply.text` points into.
+    start_flight(impl_, std::string(target.domain()), decision, FlightKind::discover);
+  }
+  if (decision.failure) {
+    impl.counters->count(*decision.failure);
+  }
+  if (reply.mx_fallback) {
+    note_mx_fallback(impl, target.domain(), "null-mx");
+  }
+  note_lookup(impl, map_name, target, {decision.reason, decision.step, decision.urgency}, {},
+              decision.failure, reply.text);
+  if (reply.rendered_from) {
+    impl.counters->latency.observe(SteadyClock::now() - *reply.rendered_from);
+  } else {
+    impl.counters->latency.observe_immediate();
+  }
+  return reply.text;
 }
 
 void PolicyService::start() {

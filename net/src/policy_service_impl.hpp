@@ -7,10 +7,15 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <boost/unordered/unordered_flat_map.hpp>
 #include <chrono>
+#include <cstdint>
+#include <cstring>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -30,10 +35,63 @@ struct MxHosts {
 };
 using MxFlight = detail::Flight<MxHosts>;
 
+// A reply rendered from one MX answer, kept with it so a cached lookup does not render again.
+// It is reused only for the same policy object (the cache replaces the object whenever the
+// policy changes) and the same reply settings of the zone; a new MX answer replaces the entry,
+// and the memo with it. Bounded by mx_cache_capacity, like the MX answers.
+struct ReplyMemo {
+  std::weak_ptr<const core::CachedPolicy> policy;  // compared by identity, never locked
+  core::SniMode sni = core::SniMode::hostname;
+  core::TestingMode testing = core::TestingMode::report_only;
+  core::TlsrptAttributes tlsrpt = core::TlsrptAttributes::off;
+  bool mx_fallback = false;  // the patterns form, for a null MX (counted as mx_fallbacks)
+  std::string reply;         // empty: nothing remembered
+
+  // Whether the memo holds the reply for `policy` in `zone`.
+  [[nodiscard]] bool fits(const std::shared_ptr<const core::CachedPolicy>& serving,
+                          const ZoneSettings& zone) const {
+    return !reply.empty() && !policy.owner_before(serving) && !serving.owner_before(policy) &&
+           sni == zone.sni && testing == zone.testing && tlsrpt == zone.tlsrpt;
+  }
+};
+
 struct MxEntry {
   std::vector<std::string> hosts;
   core::TimePoint expires_at;
+  ReplyMemo memo;  // resolve mode: the last reply rendered from `hosts`
 };
+
+// Hashes std::string keys and std::string_view probes alike (heterogeneous lookup). Domain
+// names are short: eight bytes at a time, multiplied and folded; the map mixes the result
+// once more before it picks a group.
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view text) const noexcept {
+    std::uint64_t hash = 0x9e3779b97f4a7c15ULL ^ text.size();
+    const char* at = text.data();
+    std::size_t left = text.size();
+    for (; left >= 8; at += 8, left -= 8) {
+      std::uint64_t word = 0;
+      std::memcpy(&word, at, 8);
+      hash = (hash ^ word) * 0xbf58476d1ce4e5b9ULL;
+      hash ^= hash >> 31;
+    }
+    std::uint64_t tail = 0;
+    for (std::size_t i = 0; i < left; ++i) {
+      tail |= std::uint64_t{static_cast<unsigned char>(at[i])} << (8 * i);
+    }
+    hash = (hash ^ tail) * 0x94d049bb133111ebULL;
+    return static_cast<std::size_t>(hash ^ (hash >> 29));
+  }
+};
+
+// Replies in the patterns form (mx_match patterns) by domain, bounded like the MX answers.
+using ReplyMemos = boost::unordered_flat_map<std::string, ReplyMemo, StringHash, std::equal_to<>>;
+
+// The MX answers by domain. Open addressing (one probe of a group, no bucket chain, no
+// division): the cached lookup reads it on every request. Elements move when it grows, so
+// pointers into it are kept only until the next insertion.
+using MxCache = boost::unordered_flat_map<std::string, MxEntry, StringHash, std::equal_to<>>;
 
 // Why a flight runs: to discover or refresh (lookups, proactive refresh, preload), or to
 // re-check before deferring mail for an MX mismatch (RFC 8461 §5: the TXT record is checked
@@ -61,13 +119,16 @@ struct PolicyService::Impl {
   // never satisfied by a discovery that does not refetch an unchanged id).
   std::unordered_map<std::string, std::shared_ptr<PolicyFlight>> flights;
   std::unordered_map<std::string, std::shared_ptr<PolicyFlight>> recheck_flights;
-  std::unordered_map<std::string, MxEntry> mx_cache;
+  MxCache mx_cache;
+  ReplyMemos pattern_replies;  // mx_match patterns: at most mx_cache_capacity
   std::unordered_map<std::string, std::shared_ptr<MxFlight>> mx_flights;
   core::TimePoint mx_swept_at{};
   // When each domain was last re-checked for an MX mismatch; bounded by mx_cache_capacity.
   std::unordered_map<std::string, core::TimePoint> rechecked_at;
 
   std::chrono::steady_clock::time_point shed_logged_at{};  // last discovery-shed warning
+  // A reply reply_now() rendered without a memo to keep it in (see ReplyNow::text).
+  std::string reply_scratch;
 
   std::unique_ptr<boost::asio::thread_pool> store_pool;  // one thread; null without a store
   std::shared_ptr<ServiceCounters> counters = std::make_shared<ServiceCounters>();
@@ -103,9 +164,46 @@ boost::asio::awaitable<std::optional<core::Decision>> recheck(ImplPtr impl, std:
 
 // The MX hosts of `domain`: cached by TTL, looked up once for concurrent lookups.
 boost::asio::awaitable<MxHosts> mx_hosts(ImplPtr impl, std::string domain, Deadline deadline);
-// The unexpired cached MX hosts of `domain`, or null; valid until the next suspension.
-const std::vector<std::string>* cached_mx_hosts(Impl& impl, const std::string& domain);
+// The unexpired cached MX answer of `domain` at `now`, or null; valid until the next
+// suspension (or insertion).
+MxEntry* cached_mx(Impl& impl, std::string_view domain, core::TimePoint now);
 void forget_mx(Impl& impl, const std::string& domain);
+
+// policy_service_reply.cpp
+
+// What reply_now() needs before it can answer.
+enum class ReplyNeed {
+  none,       // nothing: `text` is the reply
+  mx_lookup,  // resolve mode, and no unexpired MX answer of the domain is cached
+  recheck,    // no MX host matches the policy: RFC 8461 §5 re-check before deferring
+};
+
+struct ReplyNow {
+  ReplyNeed need = ReplyNeed::none;
+  // The reply (need none): a constant, a memo or Impl::reply_scratch; valid until the next
+  // reply_now() or change to the MX cache.
+  std::string_view text;
+  bool mx_fallback = false;  // the patterns form because the cached MX answer is a null MX
+  // When the reply was rendered (not a constant or a memo): the time rendering began.
+  std::optional<std::chrono::steady_clock::time_point> rendered_from;
+  std::string_view first_mx;  // need recheck: the first MX host (valid until a suspension)
+};
+
+// The reply for `domain` once discovery is settled (`decision`), as far as it can be given
+// without suspending. `domain` is normalised; `bracketed` for a "[host]" key (no MX lookup).
+// Changes nothing but the reply memos and scratch: a caller that gets a need may start over.
+ReplyNow reply_now(Impl& impl, const ZoneSettings& zone, std::string_view domain,
+                   const core::Decision& decision, bool bracketed, core::TimePoint now);
+
+// The reply for `domain` once discovery is settled: reply_now(), then the MX lookup and the
+// RFC 8461 §5 re-check it may need. `zone` and `domain` live in the caller's frame, which
+// awaits this one.
+boost::asio::awaitable<std::string> reply_for(ImplPtr impl, const ZoneSettings& zone,
+                                              std::string_view domain, core::Decision decision,
+                                              bool bracketed);
+
+// Counts a reply in the patterns form for want of an MX answer to match, and logs why.
+void note_mx_fallback(Impl& impl, std::string_view domain, std::string_view why);
 
 // policy_service_refresh.cpp
 

@@ -55,8 +55,8 @@ void remember(Impl& impl, const std::string& domain, const MxHosts& hosts,
   if (impl.mx_cache.size() >= impl.options.mx_cache_capacity) {
     if (now >= impl.mx_swept_at + kSweepInterval) {
       impl.mx_swept_at = now;
-      std::erase_if(impl.mx_cache,
-                    [now](const auto& entry) { return entry.second.expires_at < now; });
+      boost::unordered::erase_if(
+          impl.mx_cache, [now](const auto& entry) { return entry.second.expires_at < now; });
     }
     if (impl.mx_cache.size() >= impl.options.mx_cache_capacity && !impl.mx_cache.empty()) {
       impl.mx_cache.erase(impl.mx_cache.begin());
@@ -67,7 +67,7 @@ void remember(Impl& impl, const std::string& domain, const MxHosts& hosts,
   }
   const core::Seconds lifetime =
       std::clamp(core::Seconds(ttl.value_or(0)), impl.options.mx_ttl_min, impl.options.mx_ttl_max);
-  impl.mx_cache.insert_or_assign(domain, MxEntry{hosts.hosts, now + lifetime});
+  impl.mx_cache.insert_or_assign(domain, MxEntry{hosts.hosts, now + lifetime, {}});
 }
 
 asio::awaitable<void> run_mx_flight(ImplPtr impl, std::string domain,
@@ -93,12 +93,12 @@ asio::awaitable<void> run_mx_flight(ImplPtr impl, std::string domain,
 
 }  // namespace
 
-const std::vector<std::string>* cached_mx_hosts(Impl& impl, const std::string& domain) {
+MxEntry* cached_mx(Impl& impl, std::string_view domain, core::TimePoint now) {
   auto it = impl.mx_cache.find(domain);
-  if (it == impl.mx_cache.end() || impl.now() > it->second.expires_at) {
+  if (it == impl.mx_cache.end() || now > it->second.expires_at) {
     return nullptr;  // an expired entry is dropped by mx_hosts()
   }
-  return &it->second.hosts;
+  return &it->second;
 }
 
 void forget_mx(Impl& impl, const std::string& domain) {

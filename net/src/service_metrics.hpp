@@ -26,6 +26,12 @@ inline constexpr std::array<double, 12> kLatencyBuckets = {
 class LatencyHistogram {
  public:
   void observe(std::chrono::steady_clock::duration elapsed);
+  // A lookup answered from memory at once, not timed (a clock read would cost more than the
+  // lookup): counted in the first bucket, adding nothing to the sum (docs/daemon.md).
+  void observe_immediate() {
+    ++counts_[0];
+    ++count_;
+  }
   void write(std::string& out, std::string_view name, std::string_view help) const;
 
  private:

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "mtasts/core/domain_name.hpp"
 #include "mtasts/core/netstring.hpp"
 #include "mtasts/core/policy.hpp"
 #include "mtasts/core/postfix_reply.hpp"
@@ -34,7 +35,10 @@ struct Decoded {
 
 // Feeds `bytes` cut into chunks whose sizes come from a small xorshift generator seeded by
 // `seed`; seed 0 means one feed.
-Decoded decode(std::string_view bytes, std::uint32_t seed, std::size_t max_payload) {
+// With `views`, drains the decoder with next_view() and copies each payload before the next
+// feed (the views' lifetime).
+Decoded decode(std::string_view bytes, std::uint32_t seed, std::size_t max_payload,
+               bool views = false) {
   NetstringDecoder decoder(max_payload);
   Decoded out;
   std::uint32_t state = seed;
@@ -49,7 +53,19 @@ Decoded decode(std::string_view bytes, std::uint32_t seed, std::size_t max_paylo
     }
     decoder.feed(bytes.substr(pos, size));
     pos += size;
-    while (true) {
+    while (views) {
+      auto next = decoder.next_view();
+      if (!next) {
+        out.failed = true;
+        break;
+      }
+      if (!*next) {
+        break;
+      }
+      check((*next)->size() <= max_payload);
+      out.payloads.emplace_back(**next);
+    }
+    while (!views) {
       auto next = decoder.next();
       if (!next) {
         out.failed = true;
@@ -160,17 +176,31 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const Decoded whole = decode(bytes, 0, kPostfixMaxQuery);
   check(decode(bytes, seed | 1u, kPostfixMaxQuery) == whole);
   check(decode(bytes, (seed >> 7) | 1u, kPostfixMaxQuery) == whole);
+  check(decode(bytes, seed | 1u, kPostfixMaxQuery, true) == whole);
 
   for (const std::string& payload : whole.payloads) {
     const Decoded again = decode(encode_netstring(payload), seed | 1u, kPostfixMaxQuery);
     check(again.payloads.size() == 1 && again.payloads[0] == payload && !again.failed &&
           !again.partial);
-    if (const auto request = parse_socketmap_request(payload)) {
+    const auto request = parse_socketmap_request(payload);
+    const auto view = parse_socketmap_request_view(payload);
+    check(request.has_value() == view.has_value());
+    if (request) {
+      check(request->map_name == view->map_name && request->key == view->key);
       const SocketmapKey key = normalize_socketmap_key(request->key);
       check(key.kind != KeyKind::domain ||
             (!key.name.empty() && key.name.front() != '.' && key.name.back() != '.' &&
              key.name.find(' ') == std::string::npos));
+      // The shortcut for normalised keys agrees with the full normalisation.
+      if (const auto plain = plain_domain_key(request->key)) {
+        check(key.kind == KeyKind::domain && key.name == *plain && is_ldh_domain(*plain));
+      }
     }
+  }
+  // Any input taken as a key: the shortcut never disagrees.
+  if (const auto plain = plain_domain_key(bytes)) {
+    const SocketmapKey key = normalize_socketmap_key(bytes);
+    check(key.kind == KeyKind::domain && key.name == bytes && is_ldh_domain(bytes));
   }
   // Any bytes survive a round trip when the limit allows them.
   const Decoded raw = decode(encode_netstring(bytes), seed | 1u, bytes.size());

@@ -204,6 +204,52 @@ TEST(NetstringDecoder, LongPipelinedStream_BufferStaysBounded) {
   EXPECT_FALSE(decoder.partial());
 }
 
+TEST(NetstringDecoder, Views_StayValidUntilTheNextFeed) {
+  NetstringDecoder decoder;
+  decoder.feed("19:postfix example.com,0:,16:postfix .exa");
+  std::vector<std::string_view> views;
+  for (auto next = decoder.next_view(); next && *next; next = decoder.next_view()) {
+    views.push_back(**next);
+  }
+  ASSERT_EQ(views.size(), 2u);
+  EXPECT_EQ(views[0], "postfix example.com");
+  EXPECT_EQ(views[1], "");
+  EXPECT_TRUE(decoder.partial());
+  decoder.feed("mple,");
+  const auto last = decoder.next_view();
+  ASSERT_TRUE(last.has_value() && last->has_value());
+  EXPECT_EQ(**last, "postfix .example");
+}
+
+TEST(NetstringDecoder, NextView_SameOutcomeAsNext) {
+  const std::string bytes = "3:abc,0:,5:x y z,2:ab;";
+  for (std::size_t cut = 0; cut <= bytes.size(); ++cut) {
+    NetstringDecoder copies;
+    NetstringDecoder views;
+    for (const std::string& chunk : split_at(bytes, {cut})) {
+      copies.feed(chunk);
+      views.feed(chunk);
+      for (;;) {
+        const auto copy = copies.next();
+        const auto view = views.next_view();
+        ASSERT_EQ(copy.has_value(), view.has_value()) << "cut at " << cut;
+        if (!copy) {
+          EXPECT_EQ(copy.error().message, view.error().message);
+          break;
+        }
+        ASSERT_EQ(copy->has_value(), view->has_value());
+        if (!*copy) {
+          break;
+        }
+        EXPECT_EQ(**copy, **view);
+      }
+      EXPECT_EQ(copies.buffered(), views.buffered());
+      EXPECT_EQ(copies.partial(), views.partial());
+    }
+    EXPECT_TRUE(views.failed());
+  }
+}
+
 TEST(EncodeNetstring, EmptyPayload_IsZeroColonComma) {
   EXPECT_EQ(encode_netstring(""), "0:,");
 }

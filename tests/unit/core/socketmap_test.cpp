@@ -8,6 +8,7 @@
 #include <string>
 
 #include "golden.hpp"
+#include "mtasts/core/domain_name.hpp"
 
 namespace mtasts::core {
 namespace {
@@ -38,6 +39,11 @@ TEST_P(SocketmapKeyGolden, Case_MatchesExpectation) {
   const SocketmapKey key = normalize_socketmap_key(request->key);
   EXPECT_EQ(key_kind_name(key.kind), expect.at("kind").get<std::string>());
   EXPECT_EQ(key.name, expect.at("name").get<std::string>());
+  // The shortcut for keys already normalised agrees with the full normalisation.
+  if (const auto plain = plain_domain_key(request->key)) {
+    EXPECT_EQ(key.kind, KeyKind::domain);
+    EXPECT_EQ(key.name, *plain);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Golden, SocketmapKeyGolden,
@@ -49,6 +55,67 @@ TEST(SocketmapRequest, KeyAfterFirstSpace_KeptVerbatim) {
   ASSERT_TRUE(request.has_value());
   EXPECT_EQ(request->map_name, "postfix");
   EXPECT_EQ(request->key, " [Mail.Example.]:25 x");
+}
+
+TEST(SocketmapRequest, View_HasTheSameParts) {
+  const auto request = parse_socketmap_request_view("postfix  [Mail.Example.]:25 x");
+  ASSERT_TRUE(request.has_value());
+  EXPECT_EQ(request->map_name, "postfix");
+  EXPECT_EQ(request->key, " [Mail.Example.]:25 x");
+  EXPECT_FALSE(parse_socketmap_request_view("nospace").has_value());
+  EXPECT_FALSE(parse_socketmap_request_view(" key").has_value());
+  EXPECT_FALSE(parse_socketmap_request_view("ma\x01p key").has_value());
+}
+
+TEST(PlainDomainKey, NormalisedLdhNames_AreTheirOwnDomain) {
+  std::string longest;
+  while (longest.size() + 64 <= kMaxDomainLength) {
+    longest += std::string(63, 'a') + ".";
+  }
+  longest += std::string(kMaxDomainLength - longest.size() - 4, 'b') + ".com";
+  ASSERT_EQ(longest.size(), kMaxDomainLength);
+  for (const std::string& key :
+       {std::string("example.com"), std::string("mail-1.example.com"), std::string("a"),
+        std::string("x1.y2.z3"), std::string("1.example"), std::string("0x7f.example"),
+        std::string("xn--bcher-kva.example"), std::string(63, 'a') + ".example", longest}) {
+    const auto plain = plain_domain_key(key);
+    ASSERT_TRUE(plain.has_value()) << key;
+    EXPECT_EQ(*plain, key);
+    const SocketmapKey full = normalize_socketmap_key(key);
+    EXPECT_EQ(full.kind, KeyKind::domain) << key;
+    EXPECT_EQ(full.name, key);
+    EXPECT_TRUE(is_ldh_domain(key)) << key;
+  }
+}
+
+TEST(PlainDomainKey, OtherKeys_GoToTheFullNormalisation) {
+  for (const std::string& key : {std::string(""),
+                                 std::string("Example.com"),
+                                 std::string("example.com."),
+                                 std::string(".example.com"),
+                                 std::string("a..b"),
+                                 std::string(" example.com"),
+                                 std::string("example.com "),
+                                 std::string("[example.com]"),
+                                 std::string("example.com:25"),
+                                 std::string("192.0.2.1"),
+                                 std::string("127.1"),
+                                 std::string("10"),
+                                 std::string("0x7f.0.0.1"),
+                                 std::string("example.123"),
+                                 std::string("-a.example"),
+                                 std::string("a-.example"),
+                                 std::string("a.-b"),
+                                 std::string("a.b-"),
+                                 std::string("under_score.example"),
+                                 std::string("b\xc3\xbc"
+                                             "cher.example"),
+                                 std::string(64, 'a') + ".example",
+                                 std::string("a/b.example"),
+                                 std::string("a@b.example"),
+                                 std::string(kMaxDomainLength - 3, 'a') + ".com"}) {
+    EXPECT_FALSE(plain_domain_key(key).has_value()) << key;
+  }
 }
 
 TEST(SocketmapKey, LongerThanLimit_Invalid) {

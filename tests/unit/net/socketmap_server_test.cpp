@@ -8,6 +8,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <filesystem>
+#include <stdexcept>
 
 #include "socketmap_client.hpp"
 #include "test_loop.hpp"
@@ -41,16 +42,37 @@ class EchoHandler final : public SocketmapHandler {
     if (key == "huge") {
       co_return "OK " + std::string(core::kPostfixMaxReply + 1, 'x');
     }
+    if (key == "throw") {
+      throw std::runtime_error("handle failed");
+    }
     co_return "OK " + map_name + ":" + key;
+  }
+
+  // Keys starting with "now" are answered at once ("NOW <map>:<key>"), "hugenow" too large;
+  // "nowthrow" and "throw" throw.
+  std::optional<std::string_view> answer_now(std::string_view map_name,
+                                             std::string_view key) override {
+    if (key == "nowthrow") {
+      throw std::runtime_error("answer_now failed");
+    }
+    if (key.rfind("now", 0) != 0 && key != "hugenow") {
+      return std::nullopt;
+    }
+    ++now_calls;
+    reply_ = key == "hugenow" ? "OK " + std::string(core::kPostfixMaxReply + 1, 'x')
+                              : "NOW " + std::string(map_name) + ":" + std::string(key);
+    return reply_;
   }
 
   void release() { gate_.cancel(); }
 
   int calls = 0;
+  int now_calls = 0;
   int blocked = 0;
 
  private:
   asio::steady_timer gate_;
+  std::string reply_;
 };
 
 class SocketmapServerTest : public ::testing::Test {
@@ -68,6 +90,15 @@ class SocketmapServerTest : public ::testing::Test {
     auto result = testing::run_until_done(io_, std::move(work));
     EXPECT_TRUE(result.has_value()) << "the test coroutine did not finish";
     return result.value_or(T{});
+  }
+
+  // Runs the loop a little so the server sees connections the test has closed.
+  void settle_loop() {
+    run([&]() -> asio::awaitable<int> {
+      asio::steady_timer pause(io_.get_executor(), 50ms);
+      co_await pause.async_wait(asio::use_awaitable);
+      co_return 0;
+    }());
   }
 
   asio::awaitable<SocketmapClient> connected() {
@@ -105,6 +136,81 @@ TEST_F(SocketmapServerTest, PipelinedRequests_AreAnsweredInOrder) {
     co_return co_await client.replies(3);
   }());
   EXPECT_EQ(replies, (Replies{"OK z:slow", "OK z:a", "OK z:b"}));
+}
+
+TEST_F(SocketmapServerTest, ImmediateAndWaitingReplies_KeepTheOrderOfRequests) {
+  start();
+  auto replies = run([&]() -> asio::awaitable<Replies> {
+    auto client = co_await connected();
+    std::string wire;
+    for (const char* key : {"now1", "slow", "now2", "a", "now3", "hugenow", "now4"}) {
+      wire += core::encode_netstring(std::string("z ") + key);
+    }
+    co_await client.send(wire);
+    co_return co_await client.replies(7);
+  }());
+  EXPECT_EQ(replies, (Replies{"NOW z:now1", "OK z:slow", "NOW z:now2", "OK z:a", "NOW z:now3",
+                              "TEMP reply too large", "NOW z:now4"}));
+  EXPECT_EQ(handler_.calls, 2);
+  EXPECT_EQ(handler_.now_calls, 5);
+  EXPECT_EQ(server_->stats().requests, 7u);
+}
+
+TEST_F(SocketmapServerTest, PipelinedImmediateReplies_OverTheFlushSize_AllArrive) {
+  start();
+  constexpr int kRequests = 4000;  // about 70 KB of replies: over kFlushAt (64 KiB)
+  auto replies = run([&]() -> asio::awaitable<Replies> {
+    auto client = co_await connected();
+    std::string wire;
+    for (int i = 0; i < kRequests; ++i) {
+      wire += core::encode_netstring("z now" + std::to_string(i));
+      if (i % 1000 == 999) {
+        wire += core::encode_netstring("z w" + std::to_string(i));  // one waiting now and then
+      }
+    }
+    co_await client.send(wire);
+    co_return co_await client.replies(kRequests + kRequests / 1000);
+  }());
+  ASSERT_EQ(replies.size(), static_cast<std::size_t>(kRequests + kRequests / 1000));
+  EXPECT_EQ(replies.front(), "NOW z:now0");
+  EXPECT_EQ(replies[1000], "OK z:w999");
+  EXPECT_EQ(replies.back(), "OK z:w3999");
+  EXPECT_EQ(handler_.now_calls, kRequests);
+}
+
+TEST_F(SocketmapServerTest, HandlerExceptions_CloseOnlyThatConnection) {
+  start();
+  auto result = run([&]() -> asio::awaitable<std::vector<bool>> {
+    std::vector<bool> out;
+    for (const char* key : {"m nowthrow", "m throw"}) {
+      auto bad = co_await connected();
+      co_await bad.ask(key);
+      out.push_back(co_await bad.wait_closed(5s));
+    }
+    auto good = co_await connected();
+    co_await good.ask("m now-fine");
+    co_await good.ask("m fine");
+    const Replies replies = co_await good.replies(2);
+    out.push_back(replies == Replies{"NOW m:now-fine", "OK m:fine"});
+    co_return out;
+  }());
+  EXPECT_EQ(result, (std::vector<bool>{true, true, true}));
+  EXPECT_EQ(server_->stats().accepted, 3u);
+}
+
+TEST_F(SocketmapServerTest, ClosedConnections_AreForgotten) {
+  start();
+  run([&]() -> asio::awaitable<int> {
+    for (const char* key : {"m now1", "m slow", "m a"}) {
+      auto client = co_await connected();
+      co_await client.ask(key);
+      co_await client.replies(1);
+    }
+    co_return 0;
+  }());
+  settle_loop();
+  EXPECT_EQ(server_->stats().active, 0u);
+  EXPECT_EQ(server_->stats().requests, 3u);
 }
 
 TEST_F(SocketmapServerTest, SplitNetstrings_AreReassembled) {

@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -30,8 +31,16 @@ class NetstringDecoder {
 
   // Appends bytes received from the peer. Bytes fed after an error are discarded. Call next()
   // until it yields nothing before feeding again: the decoder then holds at most one partial
-  // netstring plus the last chunk, and consumed bytes are released as it goes.
+  // netstring plus the last chunk, and consumed bytes are released as it goes (here, so views
+  // returned by next_view() stay valid until the next feed).
   void feed(std::string_view bytes);
+
+  // feed() without the copy, for a read straight into the decoder: prepare() returns room for
+  // `size` more bytes at the end of its buffer (views from next_view() end here, as with
+  // feed()), then commit(n) takes the first n of them (n <= size; bytes committed after an
+  // error are discarded). Nothing else may be called in between.
+  [[nodiscard]] std::span<char> prepare(std::size_t size);
+  void commit(std::size_t n);
 
   // The next complete payload; std::nullopt when more bytes are needed. Errors are terminal:
   // once one is returned, every later call returns the same error.
@@ -41,8 +50,12 @@ class NetstringDecoder {
   //                         with too many digits surfaces)
   [[nodiscard]] Result<std::optional<std::string>> next();
 
+  // As next(), without a copy: the payload is a view into the decoder's buffer, valid until the
+  // next feed() or the next error (payloads returned before an error are then invalid too).
+  [[nodiscard]] Result<std::optional<std::string_view>> next_view();
+
   // Bytes held that are not yet part of a returned payload or a consumed length prefix.
-  [[nodiscard]] std::size_t buffered() const { return buffer_.size() - pos_; }
+  [[nodiscard]] std::size_t buffered() const { return end_ - pos_; }
 
   // True when part of a netstring has arrived but not all of it: a peer that closes the
   // connection now has truncated its request.
@@ -54,12 +67,14 @@ class NetstringDecoder {
  private:
   enum class Stage { length, payload };
 
-  Result<std::optional<std::string>> fail_with(Errc code, std::string message);
-  void compact();
+  Result<std::optional<std::string_view>> fail_with(Errc code, std::string message);
+  // Drops consumed bytes (see kCompactThreshold) and makes room for `more` bytes after end_.
+  void make_room(std::size_t more);
 
   std::size_t max_payload_;
-  std::string buffer_;
+  std::string buffer_;   // storage: bytes held are [pos_, end_), the rest is room
   std::size_t pos_ = 0;  // first byte of buffer_ not yet consumed
+  std::size_t end_ = 0;  // one past the last byte held
   Stage stage_ = Stage::length;
   std::size_t length_ = 0;  // announced payload length, accumulated digit by digit
   std::size_t digits_ = 0;  // length digits consumed so far

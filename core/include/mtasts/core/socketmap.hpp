@@ -7,6 +7,7 @@
 // parent_domain_matches_subdomains, a parent-domain probe such as ".example.com".
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -24,11 +25,20 @@ struct SocketmapRequest {
   friend bool operator==(const SocketmapRequest&, const SocketmapRequest&) = default;
 };
 
+// A request as views into its payload (which must outlive them).
+struct SocketmapRequestView {
+  std::string_view map_name;
+  std::string_view key;
+};
+
 // Splits a request payload at its first space.
 // Errors: Errc::invalid_syntax when there is no space or the map name is empty;
 // Errc::invalid_value when the map name has a byte outside printable ASCII.
 // An empty or odd key is not an error here: normalize_socketmap_key() classifies it.
 [[nodiscard]] Result<SocketmapRequest> parse_socketmap_request(std::string_view payload);
+
+// As parse_socketmap_request(), without copies: the parts are views into `payload`.
+[[nodiscard]] Result<SocketmapRequestView> parse_socketmap_request_view(std::string_view payload);
 
 // What a lookup key names, after normalisation.
 enum class KeyKind {
@@ -61,5 +71,12 @@ struct SocketmapKey {
 // address literals too. Non-ASCII bytes are kept: the caller converts U-labels with
 // normalize_domain().
 [[nodiscard]] SocketmapKey normalize_socketmap_key(std::string_view key);
+
+// The key itself when it is already a normalised policy domain: a lowercase LDH domain
+// (is_ldh_domain()) whose last label does not start with a digit, which
+// normalize_socketmap_key() returns unchanged as KeyKind::domain. Postfix lowercases next-hop
+// domains, so this is the usual key; it is recognised in one pass, without allocating.
+// nullopt for every other key: normalize it with normalize_socketmap_key().
+[[nodiscard]] std::optional<std::string_view> plain_domain_key(std::string_view key);
 
 }  // namespace mtasts::core

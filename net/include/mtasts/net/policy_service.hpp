@@ -19,6 +19,9 @@
 // "NOTFOUND ") -> cache.lookup(now) -> [store restore on a miss] -> [flight: TXT ->
 // on_record -> fetch -> on_fetch -> store write-through] -> reply by zone and mode ->
 // [resolve: MX lookup (cached by TTL) -> allowed hosts | recheck -> TEMP | patterns fallback].
+// A lookup that needs no wait (nothing to discover, the MX answer cached) is answered by
+// answer_now() without a coroutine; the reply rendered from an MX answer is kept with it and
+// reused while the cache serves the same policy object to a zone with the same settings.
 //
 // Single-threaded: every member runs on the service's executor. Persistence calls are
 // synchronous and run on a worker thread of the service's own.
@@ -65,7 +68,9 @@ struct PolicyServiceOptions {
   core::MatchForm match = core::MatchForm::mx_hosts;  // mx_hosts: mx_match resolve
   ZoneSettings default_zone;
   std::map<std::string, ZoneSettings, std::less<>> zones;
-  std::size_t mx_cache_capacity = 10'000;  // MX answers held (resolve mode)
+  // MX answers held (resolve mode; each keeps the reply rendered from it), or replies held
+  // (patterns mode).
+  std::size_t mx_cache_capacity = 10'000;
   // Discoveries running at once (a fetch may hold up to 64 KiB). Beyond it a lookup that finds
   // nothing cached answers as on a discovery timeout, and background refreshes are skipped.
   std::size_t max_flights = 4096;
@@ -126,6 +131,13 @@ class PolicyService final : public SocketmapHandler {
   // The socketmap reply for `key` in zone `map_name` (see the glossary). Never throws for
   // any input; at most two zone timeouts (discovery, then MX) pass before it answers.
   boost::asio::awaitable<std::string> handle(std::string map_name, std::string key) override;
+
+  // The same reply as handle(), when the lookup needs no wait: the domain's policy, negative
+  // entry or MX answer is cached, or the key names no policy domain. The view is valid until
+  // the next call on the service. nullopt when handle() must be awaited instead (discovery,
+  // an MX lookup or an RFC 8461 §5 re-check); nothing is counted then.
+  std::optional<std::string_view> answer_now(std::string_view map_name,
+                                             std::string_view key) override;
 
   // Starts the proactive refresh loop when enabled, and the purge of expired stored policies
   // when there is a store.

@@ -1,7 +1,10 @@
 #pragma once
 
-// The socketmap server Postfix asks (socketmap_table(5)): TCP and UNIX-socket listeners, one
-// coroutine per connection, netstring requests "<map name> <key>" answered strictly in order.
+// The socketmap server Postfix asks (socketmap_table(5)): TCP and UNIX-socket listeners,
+// netstring requests "<map name> <key>" answered strictly in order. A connection's reads
+// complete into handlers that answer what SocketmapHandler::answer_now() answers at once (the
+// cached lookup: no coroutine per request); a request that must wait, or a write the socket
+// does not take at once, is carried on by a coroutine until the connection reads again.
 //
 // Glossary
 //   idle       a connection with no partial request buffered, waiting for the next one
@@ -28,6 +31,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "mtasts/core/netstring.hpp"
 #include "mtasts/core/result.hpp"
@@ -35,14 +39,26 @@
 
 namespace mtasts::net {
 
-// Answers one socketmap request. Runs on the server's executor; may suspend (the connection
-// waits, later pipelined requests queue behind it). Returns the reply payload without framing
-// ("OK ...", "NOTFOUND ", "TEMP ..."); one over core::kPostfixMaxReply bytes is replaced by a
-// TEMP reply. Should not throw: an exception closes the connection.
+// Answers socketmap requests, on the server's executor. The server first offers each request
+// to answer_now(); when that declines, it awaits handle(). Replies are payloads without
+// framing ("OK ...", "NOTFOUND ", "TEMP ..."); one over core::kPostfixMaxReply bytes is
+// replaced by a TEMP reply. Neither should throw: an exception closes the connection.
 class SocketmapHandler {
  public:
   virtual ~SocketmapHandler() = default;
+
+  // Answers one request; may suspend (the connection waits, later pipelined requests queue
+  // behind it).
   virtual boost::asio::awaitable<std::string> handle(std::string map_name, std::string key) = 0;
+
+  // The reply, when the request can be answered without suspending (the usual cached
+  // lookup): no coroutine and no copy of the request. The view stays valid until the next
+  // call on the handler. nullopt: the server calls handle() for this request instead, so a
+  // declined request must have no effect that handle() would repeat. The default declines.
+  virtual std::optional<std::string_view> answer_now(std::string_view /*map_name*/,
+                                                     std::string_view /*key*/) {
+    return std::nullopt;
+  }
 };
 
 struct SocketmapServerOptions {
