@@ -89,9 +89,8 @@ struct MtastsConfig {
   std::string state_dir;  // absolute; resolved by default_state_dir() when not given
   std::string user{kDefaultUser};  // the account a daemon started as root switches to
   std::string preload;             // file of domains (one a line) to fetch at start; empty: none
-  // Threads running policy fetches' TLS (0: on the main loop); not given: one per core, at
-  // most 4.
-  std::optional<std::size_t> fetch_threads;
+  // Threads running policy fetches' connections and TLS; 0 (the default): the main loop.
+  std::size_t fetch_threads = 0;
 
   friend bool operator==(const MtastsConfig&, const MtastsConfig&) = default;
 };

@@ -287,8 +287,8 @@ TEST(DaemonConfig_StateDir, NoneApplies_ErrorUnlessGiven) {
 }
 
 TEST(DaemonConfig_Mtasts, FetchThreads_ZeroAllowedOutOfRangeNamesTheKey) {
-  EXPECT_EQ(parse_ok("mtasts: {fetch_threads: 0}\n").config.mtasts.fetch_threads, 0u);
-  EXPECT_EQ(parse_ok("").config.mtasts.fetch_threads, std::nullopt);
+  EXPECT_EQ(parse_ok("mtasts: {fetch_threads: 2}\n").config.mtasts.fetch_threads, 2u);
+  EXPECT_EQ(parse_ok("").config.mtasts.fetch_threads, 0u);
   for (const char* bad : {"-1", "65", "two", "1.5"}) {
     auto loaded =
         parse_daemon_config(std::string("mtasts: {fetch_threads: ") + bad + "}\n", user_env());
