@@ -16,6 +16,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <memory>
 #include <variant>
 
 #include "mtasts/core/policy.hpp"
@@ -137,12 +138,14 @@ class FetchTurns {
   asio::steady_timer wake_;
 };
 
+// Holds the turns by shared ownership: a fetch whose frame is destroyed after its fetcher
+// (its exchange dropped with the fetcher's thread pool) still hands its turn back safely.
 struct Turn {
-  explicit Turn(FetchTurns& turns) : turns_(turns) {}
+  explicit Turn(std::shared_ptr<FetchTurns> turns) : turns_(std::move(turns)) {}
   Turn(const Turn&) = delete;
   Turn& operator=(const Turn&) = delete;
-  ~Turn() { turns_.end(); }
-  FetchTurns& turns_;
+  ~Turn() { turns_->end(); }
+  std::shared_ptr<FetchTurns> turns_;
 };
 
 class HttpsFetcher final : public PolicyFetcher {
@@ -153,7 +156,7 @@ class HttpsFetcher final : public PolicyFetcher {
         resolver_(resolver),
         options_(std::move(options)),
         context_(std::move(context)),
-        turns_(executor_, options_.max_concurrent) {
+        turns_(std::make_shared<FetchTurns>(executor_, options_.max_concurrent)) {
     if (options_.threads > 0) {
       pool_ = std::make_unique<asio::thread_pool>(options_.threads);
     }
@@ -172,8 +175,9 @@ class HttpsFetcher final : public PolicyFetcher {
   asio::awaitable<FetchResult> fetch(std::string policy_domain) override {
     FetchResult result;
     try {
-      co_await turns_.begin();
-      const Turn turn(turns_);
+      const std::shared_ptr<FetchTurns> turns = turns_;
+      co_await turns->begin();
+      const Turn turn(turns);
       Target target;
       target.host = std::string(core::kPolicyHostPrefix) + policy_domain;
       target.authority =
@@ -450,7 +454,7 @@ class HttpsFetcher final : public PolicyFetcher {
   DnsResolver& resolver_;
   FetchOptions options_;
   ssl::context context_;  // SSL_CTX is safe to share between threads once set up
-  FetchTurns turns_;
+  std::shared_ptr<FetchTurns> turns_;
   std::unique_ptr<asio::thread_pool> pool_;  // FetchOptions::threads
 };
 
