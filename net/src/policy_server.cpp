@@ -12,6 +12,8 @@
 #include <optional>
 #include <thread>
 
+#include "mtasts/core/prometheus_text.hpp"
+
 namespace mtasts::net {
 namespace {
 
@@ -31,19 +33,6 @@ asio::awaitable<void> drain_worker(Worker* worker, std::chrono::milliseconds tim
   const auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - begin);
   co_await worker->http->drain(std::max(std::chrono::milliseconds(0), timeout - spent));
-}
-
-void append_family(std::string& out, const char* name, const char* type, const char* help) {
-  out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
-}
-
-void append_sample(std::string& out, const char* name, const std::string& labels,
-                   std::uint64_t value) {
-  out += name;
-  if (!labels.empty()) {
-    out += "{" + labels + "}";
-  }
-  out += " " + std::to_string(value) + "\n";
 }
 
 }  // namespace
@@ -180,14 +169,16 @@ std::string policy_server_metrics_text(const PolicyServerStats& stats) {
     const char* label;
     const HttpServerStats* stats;
   };
-  const Listener listeners[] = {{"listener=\"https\"", &stats.https},
-                                {"listener=\"http\"", &stats.http}};
+  const std::string https_label = core::metric_label("listener", "https");
+  const std::string http_label = core::metric_label("listener", "http");
+  const Listener listeners[] = {{https_label.c_str(), &stats.https},
+                                {http_label.c_str(), &stats.http}};
   std::string out;
   const auto per_listener = [&](const char* name, const char* type, const char* help,
                                 std::uint64_t HttpServerStats::*field) {
-    append_family(out, name, type, help);
+    core::append_metric_family(out, name, type, help);
     for (const Listener& l : listeners) {
-      append_sample(out, name, l.label, l.stats->*field);
+      core::append_metric_sample(out, name, l.label, l.stats->*field);
     }
   };
   per_listener("mtasts_host_connections_accepted_total", "counter", "Connections accepted.",
@@ -199,25 +190,29 @@ std::string policy_server_metrics_text(const PolicyServerStats& stats) {
                &HttpServerStats::active);
   per_listener("mtasts_host_timeouts_total", "counter", "Connections closed by a deadline.",
                &HttpServerStats::timeouts);
-  append_family(out, "mtasts_host_responses_total", "counter", "Responses by status code.");
+  core::append_metric_family(out, "mtasts_host_responses_total", "counter",
+                             "Responses by status code.");
   for (const Listener& l : listeners) {
     for (const auto& [status, count] : l.stats->responses) {
-      append_sample(out, "mtasts_host_responses_total",
-                    std::string(l.label) + ",status=\"" + std::to_string(status) + "\"", count);
+      core::append_metric_sample(
+          out, "mtasts_host_responses_total",
+          std::string(l.label) + "," + core::metric_label("status", std::to_string(status)), count);
     }
   }
-  append_family(out, "mtasts_host_tls_handshakes_total", "counter",
-                "TLS handshakes completed (acme-tls/1 included).");
-  append_sample(out, "mtasts_host_tls_handshakes_total", "", stats.https.handshakes);
-  append_family(out, "mtasts_host_tls_alpn_challenges_total", "counter",
-                "TLS-ALPN-01 validation handshakes (RFC 8737).");
-  append_sample(out, "mtasts_host_tls_alpn_challenges_total", "", stats.https.alpn_challenges);
-  append_family(out, "mtasts_host_tls_handshake_failures_total", "counter",
-                "TLS handshakes that failed, by reason.");
+  core::append_metric_family(out, "mtasts_host_tls_handshakes_total", "counter",
+                             "TLS handshakes completed (acme-tls/1 included).");
+  core::append_metric_sample(out, "mtasts_host_tls_handshakes_total", "", stats.https.handshakes);
+  core::append_metric_family(out, "mtasts_host_tls_alpn_challenges_total", "counter",
+                             "TLS-ALPN-01 validation handshakes (RFC 8737).");
+  core::append_metric_sample(out, "mtasts_host_tls_alpn_challenges_total", "",
+                             stats.https.alpn_challenges);
+  core::append_metric_family(out, "mtasts_host_tls_handshake_failures_total", "counter",
+                             "TLS handshakes that failed, by reason.");
   for (std::size_t i = 0; i < kHandshakeFailureKinds; ++i) {
     const std::string reason(handshake_failure_name(static_cast<HandshakeFailure>(i)));
-    append_sample(out, "mtasts_host_tls_handshake_failures_total", "reason=\"" + reason + "\"",
-                  stats.https.handshake_failures[i]);
+    core::append_metric_sample(out, "mtasts_host_tls_handshake_failures_total",
+                               core::metric_label("reason", reason),
+                               stats.https.handshake_failures[i]);
   }
   return out;
 }

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "mtasts/core/prometheus_text.hpp"
+
 namespace mtasts::net {
 namespace {
 
@@ -38,19 +40,17 @@ template <class Enum, std::size_t N, class NameFn>
 void append_family(std::string& out, std::string_view name, std::string_view label,
                    std::string_view help, const std::array<std::uint64_t, N>& values,
                    NameFn name_of, std::size_t first = 0) {
-  append_header(out, name, "counter", help);
+  core::append_metric_family(out, name, "counter", help);
   for (std::size_t i = first; i < N; ++i) {
-    append_sample(out, name, label, name_of(static_cast<Enum>(i)), values[i]);
+    core::append_metric_sample(out, name, core::metric_label(label, name_of(static_cast<Enum>(i))),
+                               values[i]);
   }
 }
 
 void append_single(std::string& out, std::string_view name, std::string_view type,
                    std::string_view help, std::uint64_t value) {
-  append_header(out, name, type, help);
-  out += name;
-  out += ' ';
-  out += std::to_string(value);
-  out += '\n';
+  core::append_metric_family(out, name, type, help);
+  core::append_metric_sample(out, name, "", value);
 }
 
 }  // namespace
@@ -67,15 +67,16 @@ void LatencyHistogram::observe(std::chrono::steady_clock::duration elapsed) {
 }
 
 void LatencyHistogram::write(std::string& out, std::string_view name, std::string_view help) const {
-  append_header(out, name, "histogram", help);
+  core::append_metric_family(out, name, "histogram", help);
   std::uint64_t cumulative = 0;
   const std::string bucket_name = std::string(name) + "_bucket";
   for (std::size_t i = 0; i < kLatencyBuckets.size(); ++i) {
     cumulative += counts_[i];
-    append_sample(out, bucket_name, "le", format_double(kLatencyBuckets[i]), cumulative);
+    core::append_metric_sample(
+        out, bucket_name, core::metric_label("le", format_double(kLatencyBuckets[i])), cumulative);
   }
   cumulative += counts_[kLatencyBuckets.size()];
-  append_sample(out, bucket_name, "le", "+Inf", cumulative);
+  core::append_metric_sample(out, bucket_name, core::metric_label("le", "+Inf"), cumulative);
   out += name;
   out += "_sum ";
   out += format_double(sum_);
@@ -83,31 +84,6 @@ void LatencyHistogram::write(std::string& out, std::string_view name, std::strin
   out += name;
   out += "_count ";
   out += std::to_string(count_);
-  out += '\n';
-}
-
-void append_header(std::string& out, std::string_view name, std::string_view type,
-                   std::string_view help) {
-  out += "# HELP ";
-  out += name;
-  out += ' ';
-  out += help;
-  out += "\n# TYPE ";
-  out += name;
-  out += ' ';
-  out += type;
-  out += '\n';
-}
-
-void append_sample(std::string& out, std::string_view name, std::string_view label,
-                   std::string_view value, std::uint64_t number) {
-  out += name;
-  out += '{';
-  out += label;
-  out += "=\"";
-  out += value;
-  out += "\"} ";
-  out += std::to_string(number);
   out += '\n';
 }
 

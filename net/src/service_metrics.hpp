@@ -92,11 +92,4 @@ struct ServiceGauges {
 [[nodiscard]] std::string render_service_metrics(const ServiceCounters& counters,
                                                  const ServiceGauges& gauges);
 
-// "name{label="value"} number\n"
-void append_sample(std::string& out, std::string_view name, std::string_view label,
-                   std::string_view value, std::uint64_t number);
-// "# HELP name help\n# TYPE name type\n"
-void append_header(std::string& out, std::string_view name, std::string_view type,
-                   std::string_view help);
-
 }  // namespace mtasts::net

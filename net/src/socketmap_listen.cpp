@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "mtasts/core/prometheus_text.hpp"
 #include "socketmap_server_state.hpp"
 
 namespace mtasts::net {
@@ -162,8 +163,8 @@ std::string socketmap_metrics_text(const SocketmapServerStats& stats) {
   };
   std::string out;
   for (const Family& f : families) {
-    out += std::string("# HELP ") + f.name + " " + f.help + "\n# TYPE " + f.name + " " + f.type +
-           "\n" + f.name + " " + std::to_string(f.value) + "\n";
+    core::append_metric_family(out, f.name, f.type, f.help);
+    core::append_metric_sample(out, f.name, "", f.value);
   }
   return out;
 }
