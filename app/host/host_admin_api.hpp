@@ -19,6 +19,7 @@
 // this instance serves it at once (a sync pass follows the write).
 
 #include <boost/asio/awaitable.hpp>
+#include <optional>
 #include <string>
 
 #include "host/host_clock.hpp"
@@ -57,6 +58,12 @@ class AdminApi final : public net::HttpHandler {
   boost::asio::awaitable<net::HttpResponse> monitor(std::string domain);
   boost::asio::awaitable<net::HttpResponse> audit(std::string domain, std::string limit);
   boost::asio::awaitable<net::HttpResponse> status();
+  // Stores `after` if the stored version is still `expected` (with its audit entry), then
+  // syncs the served snapshot. An error response (503, or 409 when another writer came
+  // first), or nothing when written.
+  boost::asio::awaitable<std::optional<net::HttpResponse>> commit_change(store::DomainRow after,
+                                                                         std::string expected,
+                                                                         store::AuditEntry entry);
   // The live MX host names of `domain` in preference order, or an error message.
   boost::asio::awaitable<tl::expected<std::vector<std::string>, std::string>> live_mx(
       std::string domain);

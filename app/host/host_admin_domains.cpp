@@ -210,20 +210,10 @@ asio::awaitable<net::HttpResponse> AdminApi::update(std::string actor, std::stri
   detail["previous_id"] = before.domain.current.id;
   const store::AuditEntry entry = make_audit(now, actor, after.domain.name, "domain.set", detail);
   const std::string expected = before.domain.current.id;
-  std::function<store::Result<bool>(store::HostingStore&)> write =
-      [after, expected, entry](store::HostingStore& hosting) {
-        return hosting.update_domain(after, expected, entry);
-      };
-  auto written = co_await store_.run(std::move(write));
-  if (!written) {
-    co_return store_failure(written.error());
+  std::optional<net::HttpResponse> refused = co_await commit_change(after, expected, entry);
+  if (refused) {
+    co_return std::move(*refused);
   }
-  if (!*written) {
-    co_return error_response(409, "domain",
-                             *name + " was changed meanwhile; read it again and retry");
-  }
-  auto synced = co_await sync_.sync_once();
-  (void)synced;
   nlohmann::json out = domain_document(after.domain, options_.service);
   out["changed"] = true;
   out["previous_id"] = expected;
@@ -258,21 +248,31 @@ asio::awaitable<net::HttpResponse> AdminApi::remove(std::string actor, std::stri
   const store::AuditEntry entry =
       make_audit(now, actor, after.domain.name, "domain.remove", detail);
   const std::string expected = before.domain.current.id;
+  std::optional<net::HttpResponse> refused = co_await commit_change(after, expected, entry);
+  if (refused) {
+    co_return std::move(*refused);
+  }
+  co_return json_response(202, domain_document(after.domain, options_.service));
+}
+
+asio::awaitable<std::optional<net::HttpResponse>> AdminApi::commit_change(store::DomainRow after,
+                                                                          std::string expected,
+                                                                          store::AuditEntry entry) {
+  const std::string name = after.domain.name;
   std::function<store::Result<bool>(store::HostingStore&)> write =
-      [after, expected, entry](store::HostingStore& hosting) {
-        return hosting.update_domain(after, expected, entry);
-      };
+      [after = std::move(after), expected = std::move(expected), entry = std::move(entry)](
+          store::HostingStore& hosting) { return hosting.update_domain(after, expected, entry); };
   auto written = co_await store_.run(std::move(write));
   if (!written) {
     co_return store_failure(written.error());
   }
   if (!*written) {
     co_return error_response(409, "domain",
-                             *name + " was changed meanwhile; read it again and retry");
+                             name + " was changed meanwhile; read it again and retry");
   }
   auto synced = co_await sync_.sync_once();
   (void)synced;
-  co_return json_response(202, domain_document(after.domain, options_.service));
+  co_return std::nullopt;
 }
 
 }  // namespace mtasts::app

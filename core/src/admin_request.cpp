@@ -195,6 +195,32 @@ tl::expected<std::uint32_t, RequestError> read_max_age(const Json& value) {
   return static_cast<std::uint32_t>(seconds);
 }
 
+// mode, mx and max_age, read alike into a DomainCreate or a DomainUpdate.
+template <class Request>
+tl::expected<void, RequestError> read_policy_member(Member member, const Json& value,
+                                                    Request& out) {
+  if (member == Member::mode) {
+    const auto mode = read_mode(value);
+    if (!mode) {
+      return tl::unexpected(mode.error());
+    }
+    out.mode = *mode;
+  } else if (member == Member::mx) {
+    auto mx = read_mx(value);
+    if (!mx) {
+      return tl::unexpected(mx.error());
+    }
+    out.mx = std::move(*mx);
+  } else {
+    const auto max_age = read_max_age(value);
+    if (!max_age) {
+      return tl::unexpected(max_age.error());
+    }
+    out.max_age = *max_age;
+  }
+  return {};
+}
+
 Refusal unknown_member(const std::string& key, std::string_view expected) {
   return refuse(key, "unknown member; expected " + std::string(expected));
 }
@@ -224,30 +250,13 @@ tl::expected<DomainCreate, RequestError> parse_domain_create(std::string_view js
         has_domain = true;
         break;
       }
-      case Member::mode: {
-        const auto mode = read_mode(value);
-        if (!mode) {
-          return tl::unexpected(mode.error());
+      case Member::mode:
+      case Member::mx:
+      case Member::max_age:
+        if (const auto read = read_policy_member(*member, value, out); !read) {
+          return tl::unexpected(read.error());
         }
-        out.mode = *mode;
         break;
-      }
-      case Member::mx: {
-        auto mx = read_mx(value);
-        if (!mx) {
-          return tl::unexpected(mx.error());
-        }
-        out.mx = std::move(*mx);
-        break;
-      }
-      case Member::max_age: {
-        const auto max_age = read_max_age(value);
-        if (!max_age) {
-          return tl::unexpected(max_age.error());
-        }
-        out.max_age = *max_age;
-        break;
-      }
       case Member::records: {
         const auto records = read_records(value);
         if (!records) {
@@ -281,30 +290,13 @@ tl::expected<DomainUpdate, RequestError> parse_domain_update(std::string_view js
         return refuse(key, "cannot be changed: the domain is named by the path");
       case Member::records:
         return refuse(key, "cannot be changed: the record mode is chosen when the domain is added");
-      case Member::mode: {
-        const auto mode = read_mode(value);
-        if (!mode) {
-          return tl::unexpected(mode.error());
+      case Member::mode:
+      case Member::mx:
+      case Member::max_age:
+        if (const auto read = read_policy_member(*member, value, out); !read) {
+          return tl::unexpected(read.error());
         }
-        out.mode = *mode;
         break;
-      }
-      case Member::mx: {
-        auto mx = read_mx(value);
-        if (!mx) {
-          return tl::unexpected(mx.error());
-        }
-        out.mx = std::move(*mx);
-        break;
-      }
-      case Member::max_age: {
-        const auto max_age = read_max_age(value);
-        if (!max_age) {
-          return tl::unexpected(max_age.error());
-        }
-        out.max_age = *max_age;
-        break;
-      }
     }
   }
   if (!out.mode && !out.mx && !out.max_age) {
