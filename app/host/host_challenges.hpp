@@ -2,18 +2,15 @@
 
 // ACME challenges answered by every instance of a cluster (docs/hosting.md): the instance
 // that orders a certificate publishes each challenge in the store and in its own policy
-// server, and lists it in an index row of the challenges table; every instance's sync loop
-// reads the index and serves what the others published (HTTP-01 key authorizations on port
-// 80, TLS-ALPN-01 certificates on 443). publish() returns once every instance has had one sync
+// server; every instance's sync loop lists the store's challenges and serves those the others
+// published (HTTP-01 key authorizations on port 80, TLS-ALPN-01 certificates on 443), and
+// stops serving those they withdrew. publish() returns once every instance has had one sync
 // interval to pick it up, so the CA may validate against any of them.
-//
-// The index exists because the store has no way to list challenges; it is one row, read with
-// get_challenge() and rewritten under the lease "challenge-index" so that two instances never
-// lose each other's entries.
 
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -28,32 +25,23 @@
 
 namespace mtasts::app {
 
-inline constexpr std::string_view kChallengeIndexToken = "mtasts:challenge-index";
-inline constexpr std::string_view kChallengeIndexLease = "challenge-index";
 inline constexpr std::string_view kAlpnTokenPrefix = "alpn:";
 
-// One entry of the index.
-struct IndexedChallenge {
+// A challenge as served: the token of its store row, the name validated, the kind.
+struct SharedChallenge {
   std::string token;  // the store row: the HTTP-01 token, or "alpn:" + name
   std::string name;
   net::ChallengeType type = net::ChallengeType::http01;
-  std::int64_t expires = 0;  // unix seconds
 
-  friend bool operator==(const IndexedChallenge&, const IndexedChallenge&) = default;
+  friend bool operator==(const SharedChallenge&, const SharedChallenge&) = default;
 };
-
-// The index as stored (a JSON array) and back; text that is not an index reads as empty.
-[[nodiscard]] std::string encode_challenge_index(const std::vector<IndexedChallenge>& entries);
-[[nodiscard]] std::vector<IndexedChallenge> decode_challenge_index(std::string_view text);
-
-// `entries` without those expired at `now_unix`, without `token` (when given), plus `added`
-// (when given, replacing an entry with its token).
-[[nodiscard]] std::vector<IndexedChallenge> edit_challenge_index(
-    std::vector<IndexedChallenge> entries, std::int64_t now_unix, std::string_view token,
-    const std::optional<IndexedChallenge>& added);
 
 // The store row of a challenge: the token for HTTP-01, "alpn:" + name for TLS-ALPN-01.
 [[nodiscard]] std::string challenge_row_token(const net::PendingChallenge& challenge);
+
+// What a store row serves: TLS-ALPN-01 for an "alpn:" token, HTTP-01 otherwise; nothing for a
+// row without a token or a name.
+[[nodiscard]] std::optional<SharedChallenge> shared_challenge_of(const store::ChallengeRow& row);
 
 struct ChallengeBoardOptions {
   std::string instance;
@@ -70,16 +58,20 @@ class ChallengeBoard final : public net::ChallengePublisher {
   boost::asio::awaitable<core::Result<void>> publish(net::PendingChallenge challenge) override;
   boost::asio::awaitable<void> withdraw(net::PendingChallenge challenge) override;
 
-  // A step of the sync loop: serves the challenges other instances listed, stops serving
+  // A step of the sync loop: serves the challenges other instances stored, stops serving
   // those they withdrew.
   boost::asio::awaitable<void> refresh();
 
   [[nodiscard]] std::size_t mirrored() const { return mirrored_.size(); }
 
  private:
-  boost::asio::awaitable<bool> edit_index(std::string token, std::optional<IndexedChallenge> added);
-  core::Result<void> serve(const IndexedChallenge& entry, const std::string& key_authorization);
-  void unserve(const IndexedChallenge& entry);
+  core::Result<void> serve(const SharedChallenge& entry, const std::string& key_authorization);
+  void unserve(const SharedChallenge& entry);
+
+  struct Mirrored {
+    SharedChallenge challenge;
+    std::string key_authorization;
+  };
 
   StoreWorker& store_;
   HostPolicySource& source_;
@@ -87,8 +79,8 @@ class ChallengeBoard final : public net::ChallengePublisher {
   const HostClock& clock_;
   net::Logger& log_;
   ChallengeBoardOptions options_;
-  std::set<std::string, std::less<>> own_;                         // published by this instance
-  std::map<std::string, IndexedChallenge, std::less<>> mirrored_;  // served for others
+  std::set<std::string, std::less<>> own_;                 // published by this instance
+  std::map<std::string, Mirrored, std::less<>> mirrored_;  // served for others, by token
 };
 
 }  // namespace mtasts::app

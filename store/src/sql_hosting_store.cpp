@@ -70,6 +70,9 @@ constexpr const char* kPutChallenge =
 constexpr const char* kGetChallenge = "SELECT " MTASTS_HOST_CHALLENGE_COLUMNS
                                       " FROM host_challenges WHERE token = $1 AND expires_at > $2";
 constexpr const char* kDeleteChallenge = "DELETE FROM host_challenges WHERE token = $1";
+constexpr const char* kListChallenges =
+    "SELECT " MTASTS_HOST_CHALLENGE_COLUMNS
+    " FROM host_challenges WHERE expires_at > $1 ORDER BY token";
 
 // One statement decides: a free name is inserted; a taken one changes hands only when its
 // lease expired at `now` ($4) or is the holder's own (then it is extended). PostgreSQL locks
@@ -392,6 +395,11 @@ Result<std::optional<ChallengeRow>> SqlHostingStore::get_challenge(std::string_v
 Result<void> SqlHostingStore::delete_challenge(std::string_view token) {
   const SqlValue params[] = {token};
   return write(kDeleteChallenge, params, Bump::no).transform([](const SqlRows&) {});
+}
+
+Result<std::vector<ChallengeRow>> SqlHostingStore::list_challenges(HostTime now) {
+  const SqlValue params[] = {seconds_of(now)};
+  return read_all(kListChallenges, params, &decode_challenge);
 }
 
 Result<bool> SqlHostingStore::acquire_lease(std::string_view name, std::string_view holder,

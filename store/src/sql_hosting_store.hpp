@@ -38,6 +38,7 @@ class SqlHostingStore final : public HostingStore {
   Result<void> put_challenge(const ChallengeRow& row) override;
   Result<std::optional<ChallengeRow>> get_challenge(std::string_view token, HostTime now) override;
   Result<void> delete_challenge(std::string_view token) override;
+  Result<std::vector<ChallengeRow>> list_challenges(HostTime now) override;
 
   Result<bool> acquire_lease(std::string_view name, std::string_view holder,
                              std::chrono::seconds ttl, HostTime now) override;

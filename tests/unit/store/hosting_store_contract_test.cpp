@@ -456,6 +456,27 @@ TEST_P(HostingContract, Challenge_AnsweredUntilItExpires) {
   EXPECT_OK(store_->delete_challenge("never-stored"));
 }
 
+TEST_P(HostingContract, ListChallenges_ThoseNotExpired_ByToken) {
+  const ChallengeRow late{"tok-b", "mta-sts.b.example", "tok-b.thumb", t0_ + seconds(600)};
+  const ChallengeRow early{"alpn:mta-sts.a.example", "mta-sts.a.example", "ka", t0_ + seconds(60)};
+  auto listed = store_->list_challenges(t0_);
+  ASSERT_TRUE(listed.has_value()) << listed.error().message;
+  EXPECT_TRUE(listed->empty());
+  ASSERT_OK(store_->put_challenge(late));
+  ASSERT_OK(store_->put_challenge(early));
+
+  listed = store_->list_challenges(t0_);
+  ASSERT_TRUE(listed.has_value()) << listed.error().message;
+  EXPECT_EQ(*listed, (std::vector<ChallengeRow>{early, late}));
+  listed = store_->list_challenges(t0_ + seconds(60));
+  ASSERT_TRUE(listed.has_value()) << listed.error().message;
+  EXPECT_EQ(*listed, std::vector<ChallengeRow>{late}) << "expired at now";
+  ASSERT_OK(store_->delete_challenge("tok-b"));
+  listed = store_->list_challenges(t0_);
+  ASSERT_TRUE(listed.has_value()) << listed.error().message;
+  EXPECT_EQ(*listed, std::vector<ChallengeRow>{early});
+}
+
 TEST_P(HostingContract, Lease_ExclusiveExtendedTakenOverReleased) {
   const seconds ttl(60);
   auto acquire = [&](const char* holder, std::int64_t at) {

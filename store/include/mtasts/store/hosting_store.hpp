@@ -164,6 +164,9 @@ class HostingStore {
   [[nodiscard]] virtual Result<std::optional<ChallengeRow>> get_challenge(std::string_view token,
                                                                           HostTime now) = 0;
   [[nodiscard]] virtual Result<void> delete_challenge(std::string_view token) = 0;
+  // Every challenge not expired at `now`, by token: what a cluster's instances serve for
+  // each other.
+  [[nodiscard]] virtual Result<std::vector<ChallengeRow>> list_challenges(HostTime now) = 0;
 
   // --- leases: one holder at a time per name, until the lease expires
 
