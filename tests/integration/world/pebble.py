@@ -64,13 +64,15 @@ class Pebble:
 
     def __init__(self, world, name: str = "pebble.test", address: str = "127.0.4.1",
                  http_port: int = 80, tls_port: int = 443,
-                 env: Optional[dict[str, str]] = None) -> None:
+                 env: Optional[dict[str, str]] = None,
+                 validity_seconds: Optional[int] = None) -> None:
         self.world = world
         self.name = name
         self.address = address
         self.http_port = http_port
         self.tls_port = tls_port
         self.extra_env = dict(env or {})
+        self.validity_seconds = validity_seconds  # of the certificates issued (pebble 2.4+)
         self.dir = Path(world.dir) / "pebble"
         self.root_file = self.dir / "root.pem"
         self.directory_url = f"https://{name}:{ACME_PORT}/dir"
@@ -88,6 +90,8 @@ class Pebble:
             "certificate": str(cert.cert), "privateKey": str(cert.key),
             "httpPort": self.http_port, "tlsPort": self.tls_port,
             "ocspResponderURL": "", "externalAccountBindingRequired": False}}
+        if self.validity_seconds is not None:
+            config["pebble"]["certificateValidityPeriod"] = self.validity_seconds
         config_file = self.dir / "pebble-config.json"
         config_file.write_text(json.dumps(config, indent=1))
         self.world.dns.set(self.name, "A", self.address, ttl=300)
