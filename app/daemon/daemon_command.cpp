@@ -6,14 +6,12 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
 
+#include "common/stop_signals.hpp"
 #include "daemon/daemon_config.hpp"
 #include "daemon/daemon_store.hpp"
 #include "daemon/daemon_system.hpp"
@@ -51,30 +49,10 @@ struct Runtime {
 };
 
 asio::awaitable<void> lifecycle(Runtime* rt) {
-  asio::signal_set signals(rt->io, SIGTERM, SIGINT, SIGHUP);
-  int signal_number = 0;
-  for (;;) {
-    boost::system::error_code ec;
-    signal_number = co_await signals.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) {
-      co_return;
-    }
-    if (signal_number != SIGHUP) {
-      break;
-    }
-    auto reopened = rt->log.reopen();
-    rt->log.log(reopened ? net::LogLevel::info : net::LogLevel::warn, "log-reopen",
-                {{"error", reopened ? std::string() : reopened.error().message}});
+  const bool stopping = co_await await_stop_signal(rt->io, rt->log);
+  if (!stopping) {
+    co_return;
   }
-  rt->log.log(net::LogLevel::info, "stopping", {{"signal", signal_number}});
-  net::sd_notify("STOPPING=1");
-  // A second signal while draining stops at once.
-  asio::io_context* io = &rt->io;
-  signals.async_wait([io](boost::system::error_code ec, int) {
-    if (!ec) {
-      io->stop();
-    }
-  });
   co_await rt->server.drain(rt->shutdown_timeout);
   if (rt->metrics != nullptr) {
     rt->metrics->stop();

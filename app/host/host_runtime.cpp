@@ -2,11 +2,8 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <csignal>
 
+#include "common/stop_signals.hpp"
 #include "host/host_metrics.hpp"
 #include "host/host_wiring.hpp"
 #include "mtasts/net/ares_resolver.hpp"
@@ -208,30 +205,10 @@ asio::awaitable<void> HostRuntime::start_serving() {
 }
 
 asio::awaitable<void> HostRuntime::lifecycle() {
-  asio::signal_set signals(io_, SIGTERM, SIGINT, SIGHUP);
-  int signal_number = 0;
-  for (;;) {
-    boost::system::error_code ec;
-    signal_number = co_await signals.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) {
-      co_return;
-    }
-    if (signal_number != SIGHUP) {
-      break;
-    }
-    auto reopened = log_.reopen();
-    log_.log(reopened ? net::LogLevel::info : net::LogLevel::warn, "log-reopen",
-             {{"error", reopened ? std::string() : reopened.error().message}});
+  const bool stopping = co_await await_stop_signal(io_, log_);
+  if (!stopping) {
+    co_return;
   }
-  log_.log(net::LogLevel::info, "stopping", {{"signal", signal_number}});
-  net::sd_notify("STOPPING=1");
-  // A second signal while draining stops at once.
-  asio::io_context* io = &io_;
-  signals.async_wait([io](boost::system::error_code ec, int) {
-    if (!ec) {
-      io->stop();
-    }
-  });
   sync_timer_.stop();
   certificate_timer_.stop();
   record_timer_.stop();

@@ -267,6 +267,69 @@ def test_sigterm_answers_the_request_in_flight_then_exits_zero(world, binary):
     d.stop()
 
 
+class LoggingDaemon(MtastsDaemon):
+    """`mtasts daemon -c FILE -l LOGFILE`."""
+
+    def __init__(self, *a, log_file: Path, **kw):
+        super().__init__(*a, **kw)
+        self.log_file = log_file
+
+    def command(self) -> list[str]:
+        return [*super().command(), "-l", str(self.log_file)]
+
+
+def wait_until(predicate, timeout: float):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return predicate()
+
+
+def test_sighup_reopens_the_log_file_after_logrotate(world, binary):
+    log = Path(world.dir) / "dm-logrotate.log"
+    cfg = daemon_config(world, port=18487)
+    d = LoggingDaemon(world, cfg, binary=binary, name="dm-logrotate", verbosity="debug",
+                      log_file=log).start()
+    try:
+        assert d.query("postfix", "dm-enforce.test").startswith("OK secure")
+        assert "event=lookup domain=dm-enforce.test" in log.read_text()
+        rotated = log.with_name("dm-logrotate.log.1")
+        log.rename(rotated)  # what logrotate does, then it sends SIGHUP
+        os.killpg(d.proc.popen.pid, signal.SIGHUP)
+        assert wait_until(lambda: log.exists() and "event=log-reopen" in log.read_text(), 10)
+        assert d.query("postfix", "dm-enforce.test").startswith("OK secure")
+        assert wait_until(lambda: "event=lookup domain=dm-enforce.test" in log.read_text(), 5)
+        assert "event=log-reopen" not in rotated.read_text()
+        assert d.alive(), d.log_tail()
+    finally:
+        d.stop()
+
+
+def test_a_second_sigterm_while_draining_stops_at_once(world, binary):
+    d = start(world, binary, 18488, "dm-second-signal", default_zone={"timeout": 20},
+              extra={"shutdown_timeout": 30})
+    addr = d.address
+
+    def two_signals():
+        with Connection(addr, timeout=40) as c:
+            c.send_raw(request("postfix", "dm-stall.test"))  # waits up to the zone timeout
+            time.sleep(0.5)
+            os.killpg(d.proc.popen.pid, signal.SIGTERM)
+            time.sleep(0.5)
+            assert d.proc.popen.poll() is None  # draining: the request is still in flight
+            started = time.monotonic()
+            os.killpg(d.proc.popen.pid, signal.SIGTERM)
+            d.proc.popen.wait(timeout=15)
+            return time.monotonic() - started
+
+    waited = world.call(two_signals, timeout=60)
+    assert waited < 5, waited  # not the 20 s the in-flight discovery could still take
+    assert d.log_tail(200).count("event=stopping") == 1
+    d.stop()
+
+
 def test_metrics_endpoint(world, binary):
     d = start(world, binary, 18475, "dm-metrics", mtasts={"metrics": "127.0.0.1:18476"})
     try:
