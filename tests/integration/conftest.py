@@ -96,3 +96,24 @@ def tools_dir() -> Path:
         if (root / "build" / preset / "tests").is_dir():
             return root / "build" / preset / "tests"
     return root / "build" / "ci" / "tests"
+
+
+@pytest.fixture(scope="module")
+def pebble(world, request: pytest.FixtureRequest):
+    """pebble, the ACME CA of a module's `mtasts host` tests; its certificates live
+    PEBBLE_VALIDITY seconds when the module sets that (pebble's default otherwise)."""
+    from world.pebble import Pebble
+
+    ca = Pebble(world, validity_seconds=getattr(request.module, "PEBBLE_VALIDITY", None)).start()
+    yield ca
+    ca.stop()
+
+
+@pytest.fixture(scope="module")
+def trust(world, pebble, request: pytest.FixtureRequest) -> Path:
+    """What a module's senders and monitors trust: pebble's root (the policy hosts' certificates)
+    and the world's CA (MX hosts)."""
+    from world.host import bundle
+
+    name = request.module.__name__.rsplit(".", 1)[-1]
+    return bundle(Path(world.dir) / f"{name}-trust.pem", pebble.root_file, world.ca_file)

@@ -13,9 +13,8 @@ from pathlib import Path
 import pytest
 
 from world import Domain, Record
-from world.host import (HostInstance, bundle, fetch_policy, host_config, peer_policy, resolve,
+from world.host import (HostInstance, fetch_policy, host_config, peer_policy, resolve,
                         wait_for)
-from world.pebble import Pebble
 
 PROVIDER = "hacme-provider.test"
 HOSTNAME = f"host.{PROVIDER}"
@@ -47,19 +46,6 @@ WORLD_DOMAINS = [
     customer("alpn2.hacme.test", ALPN_HOSTNAME),
     customer(ELSEWHERE, ELSEWHERE_ADDRESS, by_address=True),
 ]
-
-
-@pytest.fixture(scope="module")
-def pebble(world):
-    ca = Pebble(world).start()
-    yield ca
-    ca.stop()
-
-
-@pytest.fixture(scope="module")
-def trust(world, pebble) -> Path:
-    """What senders and the monitor trust: pebble's root (policy hosts) and the world's CA (MX)."""
-    return bundle(Path(world.dir) / "hacme-trust.pem", pebble.root_file, world.ca_file)
 
 
 # A webhook receiver: every POST body appended as one line to the file given.

@@ -15,9 +15,8 @@ from pathlib import Path
 import pytest
 
 from world import Domain, Record
-from world.host import (HostInstance, PrivatePostgres, bundle, fetch_policy, host_config,
+from world.host import (HostInstance, PrivatePostgres, fetch_policy, host_config,
                         peer_policy, resolve, wait_for)
-from world.pebble import Pebble
 
 PROVIDER = "hclu-provider.test"
 HOSTNAME = f"host.{PROVIDER}"
@@ -32,18 +31,6 @@ WORLD_DOMAINS = [Domain(PROVIDER, records=[Record(HOSTNAME, "A", SHARED)])] + [
     Domain(d, mx=[f"mx1.{d}"], ttl=1, records=[Record(f"mta-sts.{d}", "CNAME", f"{HOSTNAME}.")])
     for d in DOMAINS
 ]
-
-
-@pytest.fixture(scope="module")
-def pebble(world):
-    ca = Pebble(world).start()
-    yield ca
-    ca.stop()
-
-
-@pytest.fixture(scope="module")
-def trust(world, pebble) -> Path:
-    return bundle(Path(world.dir) / "hclu-trust.pem", pebble.root_file, world.ca_file)
 
 
 @pytest.fixture(scope="module")

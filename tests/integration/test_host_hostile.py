@@ -20,8 +20,7 @@ from pathlib import Path
 import pytest
 
 from world import Domain, Record
-from world.host import HostInstance, bundle, fetch_policy, host_config, wait_for
-from world.pebble import Pebble
+from world.host import HostInstance, fetch_policy, host_config
 
 PROVIDER = "hhost-provider.test"
 HOSTNAME = f"host.{PROVIDER}"
@@ -63,18 +62,6 @@ while time.monotonic() < end:
     time.sleep(0.1)
 print(json.dumps({"ok": ok, "failed": failed, "errors": errors[:10]}))
 """
-
-
-@pytest.fixture(scope="module")
-def pebble(world):
-    ca = Pebble(world).start()
-    yield ca
-    ca.stop()
-
-
-@pytest.fixture(scope="module")
-def trust(world, pebble) -> Path:
-    return bundle(Path(world.dir) / "hhost-trust.pem", pebble.root_file, world.ca_file)
 
 
 @pytest.fixture(scope="module")

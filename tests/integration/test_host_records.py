@@ -18,9 +18,8 @@ import pytest
 
 from world import Domain, Record, UpdateZone
 from world.dns import AUTH_ADDR
-from world.host import (HostInstance, bundle, fetch_policy, host_config, peer_policy, resolve,
+from world.host import (HostInstance, fetch_policy, host_config, peer_policy, resolve,
                         wait_for)
-from world.pebble import Pebble
 
 PROVIDER = "hrec-provider.test"
 HOSTNAME = f"host.{PROVIDER}"
@@ -38,18 +37,6 @@ WORLD_DOMAINS = [
            records=[Record(f"mta-sts.{DOMAIN}", "CNAME", f"{HOSTNAME}."),
                     Record(f"_mta-sts.{DOMAIN}", "CNAME", f"{OWNER}.")]),
 ]
-
-
-@pytest.fixture(scope="module")
-def pebble(world):
-    ca = Pebble(world).start()
-    yield ca
-    ca.stop()
-
-
-@pytest.fixture(scope="module")
-def trust(world, pebble) -> Path:
-    return bundle(Path(world.dir) / "hrec-trust.pem", pebble.root_file, world.ca_file)
 
 
 @pytest.fixture(scope="module")

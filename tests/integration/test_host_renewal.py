@@ -15,32 +15,20 @@ from pathlib import Path
 import pytest
 
 from world import Domain, Record
-from world.host import HostInstance, bundle, host_config, resolve, wait_for
-from world.pebble import Pebble
+from world.host import HostInstance, host_config, resolve, wait_for
 
 PROVIDER = "hren-provider.test"
 HOSTNAME = f"host.{PROVIDER}"
 ADDRESS = "127.0.6.20"
 DOMAIN = "renew.hren.test"
 LIFETIME = 36  # seconds: renewal due after 22.8 to 24 s
+PEBBLE_VALIDITY = LIFETIME  # the conftest's pebble issues certificates this short
 
 WORLD_DOMAINS = [
     Domain(PROVIDER, records=[Record(HOSTNAME, "A", ADDRESS)]),
     Domain(DOMAIN, mx=[f"mx1.{DOMAIN}"], ttl=1,
            records=[Record(f"mta-sts.{DOMAIN}", "CNAME", f"{HOSTNAME}.")]),
 ]
-
-
-@pytest.fixture(scope="module")
-def pebble(world):
-    ca = Pebble(world, validity_seconds=LIFETIME).start()
-    yield ca
-    ca.stop()
-
-
-@pytest.fixture(scope="module")
-def trust(world, pebble) -> Path:
-    return bundle(Path(world.dir) / "hren-trust.pem", pebble.root_file, world.ca_file)
 
 
 @pytest.fixture(scope="module")
