@@ -11,6 +11,7 @@
 #include <iostream>
 #include <memory>
 
+#include "common/service_log.hpp"
 #include "common/stop_signals.hpp"
 #include "daemon/daemon_config.hpp"
 #include "daemon/daemon_store.hpp"
@@ -199,19 +200,9 @@ void limit_malloc_arenas() {
 int run_daemon(const DaemonArgs& args) {
   std::signal(SIGPIPE, SIG_IGN);
   limit_malloc_arenas();
-  const auto level =
-      args.level.empty() ? std::optional(net::LogLevel::info) : net::parse_log_level(args.level);
-  if (!level) {
-    std::cerr << "mtasts daemon: -v: expected debug, info, warn, error or fatal, got " << args.level
-              << "\n";
+  net::Logger log;
+  if (!configure_service_log(log, "daemon", args.level, args.logfile)) {
     return kExitUsage;
-  }
-  net::Logger log(*level);
-  if (!args.logfile.empty()) {
-    if (auto opened = log.open_file(args.logfile); !opened) {
-      std::cerr << "mtasts daemon: " << opened.error().message << "\n";
-      return kExitUsage;
-    }
   }
   auto loaded = load_daemon_config(args.config.empty() ? std::nullopt : std::optional(args.config));
   if (!loaded) {

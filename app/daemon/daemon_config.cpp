@@ -1,19 +1,14 @@
 #include "daemon/daemon_config.hpp"
 
 #include <unistd.h>
-#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <array>
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
-#include <exception>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <utility>
 
+#include "common/config_file.hpp"
 #include "daemon/daemon_config_sections.hpp"
 #include "daemon/daemon_config_values.hpp"
 
@@ -32,64 +27,6 @@ constexpr std::array<std::string_view, 13> kTopKeys = {
 std::string env_or_empty(const char* name) {
   const char* value = std::getenv(name);
   return value == nullptr ? std::string() : std::string(value);
-}
-
-// Notes where each document starts and ignores the rest: a first pass that counts documents.
-class DocumentStarts final : public YAML::EventHandler {
- public:
-  void OnDocumentStart(const YAML::Mark& mark) override { starts_.push_back(mark); }
-  void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { note(mark); }
-  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { note(mark); }
-  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
-                const std::string&) override {
-    note(mark);
-  }
-  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
-                       YAML::EmitterStyle::value) override {
-    note(mark);
-  }
-  void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
-                  YAML::EmitterStyle::value) override {
-    note(mark);
-  }
-  void OnMapEnd() override {}
-
-  // Where the second document's first node is, when there is one.
-  [[nodiscard]] std::optional<YAML::Mark> second() const { return second_; }
-
- private:
-  void note(const YAML::Mark& mark) {
-    if (starts_.size() == 2 && !second_) {
-      second_ = mark;
-    }
-  }
-  std::vector<YAML::Mark> starts_;
-  std::optional<YAML::Mark> second_;
-};
-
-// yaml-cpp 0.7's LoadAll() never returns on some invalid input, such as a multi-line quoted
-// scalar followed by "," (yaml-cpp #1040, fixed upstream by PR #1319): the parser keeps
-// reporting empty documents. So documents are counted here, two at most, and then the first
-// is loaded alone.
-core::Result<YAML::Node> load_single_document(const std::string& text) {
-  std::istringstream stream(text);
-  YAML::Parser parser(stream);
-  DocumentStarts starts;
-  int documents = 0;
-  while (documents < 2 && parser.HandleNextDocument(starts)) {
-    ++documents;
-  }
-  if (documents == 2) {
-    std::string message = "expected one YAML document, found a second one or stray text";
-    if (const auto mark = starts.second(); mark && !mark->is_null()) {
-      message = "line " + std::to_string(mark->line + 1) + ", column " +
-                std::to_string(mark->column + 1) + ": " + message;
-    }
-    return core::fail(core::Errc::invalid_syntax, std::move(message));
-  }
-  return YAML::Load(text);
 }
 
 core::Result<Listen> parse_listen(ConfigReader& reader, const Entries& top) {
@@ -248,28 +185,8 @@ core::Result<std::string> default_state_dir(const ConfigEnvironment& env) {
 
 core::Result<ConfigLoad> parse_daemon_config(std::string_view yaml_text,
                                              const ConfigEnvironment& env) {
-  if (yaml_text.size() > kMaxConfigSize) {
-    return core::fail(core::Errc::too_large,
-                      "the configuration is over " + std::to_string(kMaxConfigSize) + " bytes");
-  }
-  // Exceptions are how yaml-cpp reports syntax errors; none leaves this function.
-  try {
-    auto root = load_single_document(std::string(yaml_text));
-    if (!root) {
-      return tl::unexpected(root.error());
-    }
-    return parse_root(*root, env);
-  } catch (const YAML::Exception& error) {
-    std::string message = error.msg;
-    if (!error.mark.is_null()) {
-      message = "line " + std::to_string(error.mark.line + 1) + ", column " +
-                std::to_string(error.mark.column + 1) + ": " + message;
-    }
-    return core::fail(core::Errc::invalid_syntax, std::move(message));
-  } catch (const std::exception& error) {
-    return core::fail(core::Errc::invalid_syntax,
-                      std::string("cannot read the configuration: ") + error.what());
-  }
+  return parse_config_document(yaml_text,
+                               [&env](const YAML::Node& root) { return parse_root(root, env); });
 }
 
 core::Result<ConfigLoad> load_daemon_config(std::optional<std::string> path) {
@@ -286,23 +203,8 @@ core::Result<ConfigLoad> load_daemon_config(std::optional<std::string> path,
     }
     path = std::string(default_path);
   }
-  std::ifstream in(*path, std::ios::binary);
-  if (!in) {
-    return core::fail(core::Errc::invalid_value,
-                      *path + ": cannot read the configuration: " + std::strerror(errno));
-  }
-  std::string text(kMaxConfigSize + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<std::size_t>(in.gcount()));
-  if (in.bad()) {
-    return core::fail(core::Errc::invalid_value, *path + ": cannot read the configuration");
-  }
-  auto loaded = parse_daemon_config(text, env);
-  if (!loaded) {
-    return tl::unexpected(core::Error{loaded.error().code, *path + ": " + loaded.error().message});
-  }
-  loaded->source = *path;
-  return loaded;
+  return load_config_file(*path,
+                          [&env](std::string_view text) { return parse_daemon_config(text, env); });
 }
 
 const ZoneConfig& zone_for(const DaemonConfig& config, std::string_view zone_name) {

@@ -28,8 +28,6 @@ inline constexpr std::string_view kDefaultHost = "127.0.0.1";
 inline constexpr std::uint16_t kDefaultPort = 8461;
 inline constexpr std::string_view kDefaultUser = "mtasts";
 inline constexpr std::string_view kRootStateDir = "/var/lib/mtasts";
-// A configuration file larger than this is refused (Errc::too_large).
-inline constexpr std::size_t kMaxConfigSize = 1024 * 1024;
 
 // The socketmap name (the `zones` key) selects the zone; default_zone answers every other name.
 struct ZoneConfig {
@@ -139,7 +137,7 @@ struct ConfigEnvironment {
 // defaults. Unknown keys, and keys the peer would ignore, give warnings naming their path.
 // Never throws (yaml-cpp exceptions become errors).
 // Errors:
-//   Errc::too_large       the text is over kMaxConfigSize bytes
+//   Errc::too_large       the text is over kMaxConfigSize bytes (common/config_file.hpp)
 //   Errc::invalid_syntax  not YAML ("line L, column C: ..."), or more than one document
 //   Errc::invalid_value   a wrong value or type: "<key path>: expected ..., got ... (line L)";
 //                         a cache type or option store::store_config_from() refuses (its

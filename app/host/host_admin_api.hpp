@@ -21,6 +21,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <optional>
 #include <string>
+#include <variant>
 
 #include "host/host_clock.hpp"
 #include "host/host_store_worker.hpp"
@@ -58,6 +59,10 @@ class AdminApi final : public net::HttpHandler {
   boost::asio::awaitable<net::HttpResponse> monitor(std::string domain);
   boost::asio::awaitable<net::HttpResponse> audit(std::string domain, std::string limit);
   boost::asio::awaitable<net::HttpResponse> status();
+  // The stored row of the hosted domain `name` (normalised), or the response that ends the
+  // request: 503 when the store failed, 404 when the domain is not hosted.
+  boost::asio::awaitable<std::variant<store::DomainRow, net::HttpResponse>> read_hosted(
+      std::string name);
   // Stores `after` if the stored version is still `expected` (with its audit entry), then
   // syncs the served snapshot. An error response (503, or 409 when another writer came
   // first), or nothing when written.

@@ -1,6 +1,7 @@
 // The admin API's domain lifecycle: add, show, change, remove (host_admin_api.hpp).
 
 #include <utility>
+#include <variant>
 
 #include "host/host_admin_api.hpp"
 #include "host/host_admin_http.hpp"
@@ -177,16 +178,11 @@ asio::awaitable<net::HttpResponse> AdminApi::update(std::string actor, std::stri
   if (!request) {
     co_return request_error(request.error());
   }
-  std::function<store::Result<std::optional<store::DomainRow>>(store::HostingStore&)> read =
-      [d = *name](store::HostingStore& hosting) { return hosting.get_domain(d); };
-  auto stored = co_await store_.run(std::move(read));
-  if (!stored) {
-    co_return store_failure(stored.error());
+  auto stored = co_await read_hosted(*name);
+  if (auto* refused = std::get_if<net::HttpResponse>(&stored)) {
+    co_return std::move(*refused);
   }
-  if (!*stored) {
-    co_return error_response(404, "domain", *name + " is not hosted here");
-  }
-  const store::DomainRow before = **stored;
+  const store::DomainRow before = std::get<store::DomainRow>(std::move(stored));
   if (before.domain.state == core::HostedState::removing) {
     co_return error_response(409, "domain", *name + " is being removed");
   }
@@ -225,16 +221,11 @@ asio::awaitable<net::HttpResponse> AdminApi::remove(std::string actor, std::stri
   if (!name) {
     co_return error_response(400, "domain", name.error().message);
   }
-  std::function<store::Result<std::optional<store::DomainRow>>(store::HostingStore&)> read =
-      [d = *name](store::HostingStore& hosting) { return hosting.get_domain(d); };
-  auto stored = co_await store_.run(std::move(read));
-  if (!stored) {
-    co_return store_failure(stored.error());
+  auto stored = co_await read_hosted(*name);
+  if (auto* refused = std::get_if<net::HttpResponse>(&stored)) {
+    co_return std::move(*refused);
   }
-  if (!*stored) {
-    co_return error_response(404, "domain", *name + " is not hosted here");
-  }
-  const store::DomainRow before = **stored;
+  const store::DomainRow before = std::get<store::DomainRow>(std::move(stored));
   const core::HostTime now = clock_.now();
   auto removing = core::begin_hosted_removal(before.domain, now);
   if (!removing) {
@@ -273,6 +264,20 @@ asio::awaitable<std::optional<net::HttpResponse>> AdminApi::commit_change(store:
   auto synced = co_await sync_.sync_once();
   (void)synced;
   co_return std::nullopt;
+}
+
+asio::awaitable<std::variant<store::DomainRow, net::HttpResponse>> AdminApi::read_hosted(
+    std::string name) {
+  std::function<store::Result<std::optional<store::DomainRow>>(store::HostingStore&)> read =
+      [name](store::HostingStore& hosting) { return hosting.get_domain(name); };
+  auto stored = co_await store_.run(std::move(read));
+  if (!stored) {
+    co_return store_failure(stored.error());
+  }
+  if (!*stored) {
+    co_return error_response(404, "domain", name + " is not hosted here");
+  }
+  co_return std::move(**stored);
 }
 
 }  // namespace mtasts::app

@@ -5,24 +5,12 @@
 
 #include "host/host_json.hpp"
 #include "mtasts/core/admin_request.hpp"
+#include "mtasts/core/percent_decode.hpp"
 
 namespace mtasts::app {
 namespace {
 
 constexpr std::string_view kDomainsPrefix = "/v1/domains/";
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -38,8 +26,8 @@ std::map<std::string, std::string, std::less<>> parse_query(std::string_view que
     const std::string_view pair = query.substr(0, amp);
     query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
     const std::size_t eq = pair.find('=');
-    auto key = percent_decode(pair.substr(0, eq));
-    auto value = percent_decode(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
+    auto key = core::percent_decode(pair.substr(0, eq));
+    auto value = core::percent_decode(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
     if (key && value && !key->empty()) {
       out.emplace(std::move(*key), std::move(*value));
     }
@@ -48,28 +36,6 @@ std::map<std::string, std::string, std::less<>> parse_query(std::string_view que
 }
 
 }  // namespace
-
-std::optional<std::string> percent_decode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      out += text[i];
-      continue;
-    }
-    if (i + 2 >= text.size()) {
-      return std::nullopt;
-    }
-    const int high = hex_value(text[i + 1]);
-    const int low = hex_value(text[i + 2]);
-    if (high < 0 || low < 0 || (high == 0 && low == 0)) {
-      return std::nullopt;
-    }
-    out += static_cast<char>(high * 16 + low);
-    i += 2;
-  }
-  return out;
-}
 
 AdminTarget parse_admin_target(std::string_view target) {
   AdminTarget out;
@@ -97,7 +63,7 @@ AdminTarget parse_admin_target(std::string_view target) {
       rest = rest.substr(0, slash);
       route = AdminRoute::domain_monitor;
     }
-    auto domain = percent_decode(rest);
+    auto domain = core::percent_decode(rest);
     if (!domain || domain->empty()) {
       return out;
     }

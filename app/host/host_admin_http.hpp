@@ -31,10 +31,6 @@ struct AdminTarget {
 // Splits a request target ("/v1/domains/example.com?x=y"). A trailing slash is ignored.
 [[nodiscard]] AdminTarget parse_admin_target(std::string_view target);
 
-// %XX decoding ('+' is kept: the API's values never hold spaces); nullopt for a bad escape or
-// a decoded NUL.
-[[nodiscard]] std::optional<std::string> percent_decode(std::string_view text);
-
 // The token of an "Authorization: Bearer <token>" field (RFC 6750 §2.1; the scheme is
 // case-insensitive), or nullopt.
 [[nodiscard]] std::optional<std::string> bearer_token(const net::HttpRequest& request);

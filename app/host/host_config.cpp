@@ -5,12 +5,9 @@
 #include <yaml-cpp/yaml.h>
 
 #include <array>
-#include <cerrno>
-#include <cstring>
-#include <exception>
-#include <fstream>
 #include <utility>
 
+#include "common/config_file.hpp"
 #include "host/host_config_reader.hpp"
 #include "host/host_config_sections.hpp"
 
@@ -226,48 +223,15 @@ HostEnvironment current_host_environment() {
 
 core::Result<HostConfigLoad> parse_host_config(std::string_view yaml_text,
                                                const HostEnvironment& env) {
-  if (yaml_text.size() > kMaxConfigSize) {
-    return core::fail(core::Errc::too_large,
-                      "the configuration is over " + std::to_string(kMaxConfigSize) + " bytes");
-  }
-  // Exceptions are how yaml-cpp reports syntax errors; none leaves this function.
-  try {
-    // Load() reads the first document only (LoadAll() can loop on some input, yaml-cpp #1040).
-    const YAML::Node root = YAML::Load(std::string(yaml_text));
-    return parse_root(root, env);
-  } catch (const YAML::Exception& error) {
-    std::string message = error.msg;
-    if (!error.mark.is_null()) {
-      message = "line " + std::to_string(error.mark.line + 1) + ", column " +
-                std::to_string(error.mark.column + 1) + ": " + message;
-    }
-    return core::fail(core::Errc::invalid_syntax, std::move(message));
-  } catch (const std::exception& error) {
-    return core::fail(core::Errc::invalid_syntax,
-                      std::string("cannot read the configuration: ") + error.what());
-  }
+  return parse_config_document(yaml_text,
+                               [&env](const YAML::Node& root) { return parse_root(root, env); });
 }
 
 core::Result<HostConfigLoad> load_host_config(const std::optional<std::string>& path,
                                               const HostEnvironment& env) {
   const std::string file = path.value_or(std::string(kDefaultHostConfigPath));
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    return core::fail(core::Errc::invalid_value,
-                      file + ": cannot read the configuration: " + std::strerror(errno));
-  }
-  std::string text(kMaxConfigSize + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<std::size_t>(in.gcount()));
-  if (in.bad()) {
-    return core::fail(core::Errc::invalid_value, file + ": cannot read the configuration");
-  }
-  auto loaded = parse_host_config(text, env);
-  if (!loaded) {
-    return tl::unexpected(core::Error{loaded.error().code, file + ": " + loaded.error().message});
-  }
-  loaded->source = file;
-  return loaded;
+  return load_config_file(file,
+                          [&env](std::string_view text) { return parse_host_config(text, env); });
 }
 
 }  // namespace mtasts::app

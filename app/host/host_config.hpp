@@ -123,8 +123,8 @@ struct HostEnvironment {
 
 // Parses a host configuration. Unknown keys give warnings naming their path.
 // Errors:
-//   Errc::too_large       over kMaxConfigSize bytes
-//   Errc::invalid_syntax  not YAML ("line L, column C: ...")
+//   Errc::too_large       over kMaxConfigSize bytes (common/config_file.hpp)
+//   Errc::invalid_syntax  not YAML ("line L, column C: ..."), or more than one document
 //   Errc::invalid_value   "<key path>: expected ..., got ... (line L)"; or a required key
 //                         missing (service.hostname or service.addresses; store.dsn for
 //                         postgres; dns_update.key.secret or secret_file)

@@ -4,6 +4,7 @@
 #include <csignal>
 #include <iostream>
 
+#include "common/service_log.hpp"
 #include "daemon/daemon_system.hpp"
 #include "exit_codes.hpp"
 #include "host/host_config.hpp"
@@ -70,19 +71,9 @@ int serve(const HostConfig& config, const AdminTokens& tokens, net::Logger& log)
 
 int run_host_service(const HostRunArgs& args) {
   std::signal(SIGPIPE, SIG_IGN);
-  const auto level =
-      args.level.empty() ? std::optional(net::LogLevel::info) : net::parse_log_level(args.level);
-  if (!level) {
-    std::cerr << "mtasts host: -v: expected debug, info, warn, error or fatal, got " << args.level
-              << "\n";
+  net::Logger log;
+  if (!configure_service_log(log, "host", args.level, args.logfile)) {
     return kExitUsage;
-  }
-  net::Logger log(*level);
-  if (!args.logfile.empty()) {
-    if (auto opened = log.open_file(args.logfile); !opened) {
-      std::cerr << "mtasts host: " << opened.error().message << "\n";
-      return kExitUsage;
-    }
   }
   auto loaded = load_host_config(args.config.empty() ? std::nullopt : std::optional(args.config),
                                  current_host_environment());

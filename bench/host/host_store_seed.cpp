@@ -7,10 +7,9 @@
 
 #include <CLI/CLI.hpp>
 #include <chrono>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
+#include "bench_file.hpp"
 #include "mtasts/core/hosted_domain.hpp"
 #include "mtasts/store/hosting_store.hpp"
 
@@ -18,15 +17,7 @@ namespace {
 
 using namespace mtasts;
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw std::runtime_error("cannot read " + path);
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using bench::read_file;
 
 int seed(const std::string& file, const std::string& cert_dir, int domains) {
   store::HostingStoreConfig config;

@@ -22,12 +22,12 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <unordered_map>
 #include <vector>
 
+#include "bench_file.hpp"
 #include "mtasts/net/metrics_server.hpp"
 #include "mtasts/net/policy_server.hpp"
 
@@ -35,15 +35,7 @@ namespace {
 
 using namespace mtasts;
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw std::runtime_error("cannot read " + path);
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using bench::read_file;
 
 // VmRSS and VmHWM of this process, in KiB.
 std::pair<long, long> memory_kib() {

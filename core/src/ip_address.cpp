@@ -35,14 +35,6 @@ std::optional<std::array<std::uint8_t, 4>> parse_ipv4(std::string_view text) {
   return out;
 }
 
-int hex_value(char c) {
-  if (is_digit(c)) {
-    return c - '0';
-  }
-  const char lower = to_lower(c);
-  return lower >= 'a' && lower <= 'f' ? lower - 'a' + 10 : -1;
-}
-
 // Colon-separated groups of 1-4 hex digits; the last may be an IPv4 address (two groups).
 std::optional<std::vector<std::uint16_t>> hex_groups(std::string_view text, bool v4_tail) {
   std::vector<std::uint16_t> out;
@@ -68,7 +60,7 @@ std::optional<std::vector<std::uint16_t>> hex_groups(std::string_view text, bool
     }
     unsigned value = 0;
     for (const char c : piece) {
-      const int digit = hex_value(c);
+      const int digit = hex_digit_value(c);
       if (digit < 0) {
         return std::nullopt;
       }

@@ -30,6 +30,15 @@ constexpr char to_lower(char c) {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
 }
 
+// 0-15 for a hex digit of either case, else -1.
+constexpr int hex_digit_value(char c) {
+  if (is_digit(c)) {
+    return c - '0';
+  }
+  const char lower = to_lower(c);
+  return lower >= 'a' && lower <= 'f' ? lower - 'a' + 10 : -1;
+}
+
 bool iequals(std::string_view a, std::string_view b);
 
 // RFC 8461 ext-name: (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / "."). RFC 8460 uses the

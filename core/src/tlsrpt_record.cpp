@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "mtasts/core/domain_name.hpp"
+#include "mtasts/core/percent_decode.hpp"
 #include "tag_record.hpp"
 #include "text.hpp"
 
@@ -15,36 +16,6 @@ constexpr TagRecordSyntax kTlsrptSyntax{"v=TLSRPTv1", "tlsrpt", "_smtp._tls"};
 bool is_uri_char(char c) {
   static constexpr std::string_view kOther = "-._~:/?#[]@!$&'()*+,;=%";
   return is_alnum(c) || kOther.find(c) != std::string_view::npos;
-}
-
-int hex_value(char c) {
-  if (is_digit(c)) {
-    return c - '0';
-  }
-  const char l = to_lower(c);
-  return (l >= 'a' && l <= 'f') ? l - 'a' + 10 : -1;
-}
-
-// Percent-decodes; nullopt on a malformed escape.
-std::optional<std::string> percent_decode(std::string_view text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      out.push_back(text[i]);
-      continue;
-    }
-    if (i + 2 >= text.size()) {
-      return std::nullopt;
-    }
-    const int hi = hex_value(text[i + 1]);
-    const int lo = hex_value(text[i + 2]);
-    if (hi < 0 || lo < 0) {
-      return std::nullopt;
-    }
-    out.push_back(static_cast<char>(hi * 16 + lo));
-    i += 2;
-  }
-  return out;
 }
 
 std::string_view scheme_of(std::string_view uri) {

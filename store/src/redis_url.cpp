@@ -3,6 +3,8 @@
 #include <charconv>
 #include <optional>
 
+#include "mtasts/core/percent_decode.hpp"
+
 namespace mtasts::store {
 namespace {
 
@@ -14,40 +16,6 @@ std::optional<int> parse_int(std::string_view text, int max) {
     return std::nullopt;
   }
   return value;
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
-std::optional<std::string> percent_decode(std::string_view text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      out += text[i];
-      continue;
-    }
-    if (i + 2 >= text.size()) {
-      return std::nullopt;
-    }
-    const int high = hex_value(text[i + 1]);
-    const int low = hex_value(text[i + 2]);
-    if (high < 0 || low < 0) {
-      return std::nullopt;
-    }
-    out += static_cast<char>(high * 16 + low);
-    i += 2;
-  }
-  return out;
 }
 
 tl::unexpected<Error> bad(std::string_view key, std::string_view url, std::string_view why) {
@@ -94,9 +62,9 @@ Result<RedisEndpoint> parse_redis_url(std::string_view url, std::string_view key
     const std::string_view userinfo = rest.substr(0, at);
     rest = rest.substr(at + 1);
     const std::size_t colon = userinfo.find(':');
-    auto user = percent_decode(userinfo.substr(0, colon));
-    auto password = percent_decode(colon == std::string_view::npos ? std::string_view()
-                                                                   : userinfo.substr(colon + 1));
+    auto user = core::percent_decode(userinfo.substr(0, colon));
+    auto password = core::percent_decode(
+        colon == std::string_view::npos ? std::string_view() : userinfo.substr(colon + 1));
     if (!user || !password) {
       return bad(key, url, "malformed %-escape in the user or password");
     }
@@ -104,7 +72,7 @@ Result<RedisEndpoint> parse_redis_url(std::string_view url, std::string_view key
     endpoint.password = std::move(*password);
   }
   if (endpoint.kind == RedisEndpoint::Kind::unix_socket) {
-    auto path = percent_decode(rest);
+    auto path = core::percent_decode(rest);
     if (!path || path->empty() || path->front() != '/') {
       return bad(key, url, "unix:// needs an absolute socket path");
     }

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <string>
 
+#include "common/config_file.hpp"
 #include "daemon/daemon_config.hpp"
 
 namespace mtasts::app {

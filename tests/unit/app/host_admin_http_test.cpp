@@ -29,14 +29,6 @@ TEST(AdminHttp, Targets_Route) {
   }
 }
 
-TEST(AdminHttp, PercentDecode) {
-  EXPECT_EQ(percent_decode("a%2Eb"), "a.b");
-  EXPECT_EQ(percent_decode("a+b"), "a+b");
-  EXPECT_EQ(percent_decode("%"), std::nullopt);
-  EXPECT_EQ(percent_decode("%4"), std::nullopt);
-  EXPECT_EQ(percent_decode("%00"), std::nullopt);
-}
-
 TEST(AdminHttp, BearerToken) {
   net::HttpRequest request;
   EXPECT_EQ(bearer_token(request), std::nullopt);

@@ -123,6 +123,16 @@ TEST(HostConfig, Errors_NameTheKeyAndLine) {
   EXPECT_NE(parse_error("service: {hostname: a.example\n").find("line"), std::string::npos);
 }
 
+TEST(HostConfig, ASecondDocument_IsAnError) {
+  // As for the daemon's file: a second document would otherwise be ignored without a word.
+  const auto two =
+      parse_host_config(std::string(kMinimal) + "---\nsync_interval: 1\n", environment());
+  ASSERT_FALSE(two);
+  EXPECT_EQ(two.error().code, core::Errc::invalid_syntax);
+  EXPECT_NE(two.error().message.find("expected one YAML document"), std::string::npos)
+      << two.error().message;
+}
+
 TEST(HostConfig, UnknownKeys_Warn) {
   const HostConfigLoad loaded =
       parse_ok(std::string(kMinimal) + "listen: {thread: 2}\nstorage: {}\n");
