@@ -4,8 +4,8 @@
 #include <benchmark/benchmark.h>
 #include <malloc.h>
 
-#include "mtasts/core/policy.hpp"
-#include "mtasts/core/policy_cache.hpp"
+#include "mtasts/core/cache/policy_cache.hpp"
+#include "mtasts/core/sts/policy.hpp"
 
 namespace {
 

@@ -2,9 +2,9 @@
 
 #include <benchmark/benchmark.h>
 
-#include "mtasts/core/policy.hpp"
-#include "mtasts/core/sts_record.hpp"
-#include "mtasts/core/tlsrpt_record.hpp"
+#include "mtasts/core/sts/policy.hpp"
+#include "mtasts/core/sts/sts_record.hpp"
+#include "mtasts/core/tlsrpt/tlsrpt_record.hpp"
 
 namespace {
 

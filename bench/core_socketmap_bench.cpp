@@ -2,10 +2,10 @@
 
 #include <benchmark/benchmark.h>
 
-#include "mtasts/core/netstring.hpp"
-#include "mtasts/core/policy.hpp"
-#include "mtasts/core/postfix_reply.hpp"
-#include "mtasts/core/socketmap.hpp"
+#include "mtasts/core/socketmap/netstring.hpp"
+#include "mtasts/core/socketmap/postfix_reply.hpp"
+#include "mtasts/core/socketmap/socketmap.hpp"
+#include "mtasts/core/sts/policy.hpp"
 
 namespace {
 

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Writes docs/check.md from the catalogue in core/src/check_findings.cpp (kCheckCatalogue), so
+"""Writes docs/check.md from the catalogue in core/src/check/check_findings.cpp (kCheckCatalogue), so
 the table of `mtasts check` codes cannot drift from the code. Usage:
 
     scripts/gen-check-docs.py            # rewrite docs/check.md
@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SRC = ROOT / "core/src/check_findings.cpp"
-HEADER = ROOT / "core/include/mtasts/core/check_findings.hpp"
+SRC = ROOT / "core/src/check/check_findings.cpp"
+HEADER = ROOT / "core/include/mtasts/core/check/check_findings.hpp"
 OUT = ROOT / "docs/check.md"
 
 AREA = {
@@ -89,7 +89,7 @@ is 1); **warning**, it works but is fragile, about to break (a certificate expir
 or not enforced; **info**, worth knowing, nothing to fix.
 
 Codes are stable: they are never renamed or reused. This file is generated from the catalogue in
-`core/src/check_findings.cpp` by `scripts/gen-check-docs.py`.
+`core/src/check/check_findings.cpp` by `scripts/gen-check-docs.py`.
 
 """
     parts = [head]

@@ -16,6 +16,7 @@ step() { printf '\n=== %s\n' "$*"; }
 step "static checks"
 scripts/check-format.sh
 scripts/check-core-purity.sh
+python3 scripts/check-layering.py
 python3 tests/fuzz/seed_corpus.py --check
 python3 scripts/conformance.py --check
 python3 scripts/gen-check-docs.py --check

@@ -8,7 +8,7 @@
 #include "cache/cache_config.hpp"
 #include "cache/cache_output.hpp"
 #include "exit_codes.hpp"
-#include "mtasts/core/domain_name.hpp"
+#include "mtasts/core/base/domain_name.hpp"
 #include "mtasts/store/policy_store.hpp"
 
 namespace mtasts::app {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "mtasts/core/policy.hpp"
+#include "mtasts/core/sts/policy.hpp"
 
 namespace mtasts::app {
 namespace {

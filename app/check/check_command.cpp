@@ -8,8 +8,8 @@
 #include "check/check_output.hpp"
 #include "common/network_options.hpp"
 #include "exit_codes.hpp"
-#include "mtasts/core/domain_name.hpp"
-#include "mtasts/net/deployment_check.hpp"
+#include "mtasts/core/base/domain_name.hpp"
+#include "mtasts/net/check/deployment_check.hpp"
 
 namespace mtasts::app {
 namespace {

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "mtasts/net/deployment_check.hpp"
+#include "mtasts/net/check/deployment_check.hpp"
 
 namespace mtasts::app {
 

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <utility>
 
-#include "mtasts/core/result.hpp"
+#include "mtasts/core/base/result.hpp"
 
 namespace mtasts::app {
 

@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
-#include "mtasts/core/result.hpp"
-#include "mtasts/net/ares_resolver.hpp"
+#include "mtasts/core/base/result.hpp"
+#include "mtasts/net/dns/ares_resolver.hpp"
 
 namespace mtasts::app {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "mtasts/net/log.hpp"
+#include "mtasts/net/runtime/log.hpp"
 
 namespace mtasts::app {
 

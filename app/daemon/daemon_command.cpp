@@ -12,17 +12,17 @@
 #include <memory>
 
 #include "common/service_log.hpp"
-#include "common/stop_signals.hpp"
 #include "daemon/daemon_config.hpp"
 #include "daemon/daemon_store.hpp"
 #include "daemon/daemon_system.hpp"
 #include "daemon/daemon_wiring.hpp"
 #include "exit_codes.hpp"
-#include "mtasts/net/ares_resolver.hpp"
-#include "mtasts/net/https_fetcher.hpp"
-#include "mtasts/net/metrics_server.hpp"
-#include "mtasts/net/sd_notify.hpp"
-#include "mtasts/net/socketmap_server.hpp"
+#include "mtasts/net/dns/ares_resolver.hpp"
+#include "mtasts/net/fetch/https_fetcher.hpp"
+#include "mtasts/net/http/metrics_server.hpp"
+#include "mtasts/net/runtime/sd_notify.hpp"
+#include "mtasts/net/runtime/stop_signals.hpp"
+#include "mtasts/net/socketmap/socketmap_server.hpp"
 
 namespace mtasts::app {
 namespace {
@@ -50,7 +50,7 @@ struct Runtime {
 };
 
 asio::awaitable<void> lifecycle(Runtime* rt) {
-  const bool stopping = co_await await_stop_signal(rt->io, rt->log);
+  const bool stopping = co_await net::await_stop_signal(rt->io, rt->log);
   if (!stopping) {
     co_return;
   }

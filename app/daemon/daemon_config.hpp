@@ -17,8 +17,8 @@
 #include <variant>
 #include <vector>
 
-#include "mtasts/core/postfix_reply.hpp"
-#include "mtasts/core/result.hpp"
+#include "mtasts/core/base/result.hpp"
+#include "mtasts/core/socketmap/postfix_reply.hpp"
 #include "mtasts/store/store_config.hpp"
 
 namespace mtasts::app {

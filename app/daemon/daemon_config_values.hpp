@@ -17,7 +17,7 @@
 #include <string_view>
 #include <vector>
 
-#include "mtasts/core/result.hpp"
+#include "mtasts/core/base/result.hpp"
 
 namespace mtasts::app {
 

@@ -14,8 +14,8 @@
 #include <memory>
 #include <string>
 
-#include "mtasts/net/log.hpp"
-#include "mtasts/net/policy_service.hpp"
+#include "mtasts/net/runtime/log.hpp"
+#include "mtasts/net/socketmap/policy_service.hpp"
 #include "mtasts/store/policy_store.hpp"
 
 namespace mtasts::app {

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "mtasts/core/result.hpp"
-#include "mtasts/net/log.hpp"
+#include "mtasts/core/base/result.hpp"
+#include "mtasts/net/runtime/log.hpp"
 
 namespace mtasts::app {
 

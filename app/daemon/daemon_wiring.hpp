@@ -5,7 +5,7 @@
 #include <chrono>
 
 #include "daemon/daemon_config.hpp"
-#include "mtasts/net/policy_service.hpp"
+#include "mtasts/net/socketmap/policy_service.hpp"
 
 namespace mtasts::app {
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "mtasts/core/result.hpp"
+#include "mtasts/core/base/result.hpp"
 
 namespace mtasts::app {
 

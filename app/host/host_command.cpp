@@ -11,7 +11,7 @@
 #include "host/host_config.hpp"
 #include "host/host_output.hpp"
 #include "host/host_service.hpp"
-#include "host/host_tokens.hpp"
+#include "mtasts/hosting/host_tokens.hpp"
 
 namespace mtasts::app {
 namespace {
@@ -79,7 +79,7 @@ core::Result<ApiAccess> api_access(const HostArgs& args) {
   if (!target) {
     return core::fail(core::Errc::invalid_value, "--api: " + target.error().message);
   }
-  auto token = read_client_token(token_file, args.client.token_name);
+  auto token = hosting::read_client_token(token_file, args.client.token_name);
   if (!token) {
     return core::fail(core::Errc::invalid_value, "--token-file: " + token.error().message);
   }

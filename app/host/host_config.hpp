@@ -15,97 +15,28 @@
 #include <vector>
 
 #include "daemon/daemon_config.hpp"
-#include "mtasts/core/hosted_domain.hpp"
-#include "mtasts/core/result.hpp"
+#include "mtasts/core/base/result.hpp"
+#include "mtasts/core/hosting/hosted_domain.hpp"
+#include "mtasts/hosting/host_settings.hpp"
 #include "mtasts/store/hosting_store.hpp"
 
 namespace mtasts::app {
 
+// The settings are the hosting layer's; this file reads them.
+using hosting::AcmeChallengeKind;
+using hosting::AcmeSettings;
+using hosting::AlertSettings;
+using hosting::DnsUpdateSettings;
+using hosting::endpoint_text;
+using hosting::HostConfig;
+using hosting::HostEndpoint;
+using hosting::kDefaultAdminPort;
+using hosting::kDefaultTokenFile;
+using hosting::kLetsEncryptDirectory;
+using hosting::MonitorSettings;
+using hosting::TsigKeySettings;
+
 inline constexpr std::string_view kDefaultHostConfigPath = "/etc/mtasts/host.yml";
-inline constexpr std::string_view kDefaultTokenFile = "/etc/mtasts/host-tokens";
-inline constexpr std::string_view kLetsEncryptDirectory =
-    "https://acme-v02.api.letsencrypt.org/directory";
-inline constexpr std::uint16_t kDefaultAdminPort = 8462;
-
-// A listening address; host "" listens on every interface (written "*:PORT").
-struct HostEndpoint {
-  std::string host;
-  std::uint16_t port = 0;
-
-  friend bool operator==(const HostEndpoint&, const HostEndpoint&) = default;
-};
-
-// "HOST:PORT", "[IPV6]:PORT" or "*:PORT".
-[[nodiscard]] std::string endpoint_text(const HostEndpoint& endpoint);
-
-enum class AcmeChallengeKind { http01, tls_alpn01 };
-
-struct AcmeSettings {
-  std::string directory{kLetsEncryptDirectory};
-  std::vector<std::string> contact;  // "mailto:..." (a bare address gets the prefix)
-  AcmeChallengeKind challenge = AcmeChallengeKind::http01;
-  std::string ca_file;  // trust for the CA's API; empty: the system store
-  std::chrono::seconds order_timeout{300};
-
-  friend bool operator==(const AcmeSettings&, const AcmeSettings&) = default;
-};
-
-struct TsigKeySettings {
-  std::string name;
-  std::string algorithm = "hmac-sha256";
-  std::string secret;       // base64, as key files hold it; or
-  std::string secret_file;  // a file holding the base64 secret or a whole key file
-
-  friend bool operator==(const TsigKeySettings&, const TsigKeySettings&) = default;
-};
-
-struct DnsUpdateSettings {
-  std::string server;  // an IP address or a host name (resolved once at start)
-  std::uint16_t port = 53;
-  std::string zone;  // the zone the updates name; default: service.delegation_zone
-  std::optional<TsigKeySettings> key;
-  std::uint32_t ttl = 300;  // of the managed TXT records; default: service.record_ttl
-  std::chrono::milliseconds timeout{5000};
-
-  friend bool operator==(const DnsUpdateSettings&, const DnsUpdateSettings&) = default;
-};
-
-struct AlertSettings {
-  std::string webhook;               // http:// or https:// URL receiving a JSON POST; "" off
-  std::vector<std::string> command;  // argv run with the JSON on stdin; empty off
-  std::chrono::milliseconds timeout{10'000};
-
-  friend bool operator==(const AlertSettings&, const AlertSettings&) = default;
-};
-
-struct MonitorSettings {
-  std::chrono::milliseconds interval{3'600'000};  // 0: no monitoring
-  AlertSettings alert;
-
-  friend bool operator==(const MonitorSettings&, const MonitorSettings&) = default;
-};
-
-struct HostConfig {
-  core::ServiceIdentity service;
-  std::vector<HostEndpoint> https{{"", 443}};
-  std::vector<HostEndpoint> http{{"", 80}};
-  unsigned threads = 0;  // policy server threads; 0: one per core
-  HostEndpoint admin_listen{"127.0.0.1", kDefaultAdminPort};
-  std::string token_file{kDefaultTokenFile};
-  std::optional<HostEndpoint> metrics;
-  store::HostingStoreConfig store;  // a sqlite filename not given is <state_dir>/host.db
-  AcmeSettings acme;
-  std::optional<DnsUpdateSettings> dns_update;
-  std::vector<std::string> dns_servers;  // HOST[:PORT]; empty: /etc/resolv.conf
-  std::string ca_file;  // trust for the monitor's fetches and probes; empty: system store
-  std::chrono::milliseconds sync_interval{5000};
-  MonitorSettings monitor;
-  std::string instance;  // default hostname:pid
-  std::string state_dir;
-  std::string user{kDefaultUser};
-  std::chrono::milliseconds shutdown_timeout{10'000};
-};
-
 struct HostConfigLoad {
   HostConfig config;
   std::vector<std::string> warnings;  // one sentence each, starting with the key path

@@ -5,7 +5,7 @@
 #include <charconv>
 #include <utility>
 
-#include "mtasts/core/domain_name.hpp"
+#include "mtasts/core/base/domain_name.hpp"
 
 namespace mtasts::app {
 namespace {
@@ -45,16 +45,6 @@ core::Result<HostEndpoint> parse_host_endpoint(std::string_view text) {
   const std::string_view digits = text.substr(colon + 1);
   std::from_chars(digits.data(), digits.data() + digits.size(), port);
   return HostEndpoint{std::move(host), static_cast<std::uint16_t>(port)};
-}
-
-std::string endpoint_text(const HostEndpoint& endpoint) {
-  if (endpoint.host.empty()) {
-    return "*:" + std::to_string(endpoint.port);
-  }
-  if (endpoint.host.find(':') != std::string::npos) {
-    return "[" + endpoint.host + "]:" + std::to_string(endpoint.port);
-  }
-  return endpoint.host + ":" + std::to_string(endpoint.port);
 }
 
 SectionReader::SectionReader(ConfigReader& reader, const YAML::Node& node, std::string path,

@@ -8,8 +8,8 @@
 #include "daemon/daemon_system.hpp"
 #include "exit_codes.hpp"
 #include "host/host_config.hpp"
-#include "host/host_runtime.hpp"
-#include "host/host_tokens.hpp"
+#include "mtasts/hosting/host_runtime.hpp"
+#include "mtasts/hosting/host_tokens.hpp"
 
 namespace mtasts::app {
 namespace {
@@ -40,7 +40,7 @@ int usage_error(net::Logger& log, const std::string& message) {
 
 // As root: the state directory, the store, the clients (the TSIG key is read here) and the
 // listening sockets; then the switch to `user`; then serving.
-int serve(const HostConfig& config, const AdminTokens& tokens, net::Logger& log) {
+int serve(const HostConfig& config, const hosting::AdminTokens& tokens, net::Logger& log) {
   asio::io_context io(1);
   if (auto made = ensure_state_dir(config.state_dir); !made) {
     log.log(net::LogLevel::warn, "state-dir", {{"error", made.error().message}});
@@ -50,11 +50,11 @@ int serve(const HostConfig& config, const AdminTokens& tokens, net::Logger& log)
     return fail_start(log, "store", opened.error().message);
   }
   log.log(net::LogLevel::info, "store-open", {{"store", (*opened)->name()}});
-  auto clients = make_host_clients(io, config, log);
+  auto clients = hosting::make_host_clients(io, config, log);
   if (!clients) {
     return fail_start(log, "setup", clients.error().message);
   }
-  HostRuntime runtime(io, config, tokens, log, std::move(*opened), std::move(*clients));
+  hosting::HostRuntime runtime(io, config, tokens, log, std::move(*opened), std::move(*clients));
   if (auto listening = runtime.listen(); !listening) {
     return fail_start(log, "listen", listening.error().message);
   }
@@ -84,7 +84,7 @@ int run_host_service(const HostRunArgs& args) {
     log.log(net::LogLevel::warn, "config-warning", {{"warning", warning}});
   }
   const HostConfig& config = loaded->config;
-  auto tokens = read_admin_tokens(config.token_file);
+  auto tokens = hosting::read_admin_tokens(config.token_file);
   if (!tokens) {
     return usage_error(log, "admin.token_file: " + tokens.error().message);
   }

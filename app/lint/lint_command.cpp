@@ -10,9 +10,9 @@
 #include "common/txt_argument.hpp"
 #include "exit_codes.hpp"
 #include "lint/lint_output.hpp"
-#include "mtasts/core/domain_name.hpp"
-#include "mtasts/core/policy_audit.hpp"
-#include "mtasts/net/mx_lookup.hpp"
+#include "mtasts/core/base/domain_name.hpp"
+#include "mtasts/core/sts/policy_audit.hpp"
+#include "mtasts/net/dns/mx_lookup.hpp"
 
 namespace mtasts::app {
 namespace {

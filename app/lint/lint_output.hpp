@@ -5,10 +5,10 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "mtasts/core/findings.hpp"
-#include "mtasts/core/policy.hpp"
-#include "mtasts/core/sts_record.hpp"
-#include "mtasts/core/tlsrpt_record.hpp"
+#include "mtasts/core/base/findings.hpp"
+#include "mtasts/core/sts/policy.hpp"
+#include "mtasts/core/sts/sts_record.hpp"
+#include "mtasts/core/tlsrpt/tlsrpt_record.hpp"
 
 namespace mtasts::app {
 

@@ -5,8 +5,8 @@
 
 #include "common/network_options.hpp"
 #include "exit_codes.hpp"
-#include "mtasts/core/domain_name.hpp"
-#include "mtasts/net/discovery.hpp"
+#include "mtasts/core/base/domain_name.hpp"
+#include "mtasts/net/fetch/discovery.hpp"
 #include "resolve/resolve_output.hpp"
 
 namespace mtasts::app {

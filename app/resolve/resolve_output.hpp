@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "mtasts/net/discovery.hpp"
+#include "mtasts/net/fetch/discovery.hpp"
 
 namespace mtasts::app {
 

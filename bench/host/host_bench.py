@@ -43,7 +43,7 @@ HOST_METRICS = 9445
 HOST_ADMIN = 9462
 NGINX_STATUS = 8081
 SAN_GROUP = 100  # names per multi-SAN certificate (Let's Encrypt's limit)
-# The TLS 1.2 suites of net/src/certificate_set.cpp, in OpenSSL's names.
+# The TLS 1.2 suites of net/src/hosting/certificate_set.cpp, in OpenSSL's names.
 CIPHERS = ("ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
            "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
            "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305")

@@ -10,7 +10,7 @@
 #include <iostream>
 
 #include "bench_file.hpp"
-#include "mtasts/core/hosted_domain.hpp"
+#include "mtasts/core/hosting/hosted_domain.hpp"
 #include "mtasts/store/hosting_store.hpp"
 
 namespace {

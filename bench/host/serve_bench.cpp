@@ -28,8 +28,8 @@
 #include <vector>
 
 #include "bench_file.hpp"
-#include "mtasts/net/metrics_server.hpp"
-#include "mtasts/net/policy_server.hpp"
+#include "mtasts/net/hosting/policy_server.hpp"
+#include "mtasts/net/http/metrics_server.hpp"
 
 namespace {
 

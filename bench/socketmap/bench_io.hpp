@@ -2,7 +2,7 @@
 
 // Small POSIX helpers shared by the socketmap load generator and the trivial server: address
 // parsing, non-blocking sockets, and an incremental netstring reader. Benchmark code only; the
-// product's netstring codec is mtasts::core (core/include/mtasts/core/netstring.hpp).
+// product's netstring codec is mtasts::core (core/include/mtasts/core/socketmap/netstring.hpp).
 
 #include <arpa/inet.h>
 #include <fcntl.h>

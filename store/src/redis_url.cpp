@@ -3,7 +3,7 @@
 #include <charconv>
 #include <optional>
 
-#include "mtasts/core/percent_decode.hpp"
+#include "mtasts/core/base/percent_decode.hpp"
 
 namespace mtasts::store {
 namespace {

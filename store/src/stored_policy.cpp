@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "mtasts/core/policy.hpp"
+#include "mtasts/core/sts/policy.hpp"
 
 namespace mtasts::store {
 namespace {

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "mtasts/core/policy.hpp"
+#include "mtasts/core/sts/policy.hpp"
 
 namespace mtasts::store {
 namespace {

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "mtasts/core/acme_messages.hpp"
+#include "mtasts/core/acme/acme_messages.hpp"
 
 namespace {
 

@@ -8,9 +8,9 @@
 #include <string>
 #include <string_view>
 
-#include "mtasts/core/admin_request.hpp"
-#include "mtasts/core/domain_name.hpp"
-#include "mtasts/core/mx_pattern.hpp"
+#include "mtasts/core/base/domain_name.hpp"
+#include "mtasts/core/hosting/admin_request.hpp"
+#include "mtasts/core/sts/mx_pattern.hpp"
 
 namespace {
 

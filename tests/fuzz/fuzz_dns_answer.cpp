@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "mtasts/net/dns_message.hpp"
+#include "mtasts/net/dns/dns_message.hpp"
 
 namespace {
 

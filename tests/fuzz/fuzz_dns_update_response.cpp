@@ -7,7 +7,7 @@
 #include <span>
 #include <string>
 
-#include "mtasts/core/dns_update.hpp"
+#include "mtasts/core/dns_update/dns_update.hpp"
 
 namespace {
 

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "mtasts/net/http_codec.hpp"
+#include "mtasts/net/http/http_codec.hpp"
 
 namespace {
 

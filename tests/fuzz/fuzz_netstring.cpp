@@ -9,11 +9,11 @@
 #include <string_view>
 #include <vector>
 
-#include "mtasts/core/domain_name.hpp"
-#include "mtasts/core/netstring.hpp"
-#include "mtasts/core/policy.hpp"
-#include "mtasts/core/postfix_reply.hpp"
-#include "mtasts/core/socketmap.hpp"
+#include "mtasts/core/base/domain_name.hpp"
+#include "mtasts/core/socketmap/netstring.hpp"
+#include "mtasts/core/socketmap/postfix_reply.hpp"
+#include "mtasts/core/socketmap/socketmap.hpp"
+#include "mtasts/core/sts/policy.hpp"
 
 namespace {
 

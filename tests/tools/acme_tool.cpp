@@ -35,8 +35,8 @@
 #include <string>
 #include <vector>
 
-#include "mtasts/net/acme_client.hpp"
-#include "mtasts/net/ares_resolver.hpp"
+#include "mtasts/net/acme/acme_client.hpp"
+#include "mtasts/net/dns/ares_resolver.hpp"
 
 namespace {
 

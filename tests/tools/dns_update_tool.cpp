@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "mtasts/net/dns_updater.hpp"
+#include "mtasts/net/dns_update/dns_updater.hpp"
 
 namespace {
 

@@ -7,7 +7,7 @@
 
 #include <thread>
 
-#include "mtasts/core/policy.hpp"
+#include "mtasts/core/sts/policy.hpp"
 
 namespace mtasts::app {
 namespace {

@@ -6,7 +6,7 @@
 #include <set>
 #include <thread>
 
-#include "mtasts/core/policy.hpp"
+#include "mtasts/core/sts/policy.hpp"
 #include "store_test_support.hpp"
 
 namespace mtasts::store::test {

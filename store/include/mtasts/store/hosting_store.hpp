@@ -29,7 +29,7 @@
 #include <string_view>
 #include <vector>
 
-#include "mtasts/core/hosted_domain.hpp"
+#include "mtasts/core/hosting/hosted_domain.hpp"
 #include "mtasts/store/store_error.hpp"
 
 namespace mtasts::store {

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "mtasts/core/policy_cache.hpp"
+#include "mtasts/core/cache/policy_cache.hpp"
 #include "mtasts/store/store_error.hpp"
 
 namespace mtasts::store {

@@ -1,0 +1,378 @@
+// What the ACME client sends (payloads, JWS pieces) and the small grammars it reads besides
+// JSON: base64url, Retry-After, Replay-Nonce, Link, https URLs.
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <nlohmann/json.hpp>
+
+#include "mtasts/core/acme/acme_messages.hpp"
+#include "mtasts/core/base/domain_name.hpp"
+
+namespace mtasts::core {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr std::string_view kAlphabet =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+constexpr std::size_t kMaxNonceLength = 512;
+constexpr std::size_t kMaxLinks = 32;
+constexpr std::int64_t kMaxRetryAfter = 86400;
+
+int alphabet_index(char c) {
+  if (c >= 'A' && c <= 'Z') {
+    return c - 'A';
+  }
+  if (c >= 'a' && c <= 'z') {
+    return c - 'a' + 26;
+  }
+  if (c >= '0' && c <= '9') {
+    return c - '0' + 52;
+  }
+  if (c == '-') {
+    return 62;
+  }
+  if (c == '_') {
+    return 63;
+  }
+  return -1;
+}
+
+// Never throws: strings we did not check for UTF-8 (contacts, names from a config) are
+// written with U+FFFD in place of bad bytes.
+std::string dump(const json& value) {
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
+    text.remove_prefix(1);
+  }
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) {
+    text.remove_suffix(1);
+  }
+  return text;
+}
+
+std::optional<int> digits(std::string_view text) {
+  int value = 0;
+  if (text.empty()) {
+    return std::nullopt;
+  }
+  for (const char c : text) {
+    if (c < '0' || c > '9') {
+      return std::nullopt;
+    }
+    value = value * 10 + (c - '0');
+  }
+  return value;
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+std::int64_t days_from_civil(std::int64_t year, unsigned month, unsigned day) {
+  year -= month <= 2 ? 1 : 0;
+  const std::int64_t era = (year >= 0 ? year : year - 399) / 400;
+  const auto yoe = static_cast<unsigned>(year - era * 400);
+  const unsigned doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+// IMF-fixdate (RFC 9110 §5.6.7): "Sun, 06 Nov 1994 08:49:37 GMT".
+std::optional<std::int64_t> parse_imf_fixdate(std::string_view text) {
+  static constexpr std::array<std::string_view, 7> kDays{"Mon", "Tue", "Wed", "Thu",
+                                                         "Fri", "Sat", "Sun"};
+  static constexpr std::array<std::string_view, 12> kMonths{
+      "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  if (text.size() != 29 || text.substr(3, 2) != ", " || text[7] != ' ' || text[11] != ' ' ||
+      text[16] != ' ' || text[19] != ':' || text[22] != ':' || text.substr(25) != " GMT") {
+    return std::nullopt;
+  }
+  bool day_name = false;
+  for (const auto name : kDays) {
+    day_name = day_name || text.substr(0, 3) == name;
+  }
+  unsigned month = 0;
+  for (unsigned i = 0; i < kMonths.size(); ++i) {
+    if (text.substr(8, 3) == kMonths[i]) {
+      month = i + 1;
+    }
+  }
+  const auto day = digits(text.substr(5, 2));
+  const auto year = digits(text.substr(12, 4));
+  const auto hour = digits(text.substr(17, 2));
+  const auto minute = digits(text.substr(20, 2));
+  const auto second = digits(text.substr(23, 2));
+  if (!day_name || month == 0 || !day || !year || !hour || !minute || !second || *day < 1 ||
+      *day > 31 || *hour > 23 || *minute > 59 || *second > 60) {
+    return std::nullopt;
+  }
+  const std::int64_t days = days_from_civil(*year, month, static_cast<unsigned>(*day));
+  return days * 86400 + *hour * 3600 + *minute * 60 + *second;
+}
+
+bool is_url_byte(char c) {
+  const auto byte = static_cast<unsigned char>(c);
+  return byte > 0x20 && byte < 0x7f;  // no spaces, controls (CR/LF injection) or 8-bit bytes
+}
+
+json jwk_object(const EcPublicKey& key) {
+  return json{{"crv", "P-256"},
+              {"kty", "EC"},
+              {"x", base64url_encode(key.x)},
+              {"y", base64url_encode(key.y)}};
+}
+
+}  // namespace
+
+std::string base64url_encode(std::string_view bytes) {
+  std::string out;
+  out.reserve((bytes.size() * 4 + 2) / 3);
+  std::size_t i = 0;
+  for (; i + 3 <= bytes.size(); i += 3) {
+    const auto n = (static_cast<unsigned>(static_cast<unsigned char>(bytes[i])) << 16U) |
+                   (static_cast<unsigned>(static_cast<unsigned char>(bytes[i + 1])) << 8U) |
+                   static_cast<unsigned char>(bytes[i + 2]);
+    out += kAlphabet[(n >> 18U) & 63U];
+    out += kAlphabet[(n >> 12U) & 63U];
+    out += kAlphabet[(n >> 6U) & 63U];
+    out += kAlphabet[n & 63U];
+  }
+  const std::size_t rest = bytes.size() - i;
+  if (rest > 0) {
+    unsigned n = static_cast<unsigned>(static_cast<unsigned char>(bytes[i])) << 16U;
+    if (rest == 2) {
+      n |= static_cast<unsigned>(static_cast<unsigned char>(bytes[i + 1])) << 8U;
+    }
+    out += kAlphabet[(n >> 18U) & 63U];
+    out += kAlphabet[(n >> 12U) & 63U];
+    if (rest == 2) {
+      out += kAlphabet[(n >> 6U) & 63U];
+    }
+  }
+  return out;
+}
+
+Result<std::string> base64url_decode(std::string_view text) {
+  if (text.size() % 4 == 1) {
+    return fail(Errc::invalid_syntax, "base64url text has an impossible length");
+  }
+  std::string out;
+  out.reserve(text.size() * 3 / 4);
+  unsigned buffer = 0;
+  unsigned bits = 0;
+  for (const char c : text) {
+    const int index = alphabet_index(c);
+    if (index < 0) {
+      return fail(Errc::invalid_syntax, "base64url text holds a character outside its alphabet");
+    }
+    buffer = (buffer << 6U) | static_cast<unsigned>(index);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((buffer >> bits) & 0xFFU);
+    }
+  }
+  // RFC 4648 §3.5: the unused low bits of the last character must be zero (canonical form).
+  if ((buffer & ((1U << bits) - 1U)) != 0) {
+    return fail(Errc::invalid_syntax, "base64url text has non-zero padding bits");
+  }
+  return out;
+}
+
+std::string acme_new_account_payload(const std::vector<std::string>& contact,
+                                     bool terms_of_service_agreed) {
+  json payload = json::object();
+  if (!contact.empty()) {
+    payload["contact"] = contact;
+  }
+  if (terms_of_service_agreed) {
+    payload["termsOfServiceAgreed"] = true;
+  }
+  return dump(payload);
+}
+
+std::string acme_new_order_payload(const std::vector<std::string>& dns_names) {
+  json identifiers = json::array();
+  for (const std::string& name : dns_names) {
+    identifiers.push_back({{"type", "dns"}, {"value", name}});
+  }
+  return dump(json{{"identifiers", std::move(identifiers)}});
+}
+
+std::string acme_challenge_response_payload() {
+  return "{}";
+}
+
+std::string acme_finalize_payload(std::string_view csr_der) {
+  return dump(json{{"csr", base64url_encode(csr_der)}});
+}
+
+std::string jwk_thumbprint_input(const EcPublicKey& key) {
+  // RFC 7638 §3.2: the required members only, sorted, no whitespace. nlohmann::json keeps
+  // object members sorted, and base64url text needs no escaping.
+  return dump(jwk_object(key));
+}
+
+std::string jws_protected_header(const EcPublicKey& key, std::string_view kid,
+                                 std::string_view nonce, std::string_view url) {
+  json header{{"alg", "ES256"}, {"nonce", std::string(nonce)}, {"url", std::string(url)}};
+  // RFC 8555 §6.2: "jwk" for newAccount (and revokeCert by certificate key), "kid" otherwise;
+  // never both.
+  if (kid.empty()) {
+    header["jwk"] = jwk_object(key);
+  } else {
+    header["kid"] = std::string(kid);
+  }
+  return dump(header);
+}
+
+std::string jws_signing_input(std::string_view protected_header, std::string_view payload) {
+  return base64url_encode(protected_header) + "." + base64url_encode(payload);
+}
+
+std::string jws_flattened(std::string_view protected_header, std::string_view payload,
+                          std::string_view signature) {
+  return dump(json{{"protected", base64url_encode(protected_header)},
+                   {"payload", base64url_encode(payload)},
+                   {"signature", base64url_encode(signature)}});
+}
+
+std::optional<std::int64_t> parse_retry_after(std::string_view value, std::int64_t now_unix) {
+  value = trim(value);
+  if (value.empty()) {
+    return std::nullopt;
+  }
+  if (value.front() >= '0' && value.front() <= '9') {
+    std::int64_t seconds = 0;
+    for (const char c : value) {
+      if (c < '0' || c > '9') {
+        return std::nullopt;
+      }
+      seconds = std::min<std::int64_t>(seconds * 10 + (c - '0'), kMaxRetryAfter);
+    }
+    return seconds;
+  }
+  const auto when = parse_imf_fixdate(value);
+  if (!when) {
+    return std::nullopt;
+  }
+  return std::clamp<std::int64_t>(*when - now_unix, 0, kMaxRetryAfter);
+}
+
+bool is_valid_replay_nonce(std::string_view value) {
+  if (value.empty() || value.size() > kMaxNonceLength) {
+    return false;
+  }
+  for (const char c : value) {
+    if (alphabet_index(c) < 0) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::vector<LinkValue> parse_link_header(std::string_view value) {
+  std::vector<LinkValue> links;
+  std::size_t pos = 0;
+  while (pos < value.size() && links.size() < kMaxLinks) {
+    const std::size_t open = value.find('<', pos);
+    const std::size_t close = open == std::string_view::npos ? open : value.find('>', open);
+    if (close == std::string_view::npos) {
+      break;
+    }
+    LinkValue link{std::string(value.substr(open + 1, close - open - 1)), ""};
+    // Parameters up to the next link: the next '<' not inside quotes.
+    std::size_t end = close + 1;
+    bool quoted = false;
+    for (; end < value.size() && (quoted || value[end] != '<'); ++end) {
+      quoted = value[end] == '"' ? !quoted : quoted;
+    }
+    const std::string_view params = value.substr(close + 1, end - close - 1);
+    const std::size_t rel = params.find("rel=");
+    if (rel != std::string_view::npos) {
+      std::string_view text = params.substr(rel + 4);
+      if (!text.empty() && text.front() == '"') {
+        text.remove_prefix(1);
+        text = text.substr(0, text.find('"'));
+      } else {
+        text = text.substr(0, std::min(text.find(';'), text.find(',')));
+      }
+      link.rel = std::string(trim(text));
+    }
+    links.push_back(std::move(link));
+    pos = end;
+  }
+  return links;
+}
+
+Result<HttpsUrl> parse_https_url(std::string_view url) {
+  constexpr std::string_view kScheme = "https://";
+  if (url.size() > kMaxAcmeUrlLength) {
+    return fail(Errc::invalid_value, "the URL is too long");
+  }
+  if (url.size() < kScheme.size() || ascii_lower(url.substr(0, kScheme.size())) != kScheme) {
+    return fail(Errc::invalid_value, "the URL does not start with https://");
+  }
+  for (const char c : url) {
+    if (!is_url_byte(c)) {
+      return fail(Errc::invalid_value, "the URL holds a space, control or non-ASCII byte");
+    }
+  }
+  if (url.find('#') != std::string_view::npos) {
+    return fail(Errc::invalid_value, "the URL has a fragment");
+  }
+  const std::string_view rest = url.substr(kScheme.size());
+  const std::size_t path_start = rest.find_first_of("/?");
+  const std::string_view authority = rest.substr(0, path_start);
+  HttpsUrl out;
+  out.target = path_start == std::string_view::npos ? "/" : std::string(rest.substr(path_start));
+  if (out.target.front() == '?') {
+    out.target.insert(0, "/");
+  }
+  if (authority.find('@') != std::string_view::npos) {
+    return fail(Errc::invalid_value, "the URL has user information");
+  }
+  std::string_view host = authority;
+  std::string_view port;
+  if (!authority.empty() && authority.front() == '[') {
+    const std::size_t end = authority.find(']');
+    if (end == std::string_view::npos) {
+      return fail(Errc::invalid_value, "the URL has an unclosed IPv6 bracket");
+    }
+    host = authority.substr(1, end - 1);
+    const std::string_view after = authority.substr(end + 1);
+    if (!after.empty() && after.front() != ':') {
+      return fail(Errc::invalid_value, "the URL has junk after the IPv6 address");
+    }
+    port = after.empty() ? after : after.substr(1);
+    if (host.find_first_not_of("0123456789abcdefABCDEF:.") != std::string_view::npos) {
+      return fail(Errc::invalid_value, "the URL has an invalid IPv6 address");
+    }
+  } else if (const std::size_t colon = authority.find(':'); colon != std::string_view::npos) {
+    host = authority.substr(0, colon);
+    port = authority.substr(colon + 1);
+  }
+  if (host.empty()) {
+    return fail(Errc::invalid_value, "the URL has no host");
+  }
+  if (authority.front() != '[' &&
+      host.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._") !=
+          std::string_view::npos) {
+    return fail(Errc::invalid_value, "the URL's host has a character not allowed in a name");
+  }
+  out.host = ascii_lower(host);
+  if (authority.size() > host.size() + (authority.front() == '[' ? 2 : 0)) {
+    unsigned value = 0;
+    const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (port.empty() || ec != std::errc() || end != port.data() + port.size() || value == 0 ||
+        value > 65535) {
+      return fail(Errc::invalid_value, "the URL has an invalid port");
+    }
+    out.port = static_cast<std::uint16_t>(value);
+  }
+  return out;
+}
+
+}  // namespace mtasts::core

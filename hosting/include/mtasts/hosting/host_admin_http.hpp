@@ -1,0 +1,45 @@
+#pragma once
+
+// The HTTP side of the admin API, pure: routes from request targets, the bearer token, and the
+// JSON responses with the error shape of docs/hosting.md ({"error": {"field", "message"}}).
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "mtasts/net/http/http_server.hpp"
+
+namespace mtasts::hosting {
+
+enum class AdminRoute {
+  domains,         // /v1/domains
+  domain,          // /v1/domains/{d}
+  domain_monitor,  // /v1/domains/{d}/monitor
+  audit,           // /v1/audit
+  status,          // /v1/status
+  unknown,
+};
+
+struct AdminTarget {
+  AdminRoute route = AdminRoute::unknown;
+  std::string domain;                                     // percent-decoded, as given
+  std::map<std::string, std::string, std::less<>> query;  // percent-decoded
+};
+
+// Splits a request target ("/v1/domains/example.com?x=y"). A trailing slash is ignored.
+[[nodiscard]] AdminTarget parse_admin_target(std::string_view target);
+
+// The token of an "Authorization: Bearer <token>" field (RFC 6750 §2.1; the scheme is
+// case-insensitive), or nullopt.
+[[nodiscard]] std::optional<std::string> bearer_token(const net::HttpRequest& request);
+
+// A JSON response (Content-Type application/json, Cache-Control no-store).
+[[nodiscard]] net::HttpResponse json_response(unsigned status, const nlohmann::json& body);
+
+// {"error": {"field": field, "message": message}} with `status`.
+[[nodiscard]] net::HttpResponse error_response(unsigned status, std::string field,
+                                               std::string message);
+
+}  // namespace mtasts::hosting

@@ -1,0 +1,303 @@
+#include "mtasts/hosting/host_admin_api.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <utility>
+
+#include "mtasts/core/base/domain_name.hpp"
+#include "mtasts/hosting/host_admin_http.hpp"
+#include "mtasts/hosting/host_json.hpp"
+#include "mtasts/hosting/host_schedule.hpp"
+
+namespace mtasts::hosting {
+namespace {
+
+namespace asio = boost::asio;
+
+constexpr std::size_t kDefaultAuditLimit = 100;
+constexpr std::size_t kMaxAuditLimit = 1000;
+
+net::HttpResponse not_allowed(std::string allow) {
+  net::HttpResponse response = error_response(405, "", "method not allowed here");
+  response.headers.emplace_back("Allow", std::move(allow));
+  return response;
+}
+
+// 405 with the methods of a known route, 404 for an unknown one.
+net::HttpResponse allowed_methods(AdminRoute route, const std::string& target) {
+  switch (route) {
+    case AdminRoute::domains:
+      return not_allowed("GET, POST");
+    case AdminRoute::domain:
+      return not_allowed("GET, PATCH, DELETE");
+    case AdminRoute::domain_monitor:
+    case AdminRoute::audit:
+    case AdminRoute::status:
+      return not_allowed("GET");
+    case AdminRoute::unknown:
+      break;
+  }
+  return error_response(404, "", "no such resource: " + target);
+}
+
+}  // namespace
+
+net::HttpResponse store_failure(const store::Error& error) {
+  return error_response(503, "", "the store failed: " + error.message);
+}
+
+AdminApi::AdminApi(StoreWorker& store, HostSync& sync, net::DnsResolver& resolver,
+                   const AdminTokens& tokens, const HostClock& clock, net::Logger& log,
+                   AdminApiOptions options)
+    : store_(store),
+      sync_(sync),
+      resolver_(resolver),
+      tokens_(tokens),
+      clock_(clock),
+      log_(log),
+      options_(std::move(options)) {}
+
+asio::awaitable<net::HttpResponse> AdminApi::handle(net::HttpRequest request) {
+  const std::optional<std::string> token = bearer_token(request);
+  const std::optional<std::string> name = token ? tokens_.authenticate(*token) : std::nullopt;
+  if (!name) {
+    log_.log(
+        net::LogLevel::warn, "api-unauthorized",
+        {{"peer", request.peer}, {"method", request.method}, {"token", token ? "wrong" : "none"}});
+    co_return error_response(401, "",
+                             token ? "the token is not valid" : "a bearer token is required");
+  }
+  const std::string actor = "api:" + *name;
+  net::HttpResponse response = co_await dispatch(request, actor);
+  log_.log(net::LogLevel::info, "api-request",
+           {{"actor", actor},
+            {"method", request.method},
+            {"target", request.target},
+            {"status", response.status}});
+  co_return response;
+}
+
+asio::awaitable<net::HttpResponse> AdminApi::dispatch(const net::HttpRequest& request,
+                                                      const std::string& actor) {
+  // GCC 12: no co_await inside a switch, hence the chain of ifs.
+  const AdminTarget target = parse_admin_target(request.target);
+  const std::string& method = request.method;
+  const AdminRoute route = target.route;
+  if (route == AdminRoute::domains && method == "GET") {
+    net::HttpResponse listed = co_await list();
+    co_return listed;
+  }
+  if (route == AdminRoute::domains && method == "POST") {
+    net::HttpResponse added = co_await add(actor, request.body);
+    co_return added;
+  }
+  if (route == AdminRoute::domain && method == "GET") {
+    net::HttpResponse shown = co_await show(target.domain);
+    co_return shown;
+  }
+  if (route == AdminRoute::domain && method == "PATCH") {
+    net::HttpResponse changed = co_await update(actor, target.domain, request.body);
+    co_return changed;
+  }
+  if (route == AdminRoute::domain && method == "DELETE") {
+    net::HttpResponse removed = co_await remove(actor, target.domain);
+    co_return removed;
+  }
+  if (route == AdminRoute::domain_monitor && method == "GET") {
+    net::HttpResponse result = co_await monitor(target.domain);
+    co_return result;
+  }
+  if (route == AdminRoute::audit && method == "GET") {
+    const auto domain = target.query.find("domain");
+    const auto limit = target.query.find("limit");
+    std::string domain_arg = domain == target.query.end() ? std::string() : domain->second;
+    std::string limit_arg = limit == target.query.end() ? std::string() : limit->second;
+    net::HttpResponse entries = co_await audit(std::move(domain_arg), std::move(limit_arg));
+    co_return entries;
+  }
+  if (route == AdminRoute::status && method == "GET") {
+    net::HttpResponse state = co_await status();
+    co_return state;
+  }
+  co_return allowed_methods(route, request.target);
+}
+
+asio::awaitable<tl::expected<std::vector<std::string>, std::string>> AdminApi::live_mx(
+    std::string domain) {
+  const net::MxAnswer answer = co_await resolver_.query_mx(domain);
+  if (answer.meta.status == net::DnsStatus::nxdomain ||
+      answer.meta.status == net::DnsStatus::nodata) {
+    co_return std::vector<std::string>();
+  }
+  if (answer.meta.status != net::DnsStatus::ok) {
+    co_return tl::unexpected("the MX lookup of " + domain + " failed (" +
+                             std::string(net::dns_status_name(answer.meta.status)) + ")");
+  }
+  std::vector<net::MxRecord> records = answer.records;
+  std::stable_sort(
+      records.begin(), records.end(),
+      [](const net::MxRecord& a, const net::MxRecord& b) { return a.preference < b.preference; });
+  std::vector<std::string> hosts;
+  for (const net::MxRecord& record : records) {
+    hosts.push_back(record.exchange);
+  }
+  co_return hosts;
+}
+
+asio::awaitable<net::HttpResponse> AdminApi::list() {
+  struct Listing {
+    std::vector<store::DomainRow> domains;
+    std::vector<store::CertificateRow> certificates;
+    std::vector<std::optional<store::MonitorRow>> monitors;
+  };
+  std::function<store::Result<Listing>(store::HostingStore&)> job =
+      [](store::HostingStore& hosting) -> store::Result<Listing> {
+    Listing out;
+    auto domains = hosting.list_domains();
+    if (!domains) {
+      return tl::unexpected(domains.error());
+    }
+    auto certificates = hosting.list_certificates();
+    if (!certificates) {
+      return tl::unexpected(certificates.error());
+    }
+    out.domains = std::move(*domains);
+    out.certificates = std::move(*certificates);
+    for (const store::DomainRow& row : out.domains) {
+      auto monitor = hosting.get_monitor_result(row.domain.name);
+      out.monitors.push_back(monitor ? std::move(*monitor) : std::nullopt);
+    }
+    return out;
+  };
+  auto listing = co_await store_.run(std::move(job));
+  if (!listing) {
+    co_return store_failure(listing.error());
+  }
+  nlohmann::json domains = nlohmann::json::array();
+  for (std::size_t i = 0; i < listing->domains.size(); ++i) {
+    const core::HostedDomain& domain = listing->domains[i].domain;
+    const std::string name = policy_host_name(domain.name);
+    const auto cert =
+        std::find_if(listing->certificates.begin(), listing->certificates.end(),
+                     [&name](const store::CertificateRow& c) { return c.name == name; });
+    const bool issued = cert != listing->certificates.end() && !cert->chain_pem.empty();
+    const auto& monitor = listing->monitors[i];
+    domains.push_back(
+        {{"domain", domain.name},
+         {"state", core::hosted_state_name(domain.state)},
+         {"mode", core::mode_name(domain.current.policy.mode)},
+         {"id", domain.current.id},
+         {"records_mode", core::record_mode_name(domain.records)},
+         {"certificate_not_after",
+          issued ? nlohmann::json(core::format_utc(cert->not_after)) : nlohmann::json(nullptr)},
+         {"monitor", monitor
+                         ? nlohmann::json({{"passing", monitor->passing},
+                                           {"checked_at", core::format_utc(monitor->checked_at)}})
+                         : nlohmann::json(nullptr)}});
+  }
+  co_return json_response(200, {{"domains", std::move(domains)}});
+}
+
+asio::awaitable<net::HttpResponse> AdminApi::monitor(std::string domain) {
+  auto name = core::normalize_domain(domain);
+  if (!name) {
+    co_return error_response(400, "domain", name.error().message);
+  }
+  using Found = std::pair<bool, std::optional<store::MonitorRow>>;
+  std::function<store::Result<Found>(store::HostingStore&)> job =
+      [d = *name](store::HostingStore& hosting) -> store::Result<Found> {
+    auto row = hosting.get_domain(d);
+    if (!row) {
+      return tl::unexpected(row.error());
+    }
+    if (!*row) {
+      return Found{false, std::nullopt};
+    }
+    auto result = hosting.get_monitor_result(d);
+    if (!result) {
+      return tl::unexpected(result.error());
+    }
+    return Found{true, std::move(*result)};
+  };
+  auto found = co_await store_.run(std::move(job));
+  if (!found) {
+    co_return store_failure(found.error());
+  }
+  if (!found->first) {
+    co_return error_response(404, "domain", *name + " is not hosted here");
+  }
+  if (!found->second) {
+    co_return error_response(404, "", "no monitor result for " + *name + " yet");
+  }
+  co_return json_response(200, monitor_json(*found->second));
+}
+
+asio::awaitable<net::HttpResponse> AdminApi::audit(std::string domain, std::string limit_text) {
+  std::string name;
+  if (!domain.empty()) {
+    auto normalized = core::normalize_domain(domain);
+    if (!normalized) {
+      co_return error_response(400, "domain", normalized.error().message);
+    }
+    name = std::move(*normalized);
+  }
+  std::size_t limit = kDefaultAuditLimit;
+  if (!limit_text.empty()) {
+    const auto [ptr, ec] =
+        std::from_chars(limit_text.data(), limit_text.data() + limit_text.size(), limit);
+    if (ec != std::errc() || ptr != limit_text.data() + limit_text.size() || limit == 0 ||
+        limit > kMaxAuditLimit) {
+      co_return error_response(400, "limit", "expected a number from 1 to 1000");
+    }
+  }
+  std::function<store::Result<std::vector<store::AuditEntry>>(store::HostingStore&)> job =
+      [name, limit](store::HostingStore& hosting) { return hosting.audit_log(name, limit); };
+  auto entries = co_await store_.run(std::move(job));
+  if (!entries) {
+    co_return store_failure(entries.error());
+  }
+  nlohmann::json out = nlohmann::json::array();
+  for (const store::AuditEntry& entry : *entries) {
+    out.push_back(audit_json(entry));
+  }
+  co_return json_response(200, {{"entries", std::move(out)}});
+}
+
+asio::awaitable<net::HttpResponse> AdminApi::status() {
+  std::function<store::Result<std::uint64_t>(store::HostingStore&)> job =
+      [](store::HostingStore& hosting) { return hosting.generation(); };
+  auto generation = co_await store_.run(std::move(job));
+  if (!generation) {
+    co_return store_failure(generation.error());
+  }
+  const LoadedState& state = sync_.state();
+  const core::HostTime now = clock_.now();
+  std::uint64_t active = 0;
+  std::uint64_t removing = 0;
+  std::uint64_t valid = 0;
+  std::uint64_t due = 0;
+  std::uint64_t missing = 0;
+  for (const store::DomainRow& row : state.domains) {
+    ++(row.domain.state == core::HostedState::active ? active : removing);
+    if (!core::hosted_serving(row.domain, now)) {
+      continue;
+    }
+    const auto certificate = state.certificate(policy_host_name(row.domain.name));
+    if (!certificate || !certificate->issued) {
+      ++missing;
+    } else {
+      ++(certificate_need(certificate, now) == CertificateNeed::none ? valid : due);
+    }
+  }
+  co_return json_response(200,
+                          {{"instance", options_.instance},
+                           {"version", MTASTS_VERSION},
+                           {"store", std::string(store_.name())},
+                           {"generation", *generation},
+                           {"loaded_generation", state.generation},
+                           {"domains", {{"active", active}, {"removing", removing}}},
+                           {"certificates", {{"valid", valid}, {"due", due}, {"missing", missing}}},
+                           {"serving", sync_.loaded()}});
+}
+
+}  // namespace mtasts::hosting

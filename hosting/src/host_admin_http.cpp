@@ -1,0 +1,123 @@
+#include "mtasts/hosting/host_admin_http.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "mtasts/core/base/percent_decode.hpp"
+#include "mtasts/core/hosting/admin_request.hpp"
+#include "mtasts/hosting/host_json.hpp"
+
+namespace mtasts::hosting {
+namespace {
+
+constexpr std::string_view kDomainsPrefix = "/v1/domains/";
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+std::map<std::string, std::string, std::less<>> parse_query(std::string_view query) {
+  std::map<std::string, std::string, std::less<>> out;
+  while (!query.empty()) {
+    const std::size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    const std::size_t eq = pair.find('=');
+    auto key = core::percent_decode(pair.substr(0, eq));
+    auto value = core::percent_decode(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
+    if (key && value && !key->empty()) {
+      out.emplace(std::move(*key), std::move(*value));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+AdminTarget parse_admin_target(std::string_view target) {
+  AdminTarget out;
+  const std::size_t question = target.find('?');
+  std::string_view path = target.substr(0, question);
+  if (question != std::string_view::npos) {
+    out.query = parse_query(target.substr(question + 1));
+  }
+  if (path.size() > 1 && path.back() == '/') {
+    path.remove_suffix(1);
+  }
+  if (path == "/v1/domains") {
+    out.route = AdminRoute::domains;
+  } else if (path == "/v1/audit") {
+    out.route = AdminRoute::audit;
+  } else if (path == "/v1/status") {
+    out.route = AdminRoute::status;
+  } else if (path.starts_with(kDomainsPrefix)) {
+    std::string_view rest = path.substr(kDomainsPrefix.size());
+    AdminRoute route = AdminRoute::domain;
+    if (const std::size_t slash = rest.find('/'); slash != std::string_view::npos) {
+      if (rest.substr(slash) != "/monitor") {
+        return out;
+      }
+      rest = rest.substr(0, slash);
+      route = AdminRoute::domain_monitor;
+    }
+    auto domain = core::percent_decode(rest);
+    if (!domain || domain->empty()) {
+      return out;
+    }
+    out.route = route;
+    out.domain = std::move(*domain);
+  }
+  return out;
+}
+
+std::optional<std::string> bearer_token(const net::HttpRequest& request) {
+  for (const auto& [name, value] : request.headers) {
+    if (!iequals(name, "authorization")) {
+      continue;
+    }
+    std::string_view text = value;
+    const std::size_t space = text.find(' ');
+    if (space == std::string_view::npos || !iequals(text.substr(0, space), "bearer")) {
+      return std::nullopt;
+    }
+    text.remove_prefix(space + 1);
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
+      text.remove_prefix(1);
+    }
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) {
+      text.remove_suffix(1);
+    }
+    if (text.empty()) {
+      return std::nullopt;
+    }
+    return std::string(text);
+  }
+  return std::nullopt;
+}
+
+net::HttpResponse json_response(unsigned status, const nlohmann::json& body) {
+  net::HttpResponse response;
+  response.status = status;
+  response.headers.emplace_back("Content-Type", "application/json");
+  response.headers.emplace_back("Cache-Control", "no-store");
+  response.body = json_text(body) + "\n";
+  return response;
+}
+
+net::HttpResponse error_response(unsigned status, std::string field, std::string message) {
+  net::HttpResponse response;
+  response.status = status;
+  response.headers.emplace_back("Content-Type", "application/json");
+  response.headers.emplace_back("Cache-Control", "no-store");
+  response.body =
+      core::request_error_json(core::RequestError{std::move(field), std::move(message)}) + "\n";
+  if (status == 401) {
+    response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"mtasts-host\"");
+  }
+  return response;
+}
+
+}  // namespace mtasts::hosting

@@ -1,0 +1,88 @@
+#pragma once
+
+// DNS answers as MTA-STS needs them, and the DnsResolver interface: the seam tests replace.
+//
+// Glossary:
+//   canonical name  the owner of the records after following CNAMEs from the query name
+//   negative TTL    how long a NXDOMAIN/NODATA answer may be cached: min(SOA TTL, SOA minimum)
+//                   from the authority section (RFC 2308 §5)
+
+#include <boost/asio/awaitable.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mtasts/core/sts/sts_record.hpp"
+
+namespace mtasts::net {
+
+// How a query ended. Every DNS failure class is told apart (CONFORMANCE 013).
+enum class DnsStatus {
+  ok,          // NOERROR and at least one record of the type at the canonical name
+  nxdomain,    // the name, or the end of its CNAME chain, does not exist
+  nodata,      // the name exists but has no record of the type
+  servfail,    // SERVFAIL (or REFUSED) from every server asked
+  timeout,     // no answer within the query timeout
+  cname_loop,  // the CNAME chain loops or is longer than kMaxCnameHops
+  error,       // anything else: malformed answer, FORMERR, NOTIMP, no server reachable
+};
+
+// "ok", "nxdomain", "nodata", "servfail", "timeout", "cname-loop", "error".
+[[nodiscard]] std::string_view dns_status_name(DnsStatus status);
+
+// Longest CNAME chain followed, across re-queries (RFC 1034 §3.6.2 leaves the bound to us).
+inline constexpr std::size_t kMaxCnameHops = 8;
+
+// What every answer carries besides its records.
+struct DnsMeta {
+  DnsStatus status = DnsStatus::error;
+  // ok: the smallest TTL among the records and the CNAMEs followed. nxdomain/nodata: the
+  // negative TTL from the SOA, or nullopt when the answer had no SOA. Otherwise nullopt.
+  std::optional<std::uint32_t> ttl;
+  std::string query_name;                // as asked, lowercase, no trailing dot
+  std::vector<std::string> cname_chain;  // CNAME targets followed, in order
+  std::string canonical_name;            // query_name, or the last CNAME target
+  std::string message;                   // for a failure: what happened, for a person
+};
+
+struct TxtAnswer {
+  DnsMeta meta;
+  std::vector<core::TxtStrings> records;  // one entry per TXT RR, strings as sent
+};
+
+struct MxRecord {
+  std::uint16_t preference = 0;
+  std::string exchange;  // lowercase, no trailing dot; "" for the null MX (RFC 7505)
+};
+
+struct MxAnswer {
+  DnsMeta meta;
+  std::vector<MxRecord> records;
+};
+
+struct AddressAnswer {
+  DnsMeta meta;                        // ok when either the A or the AAAA query found one
+  std::vector<std::string> addresses;  // textual IPv4 then IPv6 addresses
+};
+
+// Asynchronous DNS lookups on the caller's event loop. Implementations follow CNAMEs (RFC 8461
+// §3.1 requires it), keep TTLs, never throw, and complete every query within their timeout.
+// Names are absolute (no search list); a trailing dot is optional. The resolver must outlive
+// the queries it runs.
+class DnsResolver {
+ public:
+  virtual ~DnsResolver() = default;
+
+  // TXT records at `name`, one entry per RR with its character-strings unjoined.
+  virtual boost::asio::awaitable<TxtAnswer> query_txt(std::string name) = 0;
+
+  // MX records at `name`, in the order received.
+  virtual boost::asio::awaitable<MxAnswer> query_mx(std::string name) = 0;
+
+  // A and AAAA records at `name`, asked concurrently.
+  virtual boost::asio::awaitable<AddressAnswer> query_addresses(std::string name) = 0;
+};
+
+}  // namespace mtasts::net

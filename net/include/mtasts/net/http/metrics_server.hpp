@@ -1,0 +1,55 @@
+#pragma once
+
+// A tiny HTTP/1.1 responder for Prometheus scrapes: GET /metrics (or /) answers the text the
+// body function returns, as text/plain; version=0.0.4; other paths 404, other methods 405.
+// One request per connection (Connection: close); the request head must arrive within five
+// seconds and 8 KiB; at most 64 connections at once.
+
+#include <boost/asio/any_io_executor.hpp>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "mtasts/core/base/result.hpp"
+#include "mtasts/net/runtime/log.hpp"
+
+namespace mtasts::net {
+
+struct MetricsEndpoint {
+  std::string host;
+  std::uint16_t port = 0;
+};
+
+// Parses "HOST:PORT" or "[IPV6]:PORT" (the `mtasts.metrics` setting). A port is required.
+// Errors: Errc::invalid_value naming the problem.
+[[nodiscard]] core::Result<MetricsEndpoint> parse_metrics_endpoint(std::string_view text);
+
+// The response to one request head (up to and including the blank line). Pure, for tests.
+[[nodiscard]] std::string metrics_response(std::string_view request_head,
+                                           const std::function<std::string()>& body);
+
+class MetricsServer {
+ public:
+  // `body` is called on the executor for each scrape; `log` must outlive the server.
+  MetricsServer(boost::asio::any_io_executor executor, std::function<std::string()> body,
+                Logger& log);
+  ~MetricsServer();
+  MetricsServer(const MetricsServer&) = delete;
+  MetricsServer& operator=(const MetricsServer&) = delete;
+
+  // Binds and listens; returns the bound port.
+  // Errors: Errc::invalid_value naming the address and the system's reason.
+  [[nodiscard]] core::Result<std::uint16_t> listen(const MetricsEndpoint& endpoint);
+
+  void start();
+  void stop();
+
+  struct State;
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace mtasts::net

@@ -1,0 +1,20 @@
+#pragma once
+
+// How the long-running commands (`mtasts daemon`, `mtasts host`) end: SIGTERM or SIGINT stops
+// them, SIGHUP reopens the log file (after logrotate), and a second signal while they drain
+// stops the event loop at once.
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "mtasts/net/runtime/log.hpp"
+
+namespace mtasts::net {
+
+// Waits for SIGTERM or SIGINT, reopening `log` on every SIGHUP meanwhile; then logs
+// `stopping`, tells systemd STOPPING=1, and arms the second-signal stop of `io`. Returns false
+// when the wait was cancelled instead (the loop is going away).
+[[nodiscard]] boost::asio::awaitable<bool> await_stop_signal(boost::asio::io_context& io,
+                                                             Logger& log);
+
+}  // namespace mtasts::net

@@ -1,0 +1,140 @@
+// MX hosts of destinations for mx_match `resolve`: looked up once for concurrent lookups,
+// cached by their TTL (clamped), in a bounded map.
+
+#include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <exception>
+
+#include "socketmap/policy_service_impl.hpp"
+
+namespace mtasts::net {
+namespace {
+
+namespace asio = boost::asio;
+
+// Expired MX entries are swept at most this often; between sweeps a full map drops an
+// arbitrary entry.
+constexpr core::Seconds kSweepInterval{10};
+
+MxHosts hosts_of(const MxAnswer& answer, const std::string& domain) {
+  MxHosts out;
+  switch (answer.meta.status) {
+    case DnsStatus::ok: {
+      out.ok = true;
+      std::vector<MxRecord> records = answer.records;
+      std::stable_sort(records.begin(), records.end(), [](const MxRecord& a, const MxRecord& b) {
+        return a.preference < b.preference;
+      });
+      for (const MxRecord& record : records) {
+        // The null MX (RFC 7505) names no host; an empty list then means "no mail".
+        if (!record.exchange.empty() &&
+            std::find(out.hosts.begin(), out.hosts.end(), record.exchange) == out.hosts.end()) {
+          out.hosts.push_back(record.exchange);
+        }
+      }
+      break;
+    }
+    case DnsStatus::nxdomain:
+    case DnsStatus::nodata:
+      // RFC 5321 §5.1: no MX records, the domain itself is the implicit MX.
+      out.ok = true;
+      out.hosts.push_back(domain);
+      break;
+    case DnsStatus::servfail:
+    case DnsStatus::timeout:
+    case DnsStatus::cname_loop:
+    case DnsStatus::error:
+      break;
+  }
+  return out;
+}
+
+void remember(Impl& impl, const std::string& domain, const MxHosts& hosts,
+              std::optional<std::uint32_t> ttl) {
+  const core::TimePoint now = impl.now();
+  if (impl.mx_cache.size() >= impl.options.mx_cache_capacity) {
+    if (now >= impl.mx_swept_at + kSweepInterval) {
+      impl.mx_swept_at = now;
+      boost::unordered::erase_if(
+          impl.mx_cache, [now](const auto& entry) { return entry.second.expires_at < now; });
+    }
+    if (impl.mx_cache.size() >= impl.options.mx_cache_capacity && !impl.mx_cache.empty()) {
+      impl.mx_cache.erase(impl.mx_cache.begin());
+    }
+  }
+  if (impl.options.mx_cache_capacity == 0) {
+    return;
+  }
+  const core::Seconds lifetime =
+      std::clamp(core::Seconds(ttl.value_or(0)), impl.options.mx_ttl_min, impl.options.mx_ttl_max);
+  impl.mx_cache.insert_or_assign(domain, MxEntry{hosts.hosts, now + lifetime, {}});
+}
+
+asio::awaitable<void> run_mx_flight(ImplPtr impl, std::string domain,
+                                    std::shared_ptr<MxFlight> flight) {
+  const MxAnswer answer = co_await impl->resolver.query_mx(domain);
+  impl->counters->count_mx(answer.meta.status);
+  MxHosts hosts = hosts_of(answer, domain);
+  if (hosts.ok) {
+    remember(*impl, domain, hosts, answer.meta.ttl);
+  } else if (impl->log.enabled(LogLevel::info)) {
+    impl->log.log(LogLevel::info, "mx-lookup-failed",
+                  {{"domain", domain},
+                   {"dns", dns_status_name(answer.meta.status)},
+                   {"message", answer.meta.message}});
+  }
+  // Unregistered before waking the waiters, so none of them joins this finished flight.
+  if (auto it = impl->mx_flights.find(domain);
+      it != impl->mx_flights.end() && it->second == flight) {
+    impl->mx_flights.erase(it);
+  }
+  flight->publish(std::move(hosts));
+}
+
+}  // namespace
+
+MxEntry* cached_mx(Impl& impl, std::string_view domain, core::TimePoint now) {
+  auto it = impl.mx_cache.find(domain);
+  if (it == impl.mx_cache.end() || now > it->second.expires_at) {
+    return nullptr;  // an expired entry is dropped by mx_hosts()
+  }
+  return &it->second;
+}
+
+void forget_mx(Impl& impl, const std::string& domain) {
+  impl.mx_cache.erase(domain);
+}
+
+asio::awaitable<MxHosts> mx_hosts(ImplPtr impl, std::string domain, Deadline deadline) {
+  if (auto it = impl->mx_cache.find(domain); it != impl->mx_cache.end()) {
+    if (impl->now() <= it->second.expires_at) {
+      co_return MxHosts{.ok = true, .hosts = it->second.hosts};
+    }
+    impl->mx_cache.erase(it);
+  }
+  std::shared_ptr<MxFlight> flight;
+  if (auto it = impl->mx_flights.find(domain); it != impl->mx_flights.end()) {
+    flight = it->second;
+  } else {
+    flight = std::make_shared<MxFlight>();
+    impl->mx_flights.emplace(domain, flight);
+    // Copies for the completion handler, which may run after this frame is gone.
+    ImplPtr owner = impl;
+    std::string key = domain;
+    asio::co_spawn(impl->executor, run_mx_flight(impl, domain, flight),
+                   [owner, key, flight](const std::exception_ptr&) {
+                     flight->publish(MxHosts{});  // no effect unless the flight failed
+                     auto entry = owner->mx_flights.find(key);
+                     if (entry != owner->mx_flights.end() && entry->second == flight) {
+                       owner->mx_flights.erase(entry);
+                     }
+                   });
+  }
+  std::optional<MxHosts> hosts = co_await MxFlight::wait(flight, deadline);
+  if (!hosts) {
+    co_return MxHosts{};  // timed out: the caller falls back to the patterns form
+  }
+  co_return std::move(*hosts);
+}
+
+}  // namespace mtasts::net

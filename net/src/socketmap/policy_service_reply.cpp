@@ -1,0 +1,222 @@
+// The reply of a lookup once discovery is settled: NOTFOUND, the policy's patterns, or (mx_match
+// resolve) the destination's MX hosts the policy allows, after the RFC 8461 §5 re-check when
+// none is. Cached lookups are answered without suspending, from a memo kept with the MX answer.
+
+#include <algorithm>
+
+#include "socketmap/policy_service_impl.hpp"
+
+namespace mtasts::net {
+namespace {
+
+namespace asio = boost::asio;
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr std::string_view kNotFound = "NOTFOUND ";
+
+bool enforced(core::PolicyMode mode, core::TestingMode testing) {
+  switch (mode) {
+    case core::PolicyMode::enforce:
+      return true;
+    case core::PolicyMode::testing:
+      return testing == core::TestingMode::strict;
+    case core::PolicyMode::none:
+      return false;
+  }
+  return false;
+}
+
+std::vector<std::string> allowed_hosts(const core::Policy& policy,
+                                       const std::vector<std::string>& hosts) {
+  std::vector<std::string> allowed;
+  for (const std::string& host : hosts) {
+    if (core::policy_allows_mx(policy, host)) {
+      allowed.push_back(host);
+    }
+  }
+  return allowed;
+}
+
+// Whether the policy allows every one of `hosts` (the usual case: no filtered copy needed).
+bool allows_all(const core::Policy& policy, const std::vector<std::string>& hosts) {
+  return std::all_of(hosts.begin(), hosts.end(), [&policy](const std::string& host) {
+    return core::policy_allows_mx(policy, host);
+  });
+}
+
+std::string render(const ZoneSettings& zone, std::string_view domain, const core::Policy& policy,
+                   core::MatchForm form, const std::vector<std::string>& hosts) {
+  const core::ReplyInput input{.policy_domain = domain,
+                               .policy = policy,
+                               .form = form,
+                               .mx_hosts = hosts,
+                               .sni = zone.sni,
+                               .testing = zone.testing,
+                               .tlsrpt = zone.tlsrpt};
+  // No policy_failure: a reply with a policy delivers under that policy (RFC 8461 §3.3 keeps a
+  // cached policy through failed refreshes), and policy_failure would make Postfix fail it.
+  return core::render_policy_reply(input).text;
+}
+
+// The reply for an enforced policy given the destination's MX answer (resolve mode).
+struct MxReply {
+  bool matched = true;       // false: no MX host is allowed (nothing rendered)
+  bool mx_fallback = false;  // no MX host to match: the patterns form
+  std::string text;
+};
+
+MxReply reply_for_hosts(const ZoneSettings& zone, std::string_view domain,
+                        const core::Policy& policy, const std::vector<std::string>& hosts) {
+  if (hosts.empty()) {
+    // No MX answer to match: the patterns still protect the mail (the peer's form).
+    return {true, true, render(zone, domain, policy, core::MatchForm::patterns, {})};
+  }
+  if (allows_all(policy, hosts)) {
+    return {true, false, render(zone, domain, policy, core::MatchForm::mx_hosts, hosts)};
+  }
+  const std::vector<std::string> allowed = allowed_hosts(policy, hosts);
+  if (allowed.empty()) {
+    return {false, false, {}};
+  }
+  return {true, false, render(zone, domain, policy, core::MatchForm::mx_hosts, allowed)};
+}
+
+void remember(ReplyMemo& memo, const std::shared_ptr<const core::CachedPolicy>& policy,
+              const ZoneSettings& zone, bool mx_fallback, std::string reply) {
+  memo.policy = policy;
+  memo.sni = zone.sni;
+  memo.testing = zone.testing;
+  memo.tlsrpt = zone.tlsrpt;
+  memo.mx_fallback = mx_fallback;
+  memo.reply = std::move(reply);
+}
+
+// The memo of `domain`'s reply in the patterns form, made empty if new; null when there may be
+// none (mx_cache_capacity 0). A full table drops an arbitrary memo for the new one.
+ReplyMemo* pattern_memo(Impl& impl, std::string_view domain) {
+  ReplyMemos& memos = impl.pattern_replies;
+  if (auto it = memos.find(domain); it != memos.end()) {
+    return &it->second;
+  }
+  if (impl.options.mx_cache_capacity == 0) {
+    return nullptr;
+  }
+  if (memos.size() >= impl.options.mx_cache_capacity) {
+    memos.erase(memos.begin());
+  }
+  return &memos.emplace(std::string(domain), ReplyMemo{}).first->second;
+}
+
+}  // namespace
+
+void note_mx_fallback(Impl& impl, std::string_view domain, std::string_view why) {
+  ++impl.counters->mx_fallbacks;
+  if (impl.log.enabled(LogLevel::info)) {
+    impl.log.log(LogLevel::info, "mx-fallback", {{"domain", domain}, {"why", why}});
+  }
+}
+
+ReplyNow reply_now(Impl& impl, const ZoneSettings& zone, std::string_view domain,
+                   const core::Decision& decision, bool bracketed, core::TimePoint now) {
+  ReplyNow out;
+  if (!decision.serve || !enforced(decision.serve->policy.mode, zone.testing)) {
+    out.text = kNotFound;
+    return out;
+  }
+  const core::Policy& policy = decision.serve->policy;
+  if (impl.options.match == core::MatchForm::patterns) {
+    ReplyMemo* memo = pattern_memo(impl, domain);
+    if (memo != nullptr && memo->fits(decision.serve, zone)) {
+      out.text = memo->reply;
+      return out;
+    }
+    out.rendered_from = SteadyClock::now();
+    std::string reply = render(zone, domain, policy, core::MatchForm::patterns, {});
+    if (memo == nullptr) {
+      impl.reply_scratch = std::move(reply);
+      out.text = impl.reply_scratch;
+      return out;
+    }
+    remember(*memo, decision.serve, zone, false, std::move(reply));
+    out.text = memo->reply;
+    return out;
+  }
+  if (bracketed) {
+    // Postfix connects to the bracketed host itself, without an MX lookup.
+    out.rendered_from = SteadyClock::now();
+    MxReply reply = reply_for_hosts(zone, domain, policy, {std::string(domain)});
+    if (!reply.matched) {
+      out.need = ReplyNeed::recheck;
+      out.first_mx = domain;
+      return out;
+    }
+    impl.reply_scratch = std::move(reply.text);
+    out.text = impl.reply_scratch;
+    return out;
+  }
+  MxEntry* mx = cached_mx(impl, domain, now);
+  if (mx == nullptr) {
+    out.need = ReplyNeed::mx_lookup;
+    return out;
+  }
+  ReplyMemo& memo = mx->memo;
+  if (!memo.fits(decision.serve, zone)) {
+    out.rendered_from = SteadyClock::now();
+    MxReply reply = reply_for_hosts(zone, domain, policy, mx->hosts);
+    if (!reply.matched) {
+      out.need = ReplyNeed::recheck;
+      out.first_mx = mx->hosts.front();
+      return out;
+    }
+    remember(memo, decision.serve, zone, reply.mx_fallback, std::move(reply.text));
+  }
+  out.text = memo.reply;
+  out.mx_fallback = memo.mx_fallback;
+  return out;
+}
+
+asio::awaitable<std::string> reply_for(ImplPtr impl, const ZoneSettings& zone,
+                                       std::string_view domain, core::Decision decision,
+                                       bool bracketed) {
+  const Deadline deadline = SteadyClock::now() + zone.timeout;
+  for (int round = 0;; ++round) {
+    const ReplyNow now = reply_now(*impl, zone, domain, decision, bracketed, impl->now());
+    std::string first_mx;
+    if (now.need == ReplyNeed::none) {
+      if (now.mx_fallback) {
+        note_mx_fallback(*impl, domain, "null-mx");
+      }
+      co_return std::string(now.text);
+    }
+    if (now.need == ReplyNeed::mx_lookup) {
+      MxHosts mx = co_await mx_hosts(impl, std::string(domain), deadline);
+      if (!mx.ok) {
+        mx.hosts.clear();
+      }
+      MxReply reply = reply_for_hosts(zone, domain, decision.serve->policy, mx.hosts);
+      if (reply.mx_fallback) {
+        note_mx_fallback(*impl, domain, mx.ok ? "null-mx" : "mx-lookup-failed");
+      }
+      if (reply.matched) {
+        co_return std::move(reply.text);
+      }
+      first_mx = mx.hosts.front();
+    } else {
+      first_mx = now.first_mx;  // a copy: the re-check drops the cached MX answer
+    }
+    if (round == 0) {
+      auto fresh = co_await recheck(impl, std::string(domain), deadline);
+      if (fresh) {
+        decision = std::move(*fresh);
+        continue;
+      }
+    }
+    ++impl->counters->mx_no_match;
+    impl->log.log(LogLevel::info, "mx-no-match",
+                  {{"domain", domain}, {"mx", first_mx}, {"id", decision.serve->id}});
+    co_return core::render_temp("MTA-STS: no MX host of " + std::string(domain) +
+                                " matches its policy");
+  }
+}
+
+}  // namespace mtasts::net

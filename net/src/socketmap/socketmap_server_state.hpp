@@ -1,0 +1,98 @@
+#pragma once
+
+// The inside of SocketmapServer, shared by socketmap_server.cpp (connections) and
+// socketmap_listen.cpp (listeners).
+
+#include <unistd.h>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/generic/stream_protocol.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "mtasts/net/socketmap/socketmap_server.hpp"
+#include "socketmap/flight.hpp"
+
+namespace mtasts::net::detail {
+
+using Protocol = boost::asio::generic::stream_protocol;
+using SteadyClock = std::chrono::steady_clock;
+
+struct Listener {
+  explicit Listener(const boost::asio::any_io_executor& executor) : acceptor(executor) {}
+  boost::asio::basic_socket_acceptor<Protocol> acceptor;
+  bool tcp = true;
+  std::string unix_path;  // for UNIX listeners: removed when the listener closes
+};
+
+// One client connection. The watchdog closes the socket when `deadline` passes, which ends any
+// pending read or write: a deadline on every operation without a timer per operation.
+struct Connection {
+  enum class Phase {
+    reading,  // waiting for bytes: closed at once by a drain
+    busy,     // handling requests or writing replies: a drain lets it finish
+  };
+
+  explicit Connection(Protocol::socket s) : socket(std::move(s)), timer(socket.get_executor()) {}
+
+  void set_deadline(SteadyClock::time_point when) {
+    deadline = when;
+    if (when < timer.expiry()) {
+      timer.cancel();  // the watchdog re-arms for the earlier deadline
+    }
+  }
+
+  void close() {
+    if (!open) {
+      return;
+    }
+    open = false;
+    boost::system::error_code ignored;
+    socket.shutdown(Protocol::socket::shutdown_both, ignored);
+    socket.close(ignored);
+    timer.cancel();
+  }
+
+  Protocol::socket socket;
+  boost::asio::steady_timer timer;
+  SteadyClock::time_point deadline = SteadyClock::time_point::max();
+  Phase phase = Phase::reading;
+  bool open = true;
+};
+
+}  // namespace mtasts::net::detail
+
+namespace mtasts::net {
+
+struct SocketmapServer::State {
+  State(boost::asio::any_io_executor ex, SocketmapHandler& h, SocketmapServerOptions o, Logger& l)
+      : executor(std::move(ex)), handler(h), options(o), log(l) {}
+
+  void close_listeners() {
+    for (auto& listener : listeners) {
+      boost::system::error_code ignored;
+      listener->acceptor.close(ignored);
+      if (!listener->unix_path.empty()) {
+        ::unlink(listener->unix_path.c_str());
+        listener->unix_path.clear();
+      }
+    }
+  }
+
+  boost::asio::any_io_executor executor;
+  SocketmapHandler& handler;
+  SocketmapServerOptions options;
+  Logger& log;
+  std::vector<std::unique_ptr<detail::Listener>> listeners;
+  std::unordered_set<detail::Connection*> connections;
+  SocketmapServerStats stats;
+  bool started = false;
+  bool draining = false;
+  std::shared_ptr<detail::Event> drained = std::make_shared<detail::Event>();
+};
+
+}  // namespace mtasts::net

@@ -1,0 +1,125 @@
+// mx_match resolve: match= lists only the destination's MX hosts the policy allows.
+
+#include <gtest/gtest.h>
+
+#include "mtasts/net/socketmap/policy_service.hpp"
+#include "policy_service_fixture.hpp"
+
+namespace mtasts::net {
+namespace {
+
+using namespace std::chrono_literals;
+
+class ResolveModeTest : public testing::PolicyServiceTest {
+ protected:
+  ResolveModeTest() { options_.match = core::MatchForm::mx_hosts; }
+};
+
+TEST_F(ResolveModeTest, OnlyAllowedMxHosts_AreListed) {
+  publish("example.com", "enforce", {"mail.example.com", "*.backup.example.com"});
+  resolver_.set_mx("example.com", {"mail.example.com", "rogue.example.net", "b1.backup.example.com",
+                                   "x.y.backup.example.com"});
+  EXPECT_EQ(ask("example.com"),
+            "OK secure match=mail.example.com:b1.backup.example.com servername=hostname");
+}
+
+TEST_F(ResolveModeTest, MxAnswers_AreCachedByTtl) {
+  publish("example.com", "enforce", {"mail.example.com"});
+  resolver_.set_mx("example.com", {"mail.example.com"});
+  ask("example.com");
+  ask("example.com");
+  EXPECT_EQ(resolver_.count("MX example.com"), 1u);
+  clock_.advance(core::Seconds(301));  // the MX TTL (300) has passed
+  ask("example.com");
+  EXPECT_EQ(resolver_.count("MX example.com"), 2u);
+}
+
+TEST_F(ResolveModeTest, NoMxRecords_TheDomainIsTheImplicitMx) {
+  publish("example.com", "enforce", {"example.com"});
+  EXPECT_EQ(ask("example.com"), "OK secure match=example.com servername=hostname");
+}
+
+TEST_F(ResolveModeTest, BracketedNexthop_IsMatchedWithoutAnMxLookup) {
+  publish("relay.example.com", "enforce", {"relay.example.com"});
+  EXPECT_EQ(ask("[relay.example.com]:587"),
+            "OK secure match=relay.example.com servername=hostname");
+  EXPECT_EQ(resolver_.count("MX relay.example.com"), 0u);
+}
+
+TEST_F(ResolveModeTest, NoAllowedMx_RechecksThenDefers) {
+  publish("example.com", "enforce", {"mail.example.com"});
+  resolver_.set_mx("example.com", {"rogue.example.net"});
+  const std::string reply = ask("example.com");
+  EXPECT_EQ(reply.rfind("TEMP ", 0), 0u) << reply;
+  EXPECT_EQ(resolver_.count("TXT _mta-sts.example.com"), 2u) << "RFC 8461 §5 re-check";
+  EXPECT_EQ(fetcher_.fetched.size(), 2u) << "refetched although the id is unchanged";
+  EXPECT_EQ(resolver_.count("MX example.com"), 2u) << "the MX answer is asked again too";
+  // Within the recheck interval the answer stays TEMP without another re-check.
+  EXPECT_EQ(ask("example.com").rfind("TEMP ", 0), 0u);
+  EXPECT_EQ(fetcher_.fetched.size(), 2u);
+}
+
+TEST_F(ResolveModeTest, Recheck_FindingANewPolicy_Answers) {
+  publish("example.com", "enforce", {"old.example.com"});
+  resolver_.set_mx("example.com", {"new.example.com"});
+  EXPECT_EQ(ask("example.com").rfind("TEMP ", 0), 0u);
+  clock_.advance(core::Seconds(61));  // past the recheck interval
+  fetcher_.bodies["example.com"] = testing::policy_body("enforce", {"new.example.com"});
+  EXPECT_EQ(ask("example.com"), "OK secure match=new.example.com servername=hostname");
+}
+
+TEST_F(ResolveModeTest, Recheck_ToTestingMode_IsNotFound) {
+  publish("example.com", "enforce", {"old.example.com"});
+  resolver_.set_mx("example.com", {"new.example.com"});
+  EXPECT_EQ(ask("example.com").rfind("TEMP ", 0), 0u);
+  clock_.advance(core::Seconds(61));
+  publish("example.com", "testing", {"old.example.com"}, "2");
+  EXPECT_EQ(ask("example.com"), "NOTFOUND ");
+}
+
+TEST_F(ResolveModeTest, FailedMxLookup_FallsBackToPatterns) {
+  publish("example.com", "enforce", {"mail.example.com", "*.backup.example.com"});
+  resolver_.set_mx_status("example.com", DnsStatus::servfail);
+  EXPECT_EQ(ask("example.com"),
+            "OK secure match=mail.example.com:.backup.example.com servername=hostname");
+}
+
+TEST_F(ResolveModeTest, TestingPolicy_NeedsNoMxLookup) {
+  publish("example.com", "testing", {"mail.example.com"});
+  EXPECT_EQ(ask("example.com"), "NOTFOUND ");
+  EXPECT_EQ(resolver_.count("MX example.com"), 0u);
+}
+
+TEST_F(ResolveModeTest, ConcurrentLookups_ShareOneMxQuery) {
+  publish("example.com", "enforce", {"mail.example.com"});
+  resolver_.set_mx("example.com", {"mail.example.com"});
+  ask("example.com");
+  resolver_.mx.clear();
+  resolver_.set_mx("other.example", {"mx.other.example"});
+  publish("other.example", "enforce", {"mx.other.example"});
+  resolver_.delay = 20ms;
+  const auto replies = ask_concurrently("other.example", 5);
+  for (const auto& reply : replies) {
+    EXPECT_EQ(reply, "OK secure match=mx.other.example servername=hostname");
+  }
+  EXPECT_EQ(resolver_.count("MX other.example"), 1u);
+}
+
+TEST_F(ResolveModeTest, SlowMxLookup_FallsBackToPatternsAtTheZoneTimeout) {
+  publish("example.com", "enforce", {"mail.example.com", "*.backup.example.com"});
+  resolver_.set_mx("example.com", {"mail.example.com"});
+  options_.zones["fast"] = ZoneSettings{.timeout = 50ms};
+  EXPECT_EQ(ask("example.com"), "OK secure match=mail.example.com servername=hostname");
+  clock_.advance(core::Seconds(301));  // the MX answer expired
+  resolver_.delay = 300ms;
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_EQ(ask("example.com", "fast"),
+            "OK secure match=mail.example.com:.backup.example.com servername=hostname");
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 250ms);
+  settle(400ms);
+  EXPECT_EQ(ask("example.com", "fast"), "OK secure match=mail.example.com servername=hostname")
+      << "the MX lookup finished behind and was cached";
+}
+
+}  // namespace
+}  // namespace mtasts::net
