@@ -47,7 +47,7 @@ net::HttpResponse store_failure(const store::Error& error) {
 }
 
 AdminApi::AdminApi(StoreWorker& store, HostSync& sync, net::DnsResolver& resolver,
-                   const AdminTokens& tokens, const HostClock& clock, net::Logger& log,
+                   const AdminTokens& tokens, const net::Clock& clock, net::Logger& log,
                    AdminApiOptions options)
     : store_(store),
       sync_(sync),

@@ -31,7 +31,7 @@ core::HostTime from_unix(std::int64_t seconds) {
 CertificateManager::CertificateManager(asio::any_io_executor executor, StoreWorker& store,
                                        HostSync& sync, net::AcmeClient& acme,
                                        net::ChallengePublisher& publisher,
-                                       net::DnsResolver& resolver, const HostClock& clock,
+                                       net::DnsResolver& resolver, const net::Clock& clock,
                                        net::Logger& log, CertificateManagerOptions options)
     : executor_(std::move(executor)),
       store_(store),

@@ -45,7 +45,7 @@ std::shared_ptr<const ServedPolicies> build_served_policies(const LoadedState& s
 }
 
 HostSync::HostSync(StoreWorker& store, HostPolicySource& source, net::CertificateSet& certificates,
-                   ChallengeBoard* challenges, const HostClock& clock, net::Logger& log)
+                   ChallengeBoard* challenges, const net::Clock& clock, net::Logger& log)
     : store_(store),
       source_(source),
       certificates_(certificates),

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fuzz_chunks.hpp"
 #include "mtasts/net/http/http_codec.hpp"
 
 namespace {
@@ -51,16 +52,10 @@ void check_request(const HttpDecodeStep& step) {
 Decoded decode(std::string_view bytes, std::uint32_t seed) {
   HttpRequestDecoder decoder(kMaxHeader, kMaxBody);
   Decoded out;
-  std::uint32_t state = seed;
+  mtasts::fuzz::ChunkSizes chunks(seed, 1, 64);
   std::size_t pos = 0;
   while (pos < bytes.size() && !out.failed) {
-    std::size_t size = bytes.size() - pos;
-    if (seed != 0) {
-      state ^= state << 13;
-      state ^= state >> 17;
-      state ^= state << 5;
-      size = std::min<std::size_t>(size, 1 + state % 64);
-    }
+    const std::size_t size = chunks.next(bytes.size() - pos);
     decoder.feed(bytes.substr(pos, size));
     pos += size;
     for (int guard = 0; guard < 10000; ++guard) {

@@ -79,7 +79,6 @@ class FakeAcmeCa {
     bool created = false;  // newAccount made a new account
   };
 
-  boost::asio::awaitable<void> accept_loop();
   boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket socket);
   Reply handle(const std::string& method, const std::string& target, const std::string& body,
                const std::string& accept);

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -15,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include "mtasts/store/policy_store.hpp"
 
@@ -110,6 +112,58 @@ inline void drop_postgres_table(const StoreConfig& config) {
   const std::string command = "psql -q '" + config.dsn + "' -c 'DROP TABLE IF EXISTS \"" +
                               config.table + "\"' >/dev/null 2>&1";
   [[maybe_unused]] const int status = std::system(command.c_str());
+}
+
+// `text` as one word of the shell.
+inline std::string shell_quoted(std::string_view text) {
+  std::string out = "'";
+  for (const char c : text) {
+    out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  }
+  return out + "'";
+}
+
+// Standard output of a shell command, trailing newline removed.
+inline std::string shell_output(const std::string& command) {
+  std::string out;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) {
+    return out;
+  }
+  std::array<char, 256> buffer{};
+  while (std::fgets(buffer.data(), static_cast<int>(buffer.size()), pipe) != nullptr) {
+    out += buffer.data();
+  }
+  ::pclose(pipe);
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) {
+    out.pop_back();
+  }
+  return out;
+}
+
+enum class LockState { held, released };
+
+// Polls the lock table of PostgreSQL at `dsn` every 20 ms until an exclusive lock on
+// `relation` (an SQL name, double-quoted as needed, without single quotes) is `state`; false
+// if it is not within 5 s. A bounded poll rather than a fixed sleep: another session takes and
+// drops the lock and tells no one.
+inline bool wait_for_table_lock(const std::string& dsn, const std::string& relation,
+                                LockState state) {
+  const std::string query =
+      "SELECT count(*) FROM pg_locks WHERE mode = 'AccessExclusiveLock' AND granted AND "
+      "relation = to_regclass('" +
+      relation + "')";
+  const std::string command =
+      "psql -tA " + shell_quoted(dsn) + " -c " + shell_quoted(query) + " 2>/dev/null";
+  const std::string wanted = state == LockState::held ? "1" : "0";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (shell_output(command) == wanted) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
 }
 
 // Opens a store; ADD_FAILURE with the store's message (and the script, for servers) if it

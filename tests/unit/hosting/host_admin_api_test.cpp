@@ -7,11 +7,11 @@ namespace {
 
 using std::chrono::seconds;
 
+// example.com's live MX: mx1 (preference 10) and mx2 (20), listed out of order.
 class AdminApiTest : public HostFixture {
  protected:
-  void SetUp() override {
-    resolver_.set_mx("example.com", {{20, "mx2.example.com"}, {10, "mx1.example.com"}});
-    ASSERT_TRUE(run(io_, sync_->sync_once(true)));
+  AdminApiTest() {
+    resolver_.set_mx_records("example.com", {{20, "mx2.example.com"}, {10, "mx1.example.com"}});
   }
 };
 

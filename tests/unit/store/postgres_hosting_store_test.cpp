@@ -186,7 +186,9 @@ TEST(PostgresHostingStore, TableLockedByAnotherSession_FailsWithinTheTimeoutThen
                                           " MODE; SELECT pg_sleep(2); COMMIT;") +
                              " >/dev/null 2>&1 &";
   ASSERT_EQ(std::system(locker.c_str()), 0);
-  std::this_thread::sleep_for(milliseconds(500));
+  const std::string table = "\"" + schema.name() + "\".host_domains";
+  ASSERT_TRUE(wait_for_table_lock(schema.admin_dsn(), table, LockState::held))
+      << "the table was not locked: is psql installed? run " << kStartScript;
 
   const auto start = Clock::now();
   const auto listed = store->list_domains();
@@ -196,7 +198,7 @@ TEST(PostgresHostingStore, TableLockedByAnotherSession_FailsWithinTheTimeoutThen
   EXPECT_EQ(listed.error().code, Errc::unavailable) << listed.error().message;
   EXPECT_LT(elapsed, milliseconds(1400));
 
-  std::this_thread::sleep_for(seconds(2));
+  ASSERT_TRUE(wait_for_table_lock(schema.admin_dsn(), table, LockState::released));
   const auto later = store->list_domains();
   EXPECT_TRUE(later.has_value()) << later.error().message;
 }

@@ -3,8 +3,6 @@
 
 #include <gtest/gtest.h>
 
-#include <thread>
-
 #include "store_test_support.hpp"
 
 namespace mtasts::store::test {
@@ -29,7 +27,9 @@ TEST(PostgresStore, TableLockedByAnotherSession_FailsWithinTheTimeoutThenRecover
                              "\" IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(2); COMMIT;'"
                              " >/dev/null 2>&1 &";
   ASSERT_EQ(std::system(locker.c_str()), 0);
-  std::this_thread::sleep_for(milliseconds(500));
+  const std::string table = "\"" + config->table + "\"";
+  ASSERT_TRUE(wait_for_table_lock(config->dsn, table, LockState::held))
+      << "the table was not locked: is psql installed? run " << kStartScript;
 
   const auto start = Clock::now();
   const auto get = store->get("example.com", now);
@@ -39,7 +39,7 @@ TEST(PostgresStore, TableLockedByAnotherSession_FailsWithinTheTimeoutThenRecover
   EXPECT_EQ(get.error().code, Errc::unavailable) << get.error().message;
   EXPECT_LT(elapsed, milliseconds(1400));
 
-  std::this_thread::sleep_for(seconds(2));
+  ASSERT_TRUE(wait_for_table_lock(config->dsn, table, LockState::released));
   const auto got = store->get("example.com", now);
   ASSERT_TRUE(got.has_value()) << got.error().message;
   EXPECT_TRUE(got->has_value());

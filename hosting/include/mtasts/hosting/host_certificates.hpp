@@ -26,11 +26,11 @@
 
 #include "mtasts/hosting/host_async.hpp"
 #include "mtasts/hosting/host_challenges.hpp"
-#include "mtasts/hosting/host_clock.hpp"
 #include "mtasts/hosting/host_store_worker.hpp"
 #include "mtasts/hosting/host_sync.hpp"
 #include "mtasts/net/acme/acme_client.hpp"
 #include "mtasts/net/dns/dns_resolver.hpp"
+#include "mtasts/net/runtime/clock.hpp"
 #include "mtasts/net/runtime/log.hpp"
 
 namespace mtasts::hosting {
@@ -55,7 +55,7 @@ class CertificateManager {
   // Everything given must outlive the manager.
   CertificateManager(boost::asio::any_io_executor executor, StoreWorker& store, HostSync& sync,
                      net::AcmeClient& acme, net::ChallengePublisher& publisher,
-                     net::DnsResolver& resolver, const HostClock& clock, net::Logger& log,
+                     net::DnsResolver& resolver, const net::Clock& clock, net::Logger& log,
                      CertificateManagerOptions options);
 
   // Starts orders for the names that need one, up to the concurrency.
@@ -83,7 +83,7 @@ class CertificateManager {
   net::AcmeClient& acme_;
   net::ChallengePublisher& publisher_;
   net::DnsResolver& resolver_;
-  const HostClock& clock_;
+  const net::Clock& clock_;
   net::Logger& log_;
   CertificateManagerOptions options_;
   std::set<std::string, std::less<>> in_flight_;

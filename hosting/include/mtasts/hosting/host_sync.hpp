@@ -18,11 +18,11 @@
 
 #include "mtasts/hosting/host_async.hpp"
 #include "mtasts/hosting/host_challenges.hpp"
-#include "mtasts/hosting/host_clock.hpp"
 #include "mtasts/hosting/host_policy_source.hpp"
 #include "mtasts/hosting/host_schedule.hpp"
 #include "mtasts/hosting/host_store_worker.hpp"
 #include "mtasts/net/hosting/certificate_set.hpp"
+#include "mtasts/net/runtime/clock.hpp"
 #include "mtasts/net/runtime/log.hpp"
 
 namespace mtasts::hosting {
@@ -44,7 +44,7 @@ class HostSync {
  public:
   // Everything given must outlive the sync. `challenges` may be null (no ACME).
   HostSync(StoreWorker& store, HostPolicySource& source, net::CertificateSet& certificates,
-           ChallengeBoard* challenges, const HostClock& clock, net::Logger& log);
+           ChallengeBoard* challenges, const net::Clock& clock, net::Logger& log);
 
   // One pass: the generation, a reload when it moved (or `force`), the snapshot, the
   // certificates, the challenges of other instances.
@@ -73,7 +73,7 @@ class HostSync {
   HostPolicySource& source_;
   net::CertificateSet& certificates_;
   ChallengeBoard* challenges_;
-  const HostClock& clock_;
+  const net::Clock& clock_;
   net::Logger& log_;
   std::shared_ptr<const LoadedState> state_;
   // Per name: a fingerprint of the chain the set serves.

@@ -17,24 +17,9 @@ using mtasts::testing::load_golden;
 using nlohmann::json;
 using std::chrono::seconds;
 
-json value_json(const DomainCreate& v) {
-  json out = {{"domain", v.domain}};
-  if (v.mode) {
-    out["mode"] = std::string(mode_name(*v.mode));
-  }
-  if (v.mx) {
-    out["mx"] = *v.mx;
-  }
-  if (v.max_age) {
-    out["max_age"] = *v.max_age;
-  }
-  if (v.records) {
-    out["records"] = std::string(record_mode_name(*v.records));
-  }
-  return out;
-}
-
-json value_json(const DomainUpdate& v) {
+// The policy fields a create and an update both carry, those present only.
+template <class Request>
+json policy_json(const Request& v) {
   json out = json::object();
   if (v.mode) {
     out["mode"] = std::string(mode_name(*v.mode));
@@ -46,6 +31,19 @@ json value_json(const DomainUpdate& v) {
     out["max_age"] = *v.max_age;
   }
   return out;
+}
+
+json value_json(const DomainCreate& v) {
+  json out = policy_json(v);
+  out["domain"] = v.domain;
+  if (v.records) {
+    out["records"] = std::string(record_mode_name(*v.records));
+  }
+  return out;
+}
+
+json value_json(const DomainUpdate& v) {
+  return policy_json(v);
 }
 
 template <class T>

@@ -75,6 +75,8 @@ class EchoHandler final : public SocketmapHandler {
   std::string reply_;
 };
 
+using Replies = std::vector<std::string>;
+
 class SocketmapServerTest : public ::testing::Test {
  protected:
   void start(SocketmapServerOptions options = {}) {
@@ -92,20 +94,21 @@ class SocketmapServerTest : public ::testing::Test {
     return result.value_or(T{});
   }
 
-  // Runs the loop a little so the server sees connections the test has closed.
-  void settle_loop() {
-    run([&]() -> asio::awaitable<int> {
-      asio::steady_timer pause(io_.get_executor(), 50ms);
-      co_await pause.async_wait(asio::use_awaitable);
-      co_return 0;
-    }());
-  }
-
   asio::awaitable<SocketmapClient> connected() {
     SocketmapClient client(io_.get_executor());
     const bool connected = co_await client.connect_tcp(port_);
     EXPECT_TRUE(connected);
     co_return client;
+  }
+
+  // Whether the server closes `victim` within 5 s; then the reply `survivor` gets to "m <key>".
+  static asio::awaitable<std::pair<bool, Replies>> closed_and_still_served(SocketmapClient victim,
+                                                                           SocketmapClient survivor,
+                                                                           std::string key) {
+    const bool closed = co_await victim.wait_closed(5s);
+    co_await survivor.ask("m " + key);
+    auto replies = co_await survivor.replies(1);
+    co_return std::pair{closed, replies};
   }
 
   asio::io_context io_;
@@ -114,8 +117,6 @@ class SocketmapServerTest : public ::testing::Test {
   std::unique_ptr<SocketmapServer> server_;
   std::uint16_t port_ = 0;
 };
-
-using Replies = std::vector<std::string>;
 
 TEST_F(SocketmapServerTest, OneRequest_IsAnsweredAsANetstring) {
   start();
@@ -208,7 +209,8 @@ TEST_F(SocketmapServerTest, ClosedConnections_AreForgotten) {
     }
     co_return 0;
   }());
-  settle_loop();
+  // The server sees the closes on its next reads.
+  EXPECT_TRUE(testing::drive(io_, [&] { return server_->stats().active == 0; }));
   EXPECT_EQ(server_->stats().active, 0u);
   EXPECT_EQ(server_->stats().requests, 3u);
 }
@@ -234,10 +236,7 @@ TEST_F(SocketmapServerTest, Garbage_ClosesOnlyThatConnection) {
     auto good = co_await connected();
     auto bad = co_await connected();
     co_await bad.send("hello, I am not a netstring\r\n");
-    const bool closed = co_await bad.wait_closed(5s);
-    co_await good.ask("m still-here");
-    auto replies = co_await good.replies(1);
-    co_return std::pair{closed, replies};
+    co_return co_await closed_and_still_served(std::move(bad), std::move(good), "still-here");
   }());
   EXPECT_TRUE(result.first);
   EXPECT_EQ(result.second, (Replies{"OK m:still-here"}));
@@ -331,10 +330,7 @@ TEST_F(SocketmapServerTest, ConnectionsOverTheLimit_AreClosed) {
     co_await first.ask("m x");
     co_await first.replies(1);
     auto second = co_await connected();
-    const bool closed = co_await second.wait_closed(5s);
-    co_await first.ask("m y");
-    auto replies = co_await first.replies(1);
-    co_return std::pair{closed, replies};
+    co_return co_await closed_and_still_served(std::move(second), std::move(first), "y");
   }());
   EXPECT_TRUE(result.first);
   EXPECT_EQ(result.second, (Replies{"OK m:y"}));
