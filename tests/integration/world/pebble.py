@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import ssl
 import time
 from pathlib import Path
 from typing import Optional
 
 from world.netns import Process, WorldError, tool
+from world.tlsutil import https_get
 
 ACME_PORT = 14000
 MANAGEMENT_PORT = 15000
@@ -32,17 +31,9 @@ MANAGEMENT_PORT = 15000
 
 def _get(host: str, address: str, port: int, path: str, cafile: str, timeout: float) -> bytes:
     """One HTTPS GET to address:port with SNI and verification for `host` (in the namespace)."""
-    context = ssl.create_default_context(cafile=cafile)
-    with socket.create_connection((address, port), timeout=timeout) as raw:
-        with context.wrap_socket(raw, server_hostname=host) as s:
-            s.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
-                      "Connection: close\r\n\r\n".encode())
-            data = b""
-            while True:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
+    data = https_get(address, port, host,
+                     f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n",
+                     cafile, timeout)
     head, _, body = data.partition(b"\r\n\r\n")
     status = head.split(b" ", 2)[1] if b" " in head else b"?"
     if status != b"200":
