@@ -1,32 +1,43 @@
 #pragma once
 
-// Chunk sizes for feeding a decoder its input in pieces: a xorshift generator seeded from the
-// fuzz input, so a corpus entry always replays the same cuts. Seed 0 means one piece.
+// Input cut into pieces for feeding a decoder: piece sizes come from a xorshift generator
+// seeded from the fuzz input, so a corpus entry always replays the same cuts. Seed 0 means one
+// piece.
 
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <string_view>
 
 namespace mtasts::fuzz {
 
-class ChunkSizes {
+class Chunks {
  public:
-  // Sizes are `minimum + r % modulus` for pseudo-random r, never more than what is left.
-  ChunkSizes(std::uint32_t seed, std::size_t minimum, std::size_t modulus)
-      : state_(seed), minimum_(minimum), modulus_(modulus) {}
+  // Pieces of `bytes` (which must outlive this) of `minimum + r % modulus` bytes for
+  // pseudo-random r, the last one what is left.
+  Chunks(std::string_view bytes, std::uint32_t seed, std::size_t minimum, std::size_t modulus)
+      : bytes_(bytes), state_(seed), minimum_(minimum), modulus_(modulus) {}
 
-  // The size of the next piece of the `left` bytes still to feed.
-  std::size_t next(std::size_t left) {
-    if (state_ == 0) {
-      return left;
+  // The next piece; nullopt once every byte was handed out.
+  std::optional<std::string_view> next() {
+    if (bytes_.empty()) {
+      return std::nullopt;
     }
-    state_ ^= state_ << 13;
-    state_ ^= state_ >> 17;
-    state_ ^= state_ << 5;
-    return std::min<std::size_t>(left, minimum_ + state_ % modulus_);
+    std::size_t size = bytes_.size();
+    if (state_ != 0) {
+      state_ ^= state_ << 13;
+      state_ ^= state_ >> 17;
+      state_ ^= state_ << 5;
+      size = std::min<std::size_t>(size, minimum_ + state_ % modulus_);
+    }
+    const std::string_view piece = bytes_.substr(0, size);
+    bytes_.remove_prefix(size);
+    return piece;
   }
 
  private:
+  std::string_view bytes_;
   std::uint32_t state_;
   std::size_t minimum_;
   std::size_t modulus_;

@@ -52,12 +52,9 @@ void check_request(const HttpDecodeStep& step) {
 Decoded decode(std::string_view bytes, std::uint32_t seed) {
   HttpRequestDecoder decoder(kMaxHeader, kMaxBody);
   Decoded out;
-  mtasts::fuzz::ChunkSizes chunks(seed, 1, 64);
-  std::size_t pos = 0;
-  while (pos < bytes.size() && !out.failed) {
-    const std::size_t size = chunks.next(bytes.size() - pos);
-    decoder.feed(bytes.substr(pos, size));
-    pos += size;
+  mtasts::fuzz::Chunks chunks(bytes, seed, 1, 64);
+  for (auto piece = chunks.next(); piece && !out.failed; piece = chunks.next()) {
+    decoder.feed(*piece);
     for (int guard = 0; guard < 10000; ++guard) {
       HttpDecodeStep step = decoder.next();
       if (step.kind == HttpDecodeStep::Kind::need_more) {

@@ -59,12 +59,9 @@ Decoded decode(std::string_view bytes, std::uint32_t seed, std::size_t max_paylo
                bool views = false) {
   NetstringDecoder decoder(max_payload);
   Decoded out;
-  mtasts::fuzz::ChunkSizes chunks(seed, 0, 17);
-  std::size_t pos = 0;
-  while (pos < bytes.size() && !out.failed) {
-    const std::size_t size = chunks.next(bytes.size() - pos);
-    decoder.feed(bytes.substr(pos, size));
-    pos += size;
+  mtasts::fuzz::Chunks chunks(bytes, seed, 0, 17);
+  for (auto piece = chunks.next(); piece && !out.failed; piece = chunks.next()) {
+    decoder.feed(*piece);
     if (views) {
       drain(out, max_payload, [&decoder] { return decoder.next_view(); });
     } else {

@@ -132,6 +132,9 @@ class HostFixture : public ::testing::Test {
               ::testing::UnitTest::GetInstance()->current_test_info()->name())),
         log_(net::LogLevel::error),
         certificates_(net::make_tls_alpn_challenge_certificate) {
+    // The live MX: example.com's listed out of order (mx1 preference 10, mx2 20).
+    resolver_.set_mx_records("example.com", {{20, "mx2.example.com"}, {10, "mx1.example.com"}});
+    resolver_.set_mx("other.example", {"mx1.other.example"});
     std::filesystem::remove_all(dir_);
     store::HostingStoreConfig config;
     config.filename = (dir_ / "host.db").string();

@@ -7,13 +7,7 @@ namespace {
 
 using std::chrono::seconds;
 
-// example.com's live MX: mx1 (preference 10) and mx2 (20), listed out of order.
-class AdminApiTest : public HostFixture {
- protected:
-  AdminApiTest() {
-    resolver_.set_mx_records("example.com", {{20, "mx2.example.com"}, {10, "mx1.example.com"}});
-  }
-};
+using AdminApiTest = HostFixture;
 
 TEST_F(AdminApiTest, Add_ProposesTheLiveMx_InTesting_AndServesAtOnce) {
   const net::HttpResponse added = request("POST", "/v1/domains", R"({"domain":"Example.COM"})");

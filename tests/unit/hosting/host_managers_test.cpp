@@ -13,11 +13,6 @@ using std::chrono::seconds;
 
 class ManagersTest : public HostFixture {
  protected:
-  ManagersTest() {
-    resolver_.set_mx("example.com", {"mx1.example.com"});
-    resolver_.set_mx("other.example", {"mx1.other.example"});
-  }
-
   void add(const std::string& body) {
     const net::HttpResponse added = request("POST", "/v1/domains", body);
     ASSERT_EQ(added.status, 201u) << added.body;

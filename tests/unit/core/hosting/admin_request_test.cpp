@@ -33,6 +33,18 @@ json policy_json(const Request& v) {
   return out;
 }
 
+// `got` is `want`, or (want nullopt) an error naming `field`.
+void expect_policy(const tl::expected<HostedPolicy, RequestError>& got,
+                   const std::optional<HostedPolicy>& want, const std::string& field) {
+  if (want) {
+    ASSERT_TRUE(got) << got.error().field << ": " << got.error().message;
+    EXPECT_EQ(*got, *want);
+  } else {
+    ASSERT_FALSE(got);
+    EXPECT_EQ(got.error().field, field);
+  }
+}
+
 json value_json(const DomainCreate& v) {
   json out = policy_json(v);
   out["domain"] = v.domain;
@@ -155,13 +167,7 @@ TEST(AdminRequest, PolicyForCreate_Table_RequestOverProposal) {
     const auto request = parse_domain_create(c.body);
     ASSERT_TRUE(request) << request.error().message;
     const auto got = policy_for_create(*request, c.proposed);
-    if (c.want) {
-      ASSERT_TRUE(got) << got.error().field << ": " << got.error().message;
-      EXPECT_EQ(*got, *c.want);
-    } else {
-      ASSERT_FALSE(got);
-      EXPECT_EQ(got.error().field, c.field);
-    }
+    expect_policy(got, c.want, c.field);
   }
 }
 
@@ -198,13 +204,7 @@ TEST(AdminRequest, PolicyForUpdate_Table_MembersOverCurrent) {
     const auto request = parse_domain_update(c.body);
     ASSERT_TRUE(request) << request.error().message;
     const auto got = policy_for_update(c.current, *request);
-    if (c.want) {
-      ASSERT_TRUE(got) << got.error().field << ": " << got.error().message;
-      EXPECT_EQ(*got, *c.want);
-    } else {
-      ASSERT_FALSE(got);
-      EXPECT_EQ(got.error().field, c.field);
-    }
+    expect_policy(got, c.want, c.field);
   }
 }
 

@@ -101,6 +101,15 @@ class SocketmapServerTest : public ::testing::Test {
     co_return client;
   }
 
+  // Sends `bytes` on a new connection; the first `count` replies.
+  Replies exchange(std::string bytes, std::size_t count) {
+    return run([this, bytes = std::move(bytes), count]() -> asio::awaitable<Replies> {
+      auto client = co_await connected();
+      co_await client.send(bytes);
+      co_return co_await client.replies(count);
+    }());
+  }
+
   // Whether the server closes `victim` within 5 s; then the reply `survivor` gets to "m <key>".
   static asio::awaitable<std::pair<bool, Replies>> closed_and_still_served(SocketmapClient victim,
                                                                            SocketmapClient survivor,
@@ -120,22 +129,15 @@ class SocketmapServerTest : public ::testing::Test {
 
 TEST_F(SocketmapServerTest, OneRequest_IsAnsweredAsANetstring) {
   start();
-  auto replies = run([&]() -> asio::awaitable<Replies> {
-    auto client = co_await connected();
-    co_await client.send("17:postfix a.example,");
-    co_return co_await client.replies(1);
-  }());
-  EXPECT_EQ(replies, (Replies{"OK postfix:a.example"}));
+  EXPECT_EQ(exchange("17:postfix a.example,", 1), (Replies{"OK postfix:a.example"}));
 }
 
 TEST_F(SocketmapServerTest, PipelinedRequests_AreAnsweredInOrder) {
   start();
-  auto replies = run([&]() -> asio::awaitable<Replies> {
-    auto client = co_await connected();
-    co_await client.send(core::encode_netstring("z slow") + core::encode_netstring("z a") +
-                         core::encode_netstring("z b"));
-    co_return co_await client.replies(3);
-  }());
+  const Replies replies =
+      exchange(core::encode_netstring("z slow") + core::encode_netstring("z a") +
+                   core::encode_netstring("z b"),
+               3);
   EXPECT_EQ(replies, (Replies{"OK z:slow", "OK z:a", "OK z:b"}));
 }
 
@@ -274,23 +276,14 @@ TEST_F(SocketmapServerTest, OversizeNetstring_IsRefusedBeforeItsPayload) {
 
 TEST_F(SocketmapServerTest, RequestWithoutMapName_IsAnsweredPerm) {
   start();
-  auto replies = run([&]() -> asio::awaitable<Replies> {
-    auto client = co_await connected();
-    co_await client.ask("nospace");
-    co_await client.ask("m after");
-    co_return co_await client.replies(2);
-  }());
+  const Replies replies =
+      exchange(core::encode_netstring("nospace") + core::encode_netstring("m after"), 2);
   EXPECT_EQ(replies, (Replies{"PERM invalid request", "OK m:after"}));
 }
 
 TEST_F(SocketmapServerTest, OversizeReply_BecomesTemp) {
   start();
-  auto replies = run([&]() -> asio::awaitable<Replies> {
-    auto client = co_await connected();
-    co_await client.ask("m huge");
-    co_return co_await client.replies(1);
-  }());
-  EXPECT_EQ(replies, (Replies{"TEMP reply too large"}));
+  EXPECT_EQ(exchange(core::encode_netstring("m huge"), 1), (Replies{"TEMP reply too large"}));
 }
 
 TEST_F(SocketmapServerTest, IdleConnection_IsClosedAfterIdleTimeout) {
