@@ -57,7 +57,7 @@ TEST(CheckCatalogue, RowsInEnumOrder_EachComplete) {
   }
 }
 
-TEST(CheckCatalogue, IssueCodes_PresentWithRequiredSeverity) {
+TEST(CheckCatalogue, PinnedCodes_PresentWithPinnedSeverity) {
   for (const auto& [name, severity] : kRequired) {
     SCOPED_TRACE(name);
     const auto code = check_code_from_name(name);
