@@ -140,11 +140,14 @@ class FetchTurns {
 
 // Holds the turns by shared ownership: a fetch whose frame is destroyed after its fetcher
 // (its exchange dropped with the fetcher's thread pool) still hands its turn back safely.
-struct Turn {
+class Turn {
+ public:
   explicit Turn(std::shared_ptr<FetchTurns> turns) : turns_(std::move(turns)) {}
   Turn(const Turn&) = delete;
   Turn& operator=(const Turn&) = delete;
   ~Turn() { turns_->end(); }
+
+ private:
   std::shared_ptr<FetchTurns> turns_;
 };
 
