@@ -16,6 +16,7 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 
 #include "mtasts/core/base/domain_name.hpp"
+#include "runtime/client_connect.hpp"
 #include "runtime/tls_client.hpp"
 
 namespace mtasts::net {
@@ -266,20 +267,21 @@ class StarttlsProber final : public SmtpProber {
     if (endpoints.empty()) {
       co_return Failure{SmtpProbeStatus::unreachable, "no address to connect to"};
     }
-    auto& tcp_layer = beast::get_lowest_layer(s.stream);
-    tcp_layer.expires_at(s.deadline);  // one deadline for every operation from here on
-    error_code ec;
-    const tcp::endpoint peer =
-        co_await tcp_layer.async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) {
-      if (ec == beast::error::timeout) {
+    // One deadline for every operation from here on.
+    const ConnectOutcome connected =
+        co_await connect_endpoints(beast::get_lowest_layer(s.stream), endpoints, s.deadline);
+    switch (connected.end) {
+      case ConnectEnd::connected:
+        break;
+      case ConnectEnd::deadline:
         co_return Failure{SmtpProbeStatus::timeout, "the deadline passed while connecting"};
-      }
-      co_return Failure{
-          SmtpProbeStatus::unreachable,
-          "cannot connect to port " + std::to_string(options_.port) + ": " + ec.message()};
+      case ConnectEnd::failed:
+        co_return Failure{
+            SmtpProbeStatus::unreachable,
+            "cannot connect to port " + std::to_string(options_.port) + ": " + connected.error};
     }
-    s.result.peer = peer.address().to_string() + ":" + std::to_string(peer.port());
+    s.result.peer =
+        connected.peer.address().to_string() + ":" + std::to_string(connected.peer.port());
     co_return std::nullopt;
   }
 
