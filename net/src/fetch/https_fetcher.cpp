@@ -278,15 +278,11 @@ class HttpsFetcher final : public PolicyFetcher {
     }
     const ConnectOutcome connected =
         co_await connect_endpoints(beast::get_lowest_layer(x.stream), endpoints, x.deadline);
-    switch (connected.end) {
-      case ConnectEnd::connected:
-        break;
-      case ConnectEnd::deadline:
-        co_return Failure{FetchDetail::timeout, "the deadline passed while connecting"};
-      case ConnectEnd::failed:
-        co_return Failure{
-            via_proxy ? FetchDetail::proxy : FetchDetail::connect,
-            "cannot connect to " + host_port_text(target, port) + ": " + connected.error};
+    if (connected.end != ConnectEnd::connected) {
+      const bool late = connected.end == ConnectEnd::deadline;
+      co_return Failure{
+          late ? FetchDetail::timeout : (via_proxy ? FetchDetail::proxy : FetchDetail::connect),
+          connect_failure_text(connected, host_port_text(target, port))};
     }
     x.result.exchange.peer =
         host_port_text(connected.peer.address().to_string(), connected.peer.port());
@@ -441,17 +437,12 @@ class HttpsFetcher final : public PolicyFetcher {
 core::Result<std::unique_ptr<PolicyFetcher>> make_https_fetcher(asio::any_io_executor executor,
                                                                 DnsResolver& resolver,
                                                                 FetchOptions options) {
-  try {
-    ssl::context context(ssl::context::tls_client);
-    if (auto configured = configure_client_context(context.native_handle(), options.ca_file);
-        !configured) {
-      return tl::unexpected(configured.error());
-    }
-    return std::unique_ptr<PolicyFetcher>(std::make_unique<HttpsFetcher>(
-        std::move(executor), resolver, std::move(options), std::move(context)));
-  } catch (const boost::system::system_error& e) {
-    return core::fail(core::Errc::invalid_value, std::string("cannot set up TLS: ") + e.what());
+  auto context = make_client_context(options.ca_file);
+  if (!context) {
+    return tl::unexpected(context.error());
   }
+  return std::unique_ptr<PolicyFetcher>(std::make_unique<HttpsFetcher>(
+      std::move(executor), resolver, std::move(options), std::move(*context)));
 }
 
 }  // namespace mtasts::net

@@ -186,15 +186,8 @@ asio::awaitable<core::Result<ClientResponse>> run(Impl& impl, ClientRequest requ
   beast::tcp_stream tcp_stream(impl.executor);
   // One deadline for every operation from here on.
   const ConnectOutcome connected = co_await connect_endpoints(tcp_stream, *endpoints, deadline);
-  switch (connected.end) {
-    case ConnectEnd::connected:
-      break;
-    case ConnectEnd::deadline:
-      co_return failure(core::Errc::invalid_value,
-                        "the deadline passed while connecting to " + where);
-    case ConnectEnd::failed:
-      co_return failure(core::Errc::invalid_value,
-                        "connecting to " + where + " failed: " + connected.error);
+  if (connected.end != ConnectEnd::connected) {
+    co_return failure(core::Errc::invalid_value, connect_failure_text(connected, where));
   }
   if (request.transport == Transport::plain) {
     core::Result<ClientResponse> done =
@@ -222,17 +215,12 @@ asio::awaitable<core::Result<ClientResponse>> run(Impl& impl, ClientRequest requ
 
 core::Result<std::unique_ptr<Impl>> make_impl(asio::any_io_executor executor, DnsResolver* resolver,
                                               HttpClientOptions options) {
-  try {
-    ssl::context context(ssl::context::tls_client);
-    if (auto configured = configure_client_context(context.native_handle(), options.ca_file);
-        !configured) {
-      return tl::unexpected(configured.error());
-    }
-    return std::make_unique<Impl>(std::move(executor), resolver, std::move(options),
-                                  std::move(context));
-  } catch (const boost::system::system_error& e) {
-    return core::fail(core::Errc::invalid_value, std::string("cannot set up TLS: ") + e.what());
+  auto context = make_client_context(options.ca_file);
+  if (!context) {
+    return tl::unexpected(context.error());
   }
+  return std::make_unique<Impl>(std::move(executor), resolver, std::move(options),
+                                std::move(*context));
 }
 
 bool same_name(std::string_view a, std::string_view b) {

@@ -9,6 +9,8 @@
 #include <boost/beast/core/error.hpp>
 #include <variant>
 
+#include "runtime/tls_client.hpp"
+
 namespace mtasts::net {
 
 namespace asio = boost::asio;
@@ -70,6 +72,25 @@ asio::awaitable<ConnectOutcome> connect_endpoints(boost::beast::tcp_stream& stre
     out.end = ConnectEnd::connected;
   }
   co_return out;
+}
+
+std::string connect_failure_text(const ConnectOutcome& outcome, const std::string& target) {
+  if (outcome.end == ConnectEnd::deadline) {
+    return "the deadline passed while connecting";
+  }
+  return "cannot connect to " + target + ": " + outcome.error;
+}
+
+core::Result<asio::ssl::context> make_client_context(const std::optional<std::string>& ca_file) {
+  try {
+    asio::ssl::context context(asio::ssl::context::tls_client);
+    if (auto configured = configure_client_context(context.native_handle(), ca_file); !configured) {
+      return tl::unexpected(configured.error());
+    }
+    return context;
+  } catch (const boost::system::system_error& e) {
+    return core::fail(core::Errc::invalid_value, std::string("cannot set up TLS: ") + e.what());
+  }
 }
 
 std::string host_port_text(const std::string& host, std::uint16_t port) {

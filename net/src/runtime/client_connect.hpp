@@ -6,12 +6,15 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "mtasts/core/base/result.hpp"
 #include "mtasts/net/dns/dns_resolver.hpp"
 
 namespace mtasts::net {
@@ -52,6 +55,16 @@ struct ConnectOutcome {
 boost::asio::awaitable<ConnectOutcome> connect_endpoints(
     boost::beast::tcp_stream& stream, const std::vector<boost::asio::ip::tcp::endpoint>& endpoints,
     std::chrono::steady_clock::time_point deadline);
+
+// What went wrong, for a person: "the deadline passed while connecting" or
+// "cannot connect to <target>: <reason>".
+[[nodiscard]] std::string connect_failure_text(const ConnectOutcome& outcome,
+                                               const std::string& target);
+
+// A client TLS context set up by configure_client_context (runtime/tls_client.hpp).
+// Errors: as configure_client_context, or Errc::invalid_value when the library fails.
+[[nodiscard]] core::Result<boost::asio::ssl::context> make_client_context(
+    const std::optional<std::string>& ca_file);
 
 // "host:port", with brackets around an IPv6 address.
 [[nodiscard]] std::string host_port_text(const std::string& host, std::uint16_t port);

@@ -176,7 +176,7 @@ TEST_F(HttpClientTest, UnknownHostAndClosedPort_AreErrorsNamingThem) {
       << unknown.error().message;
   const auto closed = send(unused_port(io_));
   ASSERT_FALSE(closed);
-  EXPECT_NE(closed.error().message.find("connecting to api.example.test:"), std::string::npos)
+  EXPECT_NE(closed.error().message.find("cannot connect to api.example.test:"), std::string::npos)
       << closed.error().message;
 }
 
