@@ -29,7 +29,7 @@
 #include "test_loop.hpp"
 #include "test_pki.hpp"
 
-namespace mtasts::app::testing {
+namespace mtasts::hosting::testing {
 
 namespace asio = boost::asio;
 
@@ -205,4 +205,4 @@ class HostFixture : public ::testing::Test {
   std::unique_ptr<AdminApi> api_;
 };
 
-}  // namespace mtasts::app::testing
+}  // namespace mtasts::hosting::testing
