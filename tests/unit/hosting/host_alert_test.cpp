@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "fake_network.hpp"
+#include "fake_resolver.hpp"
 #include "test_https_server.hpp"
 #include "test_loop.hpp"
 #include "test_pki.hpp"
@@ -26,7 +26,7 @@ constexpr char kHookHost[] = "hooks.example.test";
 
 class AlertWebhookTest : public ::testing::Test {
  protected:
-  AlertWebhookTest() { resolver_.hosts[kHookHost] = {"127.0.0.1"}; }
+  AlertWebhookTest() { resolver_.set_address(kHookHost, {"127.0.0.1"}); }
 
   TestHttpsServer& serve(const Credential& cert) {
     ServerScript script;

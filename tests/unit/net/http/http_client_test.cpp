@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "fake_network.hpp"
+#include "fake_resolver.hpp"
 #include "test_https_server.hpp"
 #include "test_loop.hpp"
 #include "test_pki.hpp"
@@ -22,7 +22,7 @@ constexpr char kHost[] = "api.example.test";
 
 class HttpClientTest : public ::testing::Test {
  protected:
-  HttpClientTest() { resolver_.hosts[kHost] = {"127.0.0.1"}; }
+  HttpClientTest() { resolver_.set_address(kHost, {"127.0.0.1"}); }
 
   static const TestPki& pki() { return TestPki::instance(); }
 
