@@ -431,6 +431,61 @@ TEST_P(HostingContract, AcmeAccount_OnePerDirectory) {
   EXPECT_EQ(*got, std::nullopt);
 }
 
+TEST_P(HostingContract, AcmeAccount_Added_FirstStoredWins) {
+  const AcmeAccountRow first{"https://acme.example/dir", "KEY1", "https://acme.example/acct/1",
+                             t0_};
+  const AcmeAccountRow second{"https://acme.example/dir", "KEY2", "https://acme.example/acct/2",
+                              t0_ + seconds(5)};
+  const AcmeAccountRow staging{"https://acme-staging.example/dir", "KEY3",
+                               "https://acme-staging.example/acct/3", t0_};
+  auto added = store_->add_acme_account(first);
+  ASSERT_TRUE(added.has_value()) << added.error().message;
+  EXPECT_EQ(*added, first);
+  added = store_->add_acme_account(second);
+  ASSERT_TRUE(added.has_value()) << added.error().message;
+  EXPECT_EQ(*added, first);  // the one stored before, unchanged
+  added = store_->add_acme_account(staging);
+  ASSERT_TRUE(added.has_value()) << added.error().message;
+  EXPECT_EQ(*added, staging);
+  auto got = store_->get_acme_account("https://acme.example/dir");
+  ASSERT_TRUE(got.has_value()) << got.error().message;
+  EXPECT_EQ(*got, first);
+  added = store_->add_acme_account(AcmeAccountRow{"", "KEY", "https://acme.example/acct/9", t0_});
+  ASSERT_FALSE(added.has_value());
+  EXPECT_EQ(added.error().code, Errc::invalid_argument);
+}
+
+TEST_P(HostingContract, AcmeAccount_TwoStoresAddingAtOnce_BothGetTheWinner) {
+  auto other = open_hosting_or_fail(config_);
+  ASSERT_NE(other, nullptr);
+  for (int round = 0; round < 20; ++round) {
+    const std::string directory = "https://acme.example/dir/" + std::to_string(round);
+    const AcmeAccountRow mine{directory, "KEY-A", directory + "/acct/a", t0_};
+    const AcmeAccountRow theirs{directory, "KEY-B", directory + "/acct/b", t0_};
+    std::atomic<bool> go{false};
+    Result<AcmeAccountRow> mine_got = AcmeAccountRow{};
+    Result<AcmeAccountRow> theirs_got = AcmeAccountRow{};
+    std::thread a([&] {
+      while (!go) {
+      }
+      mine_got = store_->add_acme_account(mine);
+    });
+    std::thread b([&] {
+      while (!go) {
+      }
+      theirs_got = other->add_acme_account(theirs);
+    });
+    go = true;
+    a.join();
+    b.join();
+    ASSERT_TRUE(mine_got.has_value()) << mine_got.error().message;
+    ASSERT_TRUE(theirs_got.has_value()) << theirs_got.error().message;
+    EXPECT_EQ(*mine_got, *theirs_got) << "round " << round;
+    EXPECT_TRUE(*mine_got == mine || *mine_got == theirs);
+    EXPECT_EQ(store_->get_acme_account(directory).value_or(std::nullopt), *mine_got);
+  }
+}
+
 TEST_P(HostingContract, Challenge_AnsweredUntilItExpires) {
   const ChallengeRow http{"tok-123_abc", "mta-sts.example.com", "tok-123_abc.thumbprint",
                           t0_ + seconds(600)};
