@@ -107,7 +107,7 @@ asio::awaitable<net::AcmeResult<net::AcmeAccount>> AcmeAccountKeeper::establish(
         return tl::unexpected(leased.error());
       }
       auto again = hosting.get_acme_account(directory);
-      if (!again || (*leased && *again)) {
+      if (*leased && (!again || *again)) {  // not registering here after all
         (void)hosting.release_lease(lease, holder);
       }
       return again.transform([&](auto row) {
