@@ -109,7 +109,7 @@ asio::awaitable<DiscoveryReport> discover(DnsResolver& resolver, PolicyFetcher& 
 
 core::Result<DiscoveryReport> run_discovery(std::string destination, DiscoveryOptions options) {
   asio::io_context io;
-  auto resolver = make_ares_resolver(io.get_executor(), std::move(options.dns));
+  auto resolver = make_ares_resolver(io.get_executor(), options.dns);
   if (!resolver) {
     return tl::unexpected(resolver.error());
   }
@@ -121,7 +121,7 @@ core::Result<DiscoveryReport> run_discovery(std::string destination, DiscoveryOp
   std::exception_ptr failure;
   asio::co_spawn(io, discover(**resolver, **fetcher, std::move(destination)),
                  [&](std::exception_ptr error, DiscoveryReport done) {
-                   failure = error;
+                   failure = std::move(error);
                    report = std::move(done);
                    io.stop();  // abandoned DNS retries need not keep the loop alive
                  });

@@ -8,7 +8,7 @@
 #include "mtasts/hosting/host_certificates.hpp"
 #include "test_pki.hpp"
 
-namespace mtasts::app::testing {
+namespace mtasts::hosting::testing {
 namespace {
 
 using std::chrono::seconds;
@@ -176,4 +176,4 @@ TEST_F(AcmeAccountTest, RegisteredWhileAnotherStoredOne_TheStoredOneIsUsed) {
 }
 
 }  // namespace
-}  // namespace mtasts::app::testing
+}  // namespace mtasts::hosting::testing
