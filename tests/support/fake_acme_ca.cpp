@@ -365,6 +365,10 @@ FakeAcmeCa::Reply FakeAcmeCa::handle_post(const std::string& target, const Verif
     return {200, "application/json", json{{"status", "valid"}}.dump(), {}};
   }
   if (target == "/new-order") {
+    log_.order_accounts.push_back(request.account);
+    if (script_.new_order_problem) {
+      return {403, "application/problem+json", *script_.new_order_problem, {}};
+    }
     const json payload = json::parse(request.payload, nullptr, false);
     order_names_.clear();
     answered_.clear();
