@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "acme/acme_client_impl.hpp"
+#include "mtasts/net/runtime/errc.hpp"
 #include "runtime/tls_client.hpp"
 
 namespace mtasts::net {
@@ -43,8 +44,27 @@ std::string_view acme_errc_name(AcmeErrc code) {
   return "unknown";
 }
 
+Errc net_errc(AcmeErrc code) {
+  switch (code) {
+    case AcmeErrc::transport:
+      return Errc::connect;
+    case AcmeErrc::timeout:
+      return Errc::timeout;
+    case AcmeErrc::problem:
+    case AcmeErrc::invalid:
+    case AcmeErrc::unsupported:
+      return Errc::refused;
+    case AcmeErrc::protocol:
+      return Errc::protocol;
+    case AcmeErrc::publisher:
+    case AcmeErrc::local:
+      return Errc::internal;
+  }
+  return Errc::internal;  // unreachable: the switch is exhaustive
+}
+
 AcmeError::operator core::Error() const {
-  return core::Error{core::Errc::invalid_value, message};
+  return core::Error{net_errc(code), message};
 }
 
 core::Result<std::unique_ptr<AcmeClient>> AcmeClient::create(asio::any_io_executor executor,
@@ -63,7 +83,7 @@ core::Result<std::unique_ptr<AcmeClient>> AcmeClient::create(asio::any_io_execut
     return std::unique_ptr<AcmeClient>(std::make_unique<acme::Client>(
         std::move(executor), resolver, std::move(options), std::move(context)));
   } catch (const boost::system::system_error& e) {
-    return core::fail(core::Errc::invalid_value, std::string("cannot set up TLS: ") + e.what());
+    return core::fail(Errc::system, std::string("cannot set up TLS: ") + e.what());
   }
 }
 

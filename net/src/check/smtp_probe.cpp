@@ -16,6 +16,7 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 
 #include "mtasts/core/base/domain_name.hpp"
+#include "mtasts/net/runtime/errc.hpp"
 #include "runtime/tls_client.hpp"
 
 namespace mtasts::net {
@@ -379,7 +380,7 @@ core::Result<std::unique_ptr<SmtpProber>> make_smtp_prober(asio::any_io_executor
     return std::unique_ptr<SmtpProber>(std::make_unique<StarttlsProber>(
         std::move(executor), std::move(options), std::move(context)));
   } catch (const boost::system::system_error& e) {
-    return core::fail(core::Errc::invalid_value, std::string("cannot set up TLS: ") + e.what());
+    return core::fail(Errc::system, std::string("cannot set up TLS: ") + e.what());
   }
 }
 

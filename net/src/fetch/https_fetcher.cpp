@@ -21,6 +21,7 @@
 
 #include "mtasts/core/sts/policy.hpp"
 #include "mtasts/net/check/http_checks.hpp"
+#include "mtasts/net/runtime/errc.hpp"
 #include "runtime/tls_client.hpp"
 
 namespace mtasts::net {
@@ -472,7 +473,7 @@ core::Result<std::unique_ptr<PolicyFetcher>> make_https_fetcher(asio::any_io_exe
     return std::unique_ptr<PolicyFetcher>(std::make_unique<HttpsFetcher>(
         std::move(executor), resolver, std::move(options), std::move(context)));
   } catch (const boost::system::system_error& e) {
-    return core::fail(core::Errc::invalid_value, std::string("cannot set up TLS: ") + e.what());
+    return core::fail(Errc::system, std::string("cannot set up TLS: ") + e.what());
   }
 }
 

@@ -9,6 +9,8 @@
 #include <fstream>
 #include <memory>
 
+#include "mtasts/net/runtime/errc.hpp"
+
 namespace mtasts::net {
 namespace {
 
@@ -74,17 +76,16 @@ core::Result<void> configure_client_context(SSL_CTX* ctx,
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
   if (ca_file) {
     if (!std::ifstream(*ca_file)) {
-      return core::fail(core::Errc::invalid_value, "cannot read CA file " + *ca_file);
+      return core::fail(Errc::io, "cannot read CA file " + *ca_file);
     }
     if (SSL_CTX_load_verify_locations(ctx, ca_file->c_str(), nullptr) != 1) {
-      return core::fail(core::Errc::invalid_value,
+      return core::fail(Errc::io,
                         "CA file " + *ca_file + " holds no usable certificate: " + openssl_error());
     }
     return {};
   }
   if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
-    return core::fail(core::Errc::invalid_value,
-                      "cannot load the system trust store: " + openssl_error());
+    return core::fail(Errc::io, "cannot load the system trust store: " + openssl_error());
   }
   return {};
 }
@@ -96,7 +97,7 @@ core::Result<void> prepare_client_ssl(SSL* ssl, const std::string& host) {
       param, X509_CHECK_FLAG_NEVER_CHECK_SUBJECT | X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
   if (SSL_set_tlsext_host_name(ssl, host.c_str()) != 1 ||
       X509_VERIFY_PARAM_set1_host(param, host.data(), host.size()) != 1) {
-    return core::fail(core::Errc::invalid_value,
+    return core::fail(Errc::system,
                       "TLS library refused host name " + host + ": " + openssl_error());
   }
   SSL_set_verify(ssl, SSL_VERIFY_PEER, nullptr);
