@@ -5,6 +5,8 @@
 #include <limits>
 #include <utility>
 
+#include "mtasts/core/base/host_port.hpp"
+
 namespace mtasts::app {
 namespace {
 
@@ -199,9 +201,10 @@ core::Result<MtastsConfig> parse_mtasts(ConfigReader& reader, const YAML::Node& 
       return tl::unexpected(servers.error());
     }
     for (std::size_t i = 0; i < servers->size(); ++i) {
-      if (auto problem = host_port_problem((*servers)[i], PortRequirement::optional)) {
-        return value_error(*value, "mtasts.dns_servers[" + std::to_string(i) + "]",
-                           "invalid DNS server \"" + (*servers)[i] + "\": " + *problem);
+      if (auto server = core::parse_host_port((*servers)[i], core::kDnsServerAddress); !server) {
+        return value_error(
+            *value, "mtasts.dns_servers[" + std::to_string(i) + "]",
+            "invalid DNS server \"" + (*servers)[i] + "\": " + server.error().message);
       }
     }
     mtasts.dns_servers = std::move(*servers);
@@ -221,9 +224,10 @@ core::Result<MtastsConfig> parse_mtasts(ConfigReader& reader, const YAML::Node& 
     return tl::unexpected(state_dir.error());
   }
   if (!metrics->empty()) {
-    if (auto problem = host_port_problem(*metrics, PortRequirement::required)) {
-      return value_error(*given(*entries, "metrics"), "mtasts.metrics",
-                         "invalid listen address \"" + *metrics + "\": " + *problem);
+    if (auto endpoint = core::parse_host_port(*metrics, core::kListenAddress); !endpoint) {
+      return value_error(
+          *given(*entries, "metrics"), "mtasts.metrics",
+          "invalid listen address \"" + *metrics + "\": " + endpoint.error().message);
     }
   }
   if (!state_dir->empty() && state_dir->front() != '/') {

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <utility>
 
+#include "mtasts/core/base/text.hpp"
+
 namespace mtasts::app {
 namespace {
 
@@ -47,10 +49,8 @@ std::string shown(const YAML::Node& node) {
       out += '\\';
       out += static_cast<char>(c);
     } else if (c < 0x20 || c == 0x7f) {
-      constexpr std::string_view kHex = "0123456789abcdef";
       out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
+      out += core::hex_byte(c);
     } else {
       out += static_cast<char>(c);
     }
@@ -242,10 +242,8 @@ bool append_flow(const YAML::Node& node, int depth, std::string& out) {
             out += '\\';
             out += c;
           } else if (byte < 0x20) {
-            constexpr std::string_view kHex = "0123456789abcdef";
             out += "\\u00";
-            out += kHex[byte >> 4];
-            out += kHex[byte & 0xf];
+            out += core::hex_byte(byte);
           } else {
             out += c;
           }

@@ -52,7 +52,6 @@ using Entries = std::map<std::string, YAML::Node, std::less<>>;
 enum class Zero { allowed, rejected };
 enum class Empty { allowed, rejected };
 enum class PortZero { allowed, rejected };
-enum class PortRequirement { optional, required };
 
 // Reads typed values out of nodes. Each read either returns the value or an Errc::invalid_value
 // error "<path>: expected <what>, got <value> (line L)". Warnings collect in the reader.
@@ -105,10 +104,5 @@ class ConfigReader {
 
 // "expected <what>, got <shown value>".
 [[nodiscard]] std::string expected(std::string_view what, const YAML::Node& node);
-
-// Checks HOST[:PORT], [IPV6][:PORT] or a bare IPv6 address, as net::parse_dns_server accepts;
-// with PortRequirement::required, the port must be there. Returns the reason on failure.
-[[nodiscard]] std::optional<std::string> host_port_problem(std::string_view text,
-                                                           PortRequirement port);
 
 }  // namespace mtasts::app

@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "mtasts/core/base/text.hpp"
+
 namespace mtasts::app {
 namespace {
 
@@ -17,16 +19,6 @@ constexpr std::uintmax_t kMaxListSize = 64ull * 1024 * 1024;
 
 core::Error system_error(const std::string& what) {
   return core::Error{core::Errc::invalid_value, what + ": " + std::strerror(errno)};
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) {
-    text.remove_suffix(1);
-  }
-  return text;
 }
 
 }  // namespace
@@ -108,7 +100,7 @@ core::Result<std::vector<std::string>> read_domain_list(const std::string& path,
   std::string line;
   std::size_t skipped = 0;
   while (std::getline(in, line)) {
-    const std::string_view name = trim(line);
+    const std::string_view name = core::trim_space(line);
     if (name.empty() || name.front() == '#') {
       continue;
     }

@@ -2,8 +2,8 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <charconv>
 
+#include "mtasts/core/base/host_port.hpp"
 #include "mtasts/net/http/http_client.hpp"
 
 namespace mtasts::app {
@@ -28,33 +28,16 @@ core::Result<ApiTarget> parse_api_url(std::string_view url) {
     url = url.substr(0, slash);
   }
   ApiTarget target;
-  std::string_view port;
-  if (url.starts_with('[')) {
-    const std::size_t close = url.find(']');
-    if (close == std::string_view::npos) {
-      return core::fail(core::Errc::invalid_value, "unclosed '[' in " + std::string(url));
-    }
-    target.host = std::string(url.substr(1, close - 1));
-    if (close + 1 < url.size() && url[close + 1] == ':') {
-      port = url.substr(close + 2);
-    }
-  } else if (const std::size_t colon = url.rfind(':'); colon != std::string_view::npos) {
-    target.host = std::string(url.substr(0, colon));
-    port = url.substr(colon + 1);
-  } else {
-    target.host = std::string(url);
+  // The admin listen address may be given as it is configured: "*:PORT" reaches this machine.
+  core::HostPortRules rules = core::url_authority(target.port);
+  rules.wildcard = core::Wildcard::allowed;
+  auto host_port = core::parse_host_port(url, rules);
+  if (!host_port) {
+    return core::fail(core::Errc::invalid_value,
+                      "bad address " + std::string(url) + ": " + host_port.error().message);
   }
-  if (target.host.empty() || target.host == "*") {
-    target.host = "127.0.0.1";
-  }
-  if (!port.empty()) {
-    unsigned value = 0;
-    const auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-    if (ec != std::errc() || ptr != port.data() + port.size() || value == 0 || value > 65535) {
-      return core::fail(core::Errc::invalid_value, "bad port in " + std::string(url));
-    }
-    target.port = static_cast<std::uint16_t>(value);
-  }
+  target.host = host_port->host.empty() ? "127.0.0.1" : std::move(host_port->host);
+  target.port = host_port->port;
   return target;
 }
 

@@ -11,6 +11,7 @@
 #include "host/host_config.hpp"
 #include "host/host_output.hpp"
 #include "host/host_service.hpp"
+#include "mtasts/core/base/text.hpp"
 #include "mtasts/hosting/host_tokens.hpp"
 
 namespace mtasts::app {
@@ -132,10 +133,8 @@ std::string domain_path(const std::string& domain) {
     if (std::isalnum(byte) || c == '.' || c == '-' || c == '_') {
       out += c;
     } else {
-      constexpr std::string_view kHex = "0123456789ABCDEF";
       out += '%';
-      out += kHex[byte >> 4];
-      out += kHex[byte & 0xf];
+      out += core::hex_byte(byte, core::HexCase::upper);
     }
   }
   return out;

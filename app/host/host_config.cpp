@@ -10,6 +10,7 @@
 #include "common/config_file.hpp"
 #include "host/host_config_reader.hpp"
 #include "host/host_config_sections.hpp"
+#include "mtasts/core/base/host_port.hpp"
 
 namespace mtasts::app {
 namespace {
@@ -114,8 +115,8 @@ core::Result<void> parse_scalars(SectionReader& top, HostConfig& config,
   }
   if (auto servers = top.strings("dns_servers")) {
     for (const std::string& server : *servers) {
-      if (auto problem = host_port_problem(server, PortRequirement::optional)) {
-        top.fail("dns_servers", "invalid DNS server \"" + server + "\": " + *problem);
+      if (auto parsed = core::parse_host_port(server, core::kDnsServerAddress); !parsed) {
+        top.fail("dns_servers", "invalid DNS server \"" + server + "\": " + parsed.error().message);
       }
     }
     config.dns_servers = std::move(*servers);

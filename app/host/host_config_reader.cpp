@@ -2,10 +2,10 @@
 
 #include <arpa/inet.h>
 
-#include <charconv>
 #include <utility>
 
 #include "mtasts/core/base/domain_name.hpp"
+#include "mtasts/core/base/host_port.hpp"
 
 namespace mtasts::app {
 namespace {
@@ -19,32 +19,15 @@ bool is_ip_address(const std::string& text) {
 }  // namespace
 
 core::Result<HostEndpoint> parse_host_endpoint(std::string_view text) {
-  if (text.starts_with("*:")) {
-    std::uint32_t port = 0;
-    const std::string_view digits = text.substr(2);
-    const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
-    if (digits.empty() || ec != std::errc() || ptr != digits.data() + digits.size() || port == 0 ||
-        port > 65535) {
-      return core::fail(core::Errc::invalid_value, "port must be a number from 1 to 65535");
-    }
-    return HostEndpoint{"", static_cast<std::uint16_t>(port)};
+  auto parsed = core::parse_host_port(text, core::kListenAddress);
+  if (!parsed) {
+    return tl::unexpected(parsed.error());
   }
-  if (auto problem = host_port_problem(text, PortRequirement::required)) {
-    return core::fail(core::Errc::invalid_value, *problem);
-  }
-  const std::size_t colon = text.rfind(':');
-  std::string host(text.substr(0, colon));
-  if (host.starts_with('[')) {
-    host = host.substr(1, host.size() - 2);
-  }
-  if (!is_ip_address(host)) {
+  if (!parsed->host.empty() && !is_ip_address(parsed->host)) {
     return core::fail(core::Errc::invalid_value,
-                      "the host must be an IP address or * (every interface), got " + host);
+                      "the host must be an IP address or * (every interface), got " + parsed->host);
   }
-  std::uint32_t port = 0;
-  const std::string_view digits = text.substr(colon + 1);
-  std::from_chars(digits.data(), digits.data() + digits.size(), port);
-  return HostEndpoint{std::move(host), static_cast<std::uint16_t>(port)};
+  return HostEndpoint{std::move(parsed->host), parsed->port};
 }
 
 SectionReader::SectionReader(ConfigReader& reader, const YAML::Node& node, std::string path,

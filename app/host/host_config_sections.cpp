@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "host/host_config_reader.hpp"
+#include "mtasts/core/base/host_port.hpp"
 
 namespace mtasts::app {
 namespace {
@@ -20,27 +21,6 @@ constexpr std::int64_t kMaxTtl = 604'800;
 
 tl::unexpected<core::Error> failed(const SectionReader& section) {
   return tl::unexpected(section.error());
-}
-
-// HOST or HOST:PORT, [IPV6] or [IPV6]:PORT, or a bare IPv6 address.
-bool split_server(const std::string& text, DnsUpdateSettings& out) {
-  if (host_port_problem(text, PortRequirement::optional)) {
-    return false;
-  }
-  std::string host = text;
-  if (text.front() == '[') {
-    const std::size_t close = text.find(']');
-    host = text.substr(1, close - 1);
-    if (close + 1 < text.size()) {
-      out.port = static_cast<std::uint16_t>(std::stoul(text.substr(close + 2)));
-    }
-  } else if (const std::size_t colon = text.find(':');
-             colon != std::string::npos && text.find(':', colon + 1) == std::string::npos) {
-    host = text.substr(0, colon);
-    out.port = static_cast<std::uint16_t>(std::stoul(text.substr(colon + 1)));
-  }
-  out.server = std::move(host);
-  return true;
 }
 
 }  // namespace
@@ -179,8 +159,12 @@ core::Result<std::optional<DnsUpdateSettings>> parse_dns_update_section(
   settings.zone = service.delegation_zone;
   settings.ttl = service.record_ttl;
   if (auto server = section.string("server", Empty::rejected)) {
-    if (!split_server(*server, settings)) {
-      section.fail("server", "expected HOST[:PORT], got \"" + *server + "\"");
+    if (auto parsed = core::parse_host_port(*server, core::kDnsServerAddress)) {
+      settings.server = std::move(parsed->host);
+      settings.port = parsed->port;
+    } else {
+      section.fail("server",
+                   "expected HOST[:PORT], got \"" + *server + "\": " + parsed.error().message);
     }
   } else if (section.ok()) {
     section.fail(core::Error{core::Errc::invalid_value, "dns_update.server: required"});

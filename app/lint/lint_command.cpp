@@ -51,16 +51,13 @@ std::optional<std::vector<std::string>> mx_hosts_for(const LintOptions& opts,
                  "MX lookup of " + domain + ": " + answer.error().message);
     return std::nullopt;
   }
-  switch (answer->meta.status) {
-    case net::DnsStatus::ok:
+  switch (net::dns_class(answer->meta.status)) {
+    case net::DnsClass::found:
       break;
-    case net::DnsStatus::nxdomain:
-    case net::DnsStatus::nodata:
+    case net::DnsClass::none:
       return std::vector<std::string>{};  // implicit MX: the domain itself
-    case net::DnsStatus::servfail:
-    case net::DnsStatus::timeout:
-    case net::DnsStatus::cname_loop:
-    case net::DnsStatus::error:
+    case net::DnsClass::broken:
+    case net::DnsClass::temporary:
       findings.add(core::LintCode::policy_mx_lookup_failed,
                    "MX lookup of " + domain + " failed (" +
                        std::string(net::dns_status_name(answer->meta.status)) +

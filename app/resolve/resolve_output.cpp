@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "lint/lint_output.hpp"
+#include "mtasts/core/base/text.hpp"
 
 namespace mtasts::app {
 namespace {
@@ -23,10 +24,8 @@ std::string quoted(const std::string& text) {
       out += '\\';
       out += c;
     } else if (byte < 0x20 || byte >= 0x7f) {
-      constexpr char kHex[] = "0123456789abcdef";
       out += "\\x";
-      out += kHex[byte >> 4];
-      out += kHex[byte & 0xf];
+      out += core::hex_byte(byte);
     } else {
       out += c;
     }

@@ -125,11 +125,10 @@ asio::awaitable<net::HttpResponse> AdminApi::dispatch(const net::HttpRequest& re
 asio::awaitable<tl::expected<std::vector<std::string>, std::string>> AdminApi::live_mx(
     std::string domain) {
   const net::MxAnswer answer = co_await resolver_.query_mx(domain);
-  if (answer.meta.status == net::DnsStatus::nxdomain ||
-      answer.meta.status == net::DnsStatus::nodata) {
+  if (net::dns_class(answer.meta.status) == net::DnsClass::none) {
     co_return std::vector<std::string>();
   }
-  if (answer.meta.status != net::DnsStatus::ok) {
+  if (net::dns_lookup_failed(answer.meta.status)) {
     co_return tl::unexpected("the MX lookup of " + domain + " failed (" +
                              std::string(net::dns_status_name(answer.meta.status)) + ")");
   }

@@ -1,9 +1,9 @@
 #include "mtasts/hosting/host_admin_http.hpp"
 
 #include <algorithm>
-#include <cctype>
 
 #include "mtasts/core/base/percent_decode.hpp"
+#include "mtasts/core/base/text.hpp"
 #include "mtasts/core/hosting/admin_request.hpp"
 #include "mtasts/hosting/host_json.hpp"
 
@@ -11,13 +11,6 @@ namespace mtasts::hosting {
 namespace {
 
 constexpr std::string_view kDomainsPrefix = "/v1/domains/";
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 std::map<std::string, std::string, std::less<>> parse_query(std::string_view query) {
   std::map<std::string, std::string, std::less<>> out;
@@ -75,12 +68,12 @@ AdminTarget parse_admin_target(std::string_view target) {
 
 std::optional<std::string> bearer_token(const net::HttpRequest& request) {
   for (const auto& [name, value] : request.headers) {
-    if (!iequals(name, "authorization")) {
+    if (!core::iequals(name, "authorization")) {
       continue;
     }
     std::string_view text = value;
     const std::size_t space = text.find(' ');
-    if (space == std::string_view::npos || !iequals(text.substr(0, space), "bearer")) {
+    if (space == std::string_view::npos || !core::iequals(text.substr(0, space), "bearer")) {
       return std::nullopt;
     }
     text.remove_prefix(space + 1);

@@ -26,6 +26,16 @@ store::AuditEntry make_audit(core::HostTime now, std::string actor, std::string 
   return entry;
 }
 
+void log_audit_failure(net::Logger& log, const store::AuditEntry& entry,
+                       const store::Error& error) {
+  log.log(net::LogLevel::warn, "audit-write-failed",
+          {{"action", entry.action},
+           {"domain", entry.domain},
+           {"actor", entry.actor},
+           {"reason", store::errc_name(error.code)},
+           {"error", error.message}});
+}
+
 nlohmann::json audit_json(const store::AuditEntry& entry) {
   nlohmann::json detail = nlohmann::json::parse(entry.detail, nullptr, false);
   if (detail.is_discarded()) {

@@ -17,11 +17,6 @@ namespace asio = boost::asio;
 using core::CheckCode;
 using core::CheckFinding;
 
-bool lookup_failed(net::DnsStatus status) {
-  return status == net::DnsStatus::servfail || status == net::DnsStatus::timeout ||
-         status == net::DnsStatus::error || status == net::DnsStatus::cname_loop;
-}
-
 bool has_code(const std::vector<CheckFinding>& findings, CheckCode code) {
   return std::any_of(findings.begin(), findings.end(),
                      [code](const CheckFinding& f) { return f.id == code; });
@@ -149,7 +144,7 @@ asio::awaitable<core::HostedObservation> Monitor::observe(
   core::HostedObservation observed;
   const net::TxtAnswer txt = co_await resolver_.query_txt("_mta-sts." + domain);
   observed.sts_cname_chain = txt.meta.cname_chain;
-  if (!lookup_failed(txt.meta.status)) {
+  if (!net::dns_lookup_failed(txt.meta.status)) {
     std::vector<std::string> joined;
     for (const core::TxtStrings& record : txt.records) {
       std::string text;
@@ -161,7 +156,7 @@ asio::awaitable<core::HostedObservation> Monitor::observe(
     observed.sts_records = std::move(joined);
   }
   const net::AddressAnswer host = co_await resolver_.query_addresses(policy_host_name(domain));
-  observed.policy_host_lookup_failed = lookup_failed(host.meta.status);
+  observed.policy_host_lookup_failed = net::dns_lookup_failed(host.meta.status);
   observed.policy_host_cname_chain = host.meta.cname_chain;
   observed.policy_host_addresses = host.addresses;
   if (certificate && certificate->issued) {
@@ -268,8 +263,9 @@ asio::awaitable<void> Monitor::check(store::DomainRow row,
                  passing ? "monitor.passing" : "monitor.failing", {{"errors", codes}});
   std::function<store::Result<void>(store::HostingStore&)> write =
       [audit](store::HostingStore& hosting) { return hosting.append_audit(audit); };
-  auto written = co_await store_.run(std::move(write));
-  (void)written;
+  if (auto written = co_await store_.run(std::move(write)); !written) {
+    log_audit_failure(log_, audit, written.error());
+  }
   if (alerts_ != nullptr) {
     std::string document = alert_json(domain, passing, before, now, options_.instance, findings);
     co_await alerts_->send(std::move(document));

@@ -135,8 +135,9 @@ asio::awaitable<void> RecordManager::publish(store::DomainRow row) {
                      {{"owner", owner}, {"id", id}, {"error", updated.error().message}});
       std::function<store::Result<void>(store::HostingStore&)> write =
           [audit](store::HostingStore& hosting) { return hosting.append_audit(audit); };
-      auto written = co_await store_.run(std::move(write));
-      (void)written;
+      if (auto written = co_await store_.run(std::move(write)); !written) {
+        log_audit_failure(log_, audit, written.error());
+      }
     }
     co_await lease(lease_name, false);
     co_return;

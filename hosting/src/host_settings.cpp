@@ -2,16 +2,12 @@
 
 #include <string>
 
+#include "mtasts/core/base/host_port.hpp"
+
 namespace mtasts::hosting {
 
 std::string endpoint_text(const HostEndpoint& endpoint) {
-  if (endpoint.host.empty()) {
-    return "*:" + std::to_string(endpoint.port);
-  }
-  if (endpoint.host.find(':') != std::string::npos) {
-    return "[" + endpoint.host + "]:" + std::to_string(endpoint.port);
-  }
-  return endpoint.host + ":" + std::to_string(endpoint.port);
+  return core::format_host_port(endpoint.host, endpoint.port);
 }
 
 }  // namespace mtasts::hosting

@@ -3,8 +3,8 @@
 // handshake, request and response.
 
 #include <boost/asio/this_coro.hpp>
-#include <charconv>
 
+#include "mtasts/core/base/host_port.hpp"
 #include "mtasts/hosting/host_alert.hpp"
 #include "mtasts/net/http/http_client.hpp"
 
@@ -43,37 +43,13 @@ core::Result<WebhookUrl> parse_webhook_url(std::string_view text) {
   if (authority.find('@') != std::string_view::npos) {
     return core::fail(core::Errc::invalid_value, "user information in the URL is not supported");
   }
-  std::string_view port;
-  if (authority.starts_with('[')) {
-    const std::size_t close = authority.find(']');
-    if (close == std::string_view::npos) {
-      return core::fail(core::Errc::invalid_value, "unclosed '[' in the host");
-    }
-    url.host = std::string(authority.substr(1, close - 1));
-    if (close + 1 < authority.size()) {
-      if (authority[close + 1] != ':') {
-        return core::fail(core::Errc::invalid_value, "unexpected text after ']'");
-      }
-      port = authority.substr(close + 2);
-    }
-  } else if (const std::size_t colon = authority.find(':'); colon != std::string_view::npos) {
-    url.host = std::string(authority.substr(0, colon));
-    port = authority.substr(colon + 1);
-  } else {
-    url.host = std::string(authority);
+  auto host_port = core::parse_host_port(authority, core::url_authority(url.port));
+  if (!host_port) {
+    return core::fail(core::Errc::invalid_value,
+                      "the URL's host and port: " + host_port.error().message);
   }
-  if (url.host.empty()) {
-    return core::fail(core::Errc::invalid_value, "no host in the URL");
-  }
-  if (!port.empty() || authority.ends_with(':')) {
-    unsigned value = 0;
-    const auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-    if (port.empty() || ec != std::errc() || ptr != port.data() + port.size() || value == 0 ||
-        value > 65535) {
-      return core::fail(core::Errc::invalid_value, "the port must be a number from 1 to 65535");
-    }
-    url.port = static_cast<std::uint16_t>(value);
-  }
+  url.host = std::move(host_port->host);
+  url.port = host_port->port;
   return url;
 }
 

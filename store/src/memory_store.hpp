@@ -4,9 +4,10 @@
 // domain and the compact value of value_codec.hpp, so 100,000 policies stay a few tens of MiB.
 
 #include <map>
+#include <mutex>
 #include <string>
 
-#include "locked.hpp"
+#include "mtasts/core/base/guarded.hpp"
 #include "mtasts/store/policy_store.hpp"
 
 namespace mtasts::store {
@@ -39,7 +40,7 @@ class MemoryStore final : public PolicyStore {
   static void make_room(Map& entries, std::size_t capacity, TimePoint now);
 
   std::size_t capacity_;
-  Locked<Map> entries_;
+  core::Guarded<Map, std::mutex> entries_;
 };
 
 }  // namespace mtasts::store

@@ -11,6 +11,8 @@
 #include <optional>
 #include <vector>
 
+#include "mtasts/core/base/text.hpp"
+
 namespace mtasts::store::pg {
 namespace {
 
@@ -42,11 +44,7 @@ bool wait_for(int fd, bool for_write, Deadline deadline) {
 }
 
 std::string trimmed(const char* message) {
-  std::string text = message == nullptr ? "" : message;
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) {
-    text.pop_back();
-  }
-  return text;
+  return std::string(core::trim_space(message == nullptr ? "" : message));
 }
 
 }  // namespace

@@ -2,11 +2,12 @@
 
 #include <libpq-fe.h>
 
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "hosting_schema.hpp"
-#include "locked.hpp"
+#include "mtasts/core/base/guarded.hpp"
 #include "pg_connection.hpp"
 #include "sql_hosting_store.hpp"
 
@@ -164,7 +165,7 @@ class PostgresDatabase final : public SqlDatabase {
   }
 
   Settings settings_;
-  Locked<Connection> connection_;
+  core::Guarded<Connection, std::mutex> connection_;
 };
 
 }  // namespace

@@ -12,10 +12,11 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 
-#include "locked.hpp"
+#include "mtasts/core/base/guarded.hpp"
 #include "mtasts/store/policy_store.hpp"
 #include "pg_connection.hpp"
 
@@ -67,7 +68,7 @@ class PostgresStore final : public PolicyStore {
   std::string erase_sql_;
   std::string page_sql_;
   std::string purge_sql_;
-  Locked<Connection> connection_;
+  core::Guarded<Connection, std::mutex> connection_;
 };
 
 }  // namespace mtasts::store

@@ -12,10 +12,11 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 
-#include "locked.hpp"
+#include "mtasts/core/base/guarded.hpp"
 #include "mtasts/store/policy_store.hpp"
 #include "redis_url.hpp"
 
@@ -86,7 +87,7 @@ class RedisStore final : public PolicyStore {
   std::string describe_;  // "Redis 127.0.0.1:6379" for messages
   std::chrono::milliseconds timeout_;
   std::chrono::milliseconds connect_timeout_;
-  Locked<Connection> connection_;
+  core::Guarded<Connection, std::mutex> connection_;
 };
 
 }  // namespace mtasts::store

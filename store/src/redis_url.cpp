@@ -3,6 +3,7 @@
 #include <charconv>
 #include <optional>
 
+#include "mtasts/core/base/host_port.hpp"
 #include "mtasts/core/base/percent_decode.hpp"
 
 namespace mtasts::store {
@@ -91,33 +92,16 @@ Result<RedisEndpoint> parse_redis_url(std::string_view url, std::string_view key
       endpoint.db = *db;
     }
   }
-  std::string_view host = hostport;
-  std::string_view port;
-  if (hostport.starts_with('[')) {
-    const std::size_t close = hostport.find(']');
-    if (close == std::string_view::npos) {
-      return bad(key, url, "unclosed [ in the host");
-    }
-    host = hostport.substr(1, close - 1);
-    const std::string_view after = hostport.substr(close + 1);
-    if (!after.empty() && !after.starts_with(':')) {
-      return bad(key, url, "garbage after ]");
-    }
-    port = after.empty() ? after : after.substr(1);
-  } else if (const std::size_t colon = hostport.find(':'); colon != std::string_view::npos) {
-    host = hostport.substr(0, colon);
-    port = hostport.substr(colon + 1);
+  if (hostport.empty()) {
+    return endpoint;  // redis:// or redis:///N: the default host and port
   }
-  if (!host.empty()) {
-    endpoint.host = std::string(host);
+  const auto default_port = static_cast<std::uint16_t>(endpoint.port);
+  auto parsed = core::parse_host_port(hostport, core::url_authority(default_port));
+  if (!parsed) {
+    return bad(key, url, parsed.error().message);
   }
-  if (!port.empty()) {
-    const auto number = parse_int(port, 65535);
-    if (!number || *number == 0) {
-      return bad(key, url, "the port must be 1..65535");
-    }
-    endpoint.port = *number;
-  }
+  endpoint.host = std::move(parsed->host);
+  endpoint.port = parsed->port;
   return endpoint;
 }
 

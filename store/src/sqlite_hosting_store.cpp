@@ -10,11 +10,12 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 
 #include "hosting_schema.hpp"
-#include "locked.hpp"
+#include "mtasts/core/base/guarded.hpp"
 #include "sql_hosting_store.hpp"
 
 namespace mtasts::store {
@@ -211,7 +212,7 @@ class SqliteDatabase final : public SqlDatabase {
 
  private:
   std::string describe_;
-  Locked<Connection> connection_;
+  core::Guarded<Connection, std::mutex> connection_;
 };
 
 // Creates the missing directories on the way to `dir`, each 0700.

@@ -6,9 +6,10 @@
 // shared with postfix-mta-sts-resolver.
 
 #include <memory>
+#include <mutex>
 #include <string>
 
-#include "locked.hpp"
+#include "mtasts/core/base/guarded.hpp"
 #include "mtasts/store/policy_store.hpp"
 
 struct sqlite3;
@@ -61,7 +62,7 @@ class SqliteStore final : public PolicyStore {
                                          std::size_t limit);
 
   std::string filename_;
-  Locked<Connection> connection_;
+  core::Guarded<Connection, std::mutex> connection_;
 };
 
 }  // namespace mtasts::store

@@ -28,6 +28,7 @@ SOURCES = {
     "admin_request": [("admin_request.jsonl", lambda r: r["input"])],
     "dns_update_response": [("dns_update.jsonl", lambda r: bytes.fromhex(r["response"]))],
     "acme_messages": [("acme_messages.jsonl", lambda r: ACME_SELECTOR[r["kind"]] + r["input"])],
+    "host_port": [("host_port.jsonl", lambda r: r["input"])],
 }
 
 

@@ -3,56 +3,25 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <nlohmann/json.hpp>
 
 #include "mtasts/core/acme/acme_messages.hpp"
 #include "mtasts/core/base/domain_name.hpp"
+#include "mtasts/core/base/host_port.hpp"
 
 namespace mtasts::core {
 namespace {
 
 using json = nlohmann::json;
 
-constexpr std::string_view kAlphabet =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 constexpr std::size_t kMaxNonceLength = 512;
 constexpr std::size_t kMaxLinks = 32;
 constexpr std::int64_t kMaxRetryAfter = 86400;
-
-int alphabet_index(char c) {
-  if (c >= 'A' && c <= 'Z') {
-    return c - 'A';
-  }
-  if (c >= 'a' && c <= 'z') {
-    return c - 'a' + 26;
-  }
-  if (c >= '0' && c <= '9') {
-    return c - '0' + 52;
-  }
-  if (c == '-') {
-    return 62;
-  }
-  if (c == '_') {
-    return 63;
-  }
-  return -1;
-}
 
 // Never throws: strings we did not check for UTF-8 (contacts, names from a config) are
 // written with U+FFFD in place of bad bytes.
 std::string dump(const json& value) {
   return value.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) {
-    text.remove_suffix(1);
-  }
-  return text;
 }
 
 std::optional<int> digits(std::string_view text) {
@@ -126,61 +95,6 @@ json jwk_object(const EcPublicKey& key) {
 
 }  // namespace
 
-std::string base64url_encode(std::string_view bytes) {
-  std::string out;
-  out.reserve((bytes.size() * 4 + 2) / 3);
-  std::size_t i = 0;
-  for (; i + 3 <= bytes.size(); i += 3) {
-    const auto n = (static_cast<unsigned>(static_cast<unsigned char>(bytes[i])) << 16U) |
-                   (static_cast<unsigned>(static_cast<unsigned char>(bytes[i + 1])) << 8U) |
-                   static_cast<unsigned char>(bytes[i + 2]);
-    out += kAlphabet[(n >> 18U) & 63U];
-    out += kAlphabet[(n >> 12U) & 63U];
-    out += kAlphabet[(n >> 6U) & 63U];
-    out += kAlphabet[n & 63U];
-  }
-  const std::size_t rest = bytes.size() - i;
-  if (rest > 0) {
-    unsigned n = static_cast<unsigned>(static_cast<unsigned char>(bytes[i])) << 16U;
-    if (rest == 2) {
-      n |= static_cast<unsigned>(static_cast<unsigned char>(bytes[i + 1])) << 8U;
-    }
-    out += kAlphabet[(n >> 18U) & 63U];
-    out += kAlphabet[(n >> 12U) & 63U];
-    if (rest == 2) {
-      out += kAlphabet[(n >> 6U) & 63U];
-    }
-  }
-  return out;
-}
-
-Result<std::string> base64url_decode(std::string_view text) {
-  if (text.size() % 4 == 1) {
-    return fail(Errc::invalid_syntax, "base64url text has an impossible length");
-  }
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
-  unsigned buffer = 0;
-  unsigned bits = 0;
-  for (const char c : text) {
-    const int index = alphabet_index(c);
-    if (index < 0) {
-      return fail(Errc::invalid_syntax, "base64url text holds a character outside its alphabet");
-    }
-    buffer = (buffer << 6U) | static_cast<unsigned>(index);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((buffer >> bits) & 0xFFU);
-    }
-  }
-  // RFC 4648 §3.5: the unused low bits of the last character must be zero (canonical form).
-  if ((buffer & ((1U << bits) - 1U)) != 0) {
-    return fail(Errc::invalid_syntax, "base64url text has non-zero padding bits");
-  }
-  return out;
-}
-
 std::string acme_new_account_payload(const std::vector<std::string>& contact,
                                      bool terms_of_service_agreed) {
   json payload = json::object();
@@ -240,7 +154,7 @@ std::string jws_flattened(std::string_view protected_header, std::string_view pa
 }
 
 std::optional<std::int64_t> parse_retry_after(std::string_view value, std::int64_t now_unix) {
-  value = trim(value);
+  value = trim_wsp(value);
   if (value.empty()) {
     return std::nullopt;
   }
@@ -265,12 +179,7 @@ bool is_valid_replay_nonce(std::string_view value) {
   if (value.empty() || value.size() > kMaxNonceLength) {
     return false;
   }
-  for (const char c : value) {
-    if (alphabet_index(c) < 0) {
-      return false;
-    }
-  }
-  return true;
+  return std::all_of(value.begin(), value.end(), is_base64url_char);
 }
 
 std::vector<LinkValue> parse_link_header(std::string_view value) {
@@ -299,7 +208,7 @@ std::vector<LinkValue> parse_link_header(std::string_view value) {
       } else {
         text = text.substr(0, std::min(text.find(';'), text.find(',')));
       }
-      link.rel = std::string(trim(text));
+      link.rel = std::string(trim_wsp(text));
     }
     links.push_back(std::move(link));
     pos = end;
@@ -334,44 +243,19 @@ Result<HttpsUrl> parse_https_url(std::string_view url) {
   if (authority.find('@') != std::string_view::npos) {
     return fail(Errc::invalid_value, "the URL has user information");
   }
-  std::string_view host = authority;
-  std::string_view port;
-  if (!authority.empty() && authority.front() == '[') {
-    const std::size_t end = authority.find(']');
-    if (end == std::string_view::npos) {
-      return fail(Errc::invalid_value, "the URL has an unclosed IPv6 bracket");
-    }
-    host = authority.substr(1, end - 1);
-    const std::string_view after = authority.substr(end + 1);
-    if (!after.empty() && after.front() != ':') {
-      return fail(Errc::invalid_value, "the URL has junk after the IPv6 address");
-    }
-    port = after.empty() ? after : after.substr(1);
-    if (host.find_first_not_of("0123456789abcdefABCDEF:.") != std::string_view::npos) {
-      return fail(Errc::invalid_value, "the URL has an invalid IPv6 address");
-    }
-  } else if (const std::size_t colon = authority.find(':'); colon != std::string_view::npos) {
-    host = authority.substr(0, colon);
-    port = authority.substr(colon + 1);
+  auto host_port = parse_host_port(authority, url_authority(out.port));
+  if (!host_port) {
+    return fail(Errc::invalid_value, "the URL's host and port: " + host_port.error().message);
   }
-  if (host.empty()) {
-    return fail(Errc::invalid_value, "the URL has no host");
-  }
-  if (authority.front() != '[' &&
-      host.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._") !=
-          std::string_view::npos) {
+  // A name (or IPv4 address) outside brackets: LDH, '.' and '_' only.
+  if (host_port->host.find(':') == std::string::npos &&
+      host_port->host.find_first_not_of(
+          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._") !=
+          std::string::npos) {
     return fail(Errc::invalid_value, "the URL's host has a character not allowed in a name");
   }
-  out.host = ascii_lower(host);
-  if (authority.size() > host.size() + (authority.front() == '[' ? 2 : 0)) {
-    unsigned value = 0;
-    const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-    if (port.empty() || ec != std::errc() || end != port.data() + port.size() || value == 0 ||
-        value > 65535) {
-      return fail(Errc::invalid_value, "the URL has an invalid port");
-    }
-    out.port = static_cast<std::uint16_t>(value);
-  }
+  out.host = ascii_lower(host_port->host);
+  out.port = host_port->port;
   return out;
 }
 

@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <memory>
 
-#include "base/text.hpp"
+#include "mtasts/core/base/text.hpp"
 
 namespace mtasts::core {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <vector>
 
-#include "base/text.hpp"
+#include "mtasts/core/base/text.hpp"
 
 namespace mtasts::core {
 namespace {

@@ -1,6 +1,6 @@
 #include "mtasts/core/base/percent_decode.hpp"
 
-#include "base/text.hpp"
+#include "mtasts/core/base/text.hpp"
 
 namespace mtasts::core {
 

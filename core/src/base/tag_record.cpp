@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <string>
 
-#include "base/text.hpp"
+#include "mtasts/core/base/text.hpp"
 
 namespace mtasts::core {
 

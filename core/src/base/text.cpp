@@ -1,8 +1,7 @@
-#include "base/text.hpp"
+#include "mtasts/core/base/text.hpp"
 
 #include <algorithm>
 #include <cstdint>
-#include <cstdio>
 
 namespace mtasts::core {
 
@@ -30,6 +29,30 @@ std::string_view trim_wsp(std::string_view text) {
   return text;
 }
 
+std::string_view trim_space(std::string_view text) {
+  constexpr std::string_view kSpace = " \t\r\n\v\f";
+  const std::size_t first = text.find_first_not_of(kSpace);
+  if (first == std::string_view::npos) {
+    return {};
+  }
+  return text.substr(first, text.find_last_not_of(kSpace) - first + 1);
+}
+
+std::string hex_byte(std::uint8_t byte, HexCase letters) {
+  const std::string_view digits =
+      letters == HexCase::lower ? "0123456789abcdef" : "0123456789ABCDEF";
+  return {digits[byte >> 4U], digits[byte & 0xFU]};
+}
+
+std::string to_hex(std::string_view bytes, HexCase letters) {
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (const char c : bytes) {
+    out += hex_byte(static_cast<std::uint8_t>(c), letters);
+  }
+  return out;
+}
+
 std::string printable(std::string_view text, std::size_t max_length) {
   std::string out;
   const bool cut = text.size() > max_length;
@@ -38,9 +61,7 @@ std::string printable(std::string_view text, std::size_t max_length) {
     if (u >= 0x20 && u < 0x7f) {
       out.push_back(c);
     } else {
-      char buf[5];
-      std::snprintf(buf, sizeof buf, "\\x%02X", u);
-      out += buf;
+      out += "\\x" + hex_byte(u, HexCase::upper);
     }
   }
   if (cut) {

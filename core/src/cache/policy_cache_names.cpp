@@ -5,17 +5,17 @@
 
 namespace mtasts::core {
 
-std::string_view tlsrpt_result_type(FetchFailure failure) {
+TlsrptResultType tlsrpt_result_type(FetchFailure failure) {
   // RFC 8460 §4.3.2.2 result types for policy failures.
   switch (failure) {
     case FetchFailure::fetch_error:
-      return "sts-policy-fetch-error";
+      return TlsrptResultType::sts_policy_fetch_error;
     case FetchFailure::policy_invalid:
-      return "sts-policy-invalid";
+      return TlsrptResultType::sts_policy_invalid;
     case FetchFailure::webpki_invalid:
-      return "sts-webpki-invalid";
+      return TlsrptResultType::sts_webpki_invalid;
   }
-  return "sts-policy-fetch-error";
+  return TlsrptResultType::sts_policy_fetch_error;  // unreachable: the switch is exhaustive
 }
 
 std::string_view reason_name(Reason reason) {

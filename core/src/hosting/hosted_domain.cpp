@@ -2,9 +2,9 @@
 
 #include <algorithm>
 
-#include "base/text.hpp"
 #include "hosting/hosted_policy_check.hpp"
 #include "mtasts/core/base/domain_name.hpp"
+#include "mtasts/core/base/text.hpp"
 #include "mtasts/core/sts/mx_pattern.hpp"
 #include "mtasts/core/sts/sts_record.hpp"
 

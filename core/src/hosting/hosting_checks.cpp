@@ -1,8 +1,8 @@
 #include "mtasts/core/hosting/hosting_checks.hpp"
 
 #include "base/ip_address.hpp"
-#include "base/text.hpp"
 #include "mtasts/core/base/domain_name.hpp"
+#include "mtasts/core/base/text.hpp"
 #include "mtasts/core/sts/policy.hpp"
 #include "mtasts/core/sts/sts_record.hpp"
 

@@ -148,7 +148,7 @@ PostfixReply with_tlsrpt_attributes(PostfixReply reply, const ReplyInput& input,
   head += domain;
   if (input.failure) {
     head += " policy_failure=";
-    head += policy_failure_name(*input.failure);
+    head += to_string(tlsrpt_result_type(*input.failure));
   }
   std::string pattern_attributes;
   for (const std::string& pattern : patterns) {
@@ -220,18 +220,18 @@ std::string_view reply_kind_name(ReplyKind kind) {
   return "TEMP";
 }
 
-std::string_view policy_failure_name(PolicyFailure failure) {
+TlsrptResultType tlsrpt_result_type(PolicyFailure failure) {
   switch (failure) {
     case PolicyFailure::sts_policy_fetch_error:
-      return "sts-policy-fetch-error";
+      return TlsrptResultType::sts_policy_fetch_error;
     case PolicyFailure::sts_policy_invalid:
-      return "sts-policy-invalid";
+      return TlsrptResultType::sts_policy_invalid;
     case PolicyFailure::sts_webpki_invalid:
-      return "sts-webpki-invalid";
+      return TlsrptResultType::sts_webpki_invalid;
     case PolicyFailure::validation_failure:
-      return "validation-failure";
+      return TlsrptResultType::validation_failure;
   }
-  return "validation-failure";
+  return TlsrptResultType::validation_failure;  // unreachable: the switch is exhaustive
 }
 
 std::string render_notfound() {

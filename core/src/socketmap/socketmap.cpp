@@ -6,29 +6,11 @@
 #include <utility>
 
 #include "mtasts/core/base/domain_name.hpp"
+#include "mtasts/core/base/text.hpp"
 
 namespace mtasts::core {
 
 namespace {
-
-constexpr std::string_view kWhitespace = " \t\n\v\f\r";
-
-std::string_view trim(std::string_view text) {
-  const std::size_t first = text.find_first_not_of(kWhitespace);
-  if (first == std::string_view::npos) {
-    return {};
-  }
-  const std::size_t last = text.find_last_not_of(kWhitespace);
-  return text.substr(first, last - first + 1);
-}
-
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-
-bool is_hex_digit(char c) {
-  return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
 
 // One part of a numeric IPv4 form as inet_aton(3) reads it: decimal, octal or 0x-hex.
 bool is_inet_aton_part(std::string_view part) {
@@ -143,7 +125,7 @@ std::string_view key_kind_name(KeyKind kind) {
 }
 
 SocketmapKey normalize_socketmap_key(std::string_view key) {
-  key = trim(key);
+  key = trim_space(key);
   std::string_view host;
   if (const std::size_t close = key.find(']'); close != std::string_view::npos) {
     // "[host]" or "[host]:port": the text before the first ']', without the leading '['s.
@@ -152,13 +134,13 @@ SocketmapKey normalize_socketmap_key(std::string_view key) {
   } else if (std::count(key.begin(), key.end(), ':') >= 2) {
     // An unbracketed IPv6 address has no port to strip; cutting it at its last colon (as the
     // peer does) would turn "2001:db8::1" into a "domain".
-    return SocketmapKey{KeyKind::address_literal, ascii_lower(trim(key))};
+    return SocketmapKey{KeyKind::address_literal, ascii_lower(trim_space(key))};
   } else {
     const std::size_t colon = key.rfind(':');
     host = colon == std::string_view::npos ? key : key.substr(0, colon);
   }
   // The peer's order: lowercase, trim whitespace, then strip every trailing dot.
-  std::string name = ascii_lower(trim(host));
+  std::string name = ascii_lower(trim_space(host));
   const std::size_t last = name.find_last_not_of('.');
   name.resize(last == std::string::npos ? 0 : last + 1);
   const KeyKind kind = classify(name);

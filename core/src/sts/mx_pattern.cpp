@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "base/text.hpp"
 #include "mtasts/core/base/domain_name.hpp"
+#include "mtasts/core/base/text.hpp"
 
 namespace mtasts::core {
 

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <unordered_set>
 
-#include "base/text.hpp"
 #include "mtasts/core/base/domain_name.hpp"
+#include "mtasts/core/base/text.hpp"
 #include "sts/policy_fields.hpp"
 
 namespace mtasts::core {

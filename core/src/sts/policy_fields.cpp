@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <string>
 
-#include "base/text.hpp"
 #include "mtasts/core/base/domain_name.hpp"
+#include "mtasts/core/base/text.hpp"
 
 namespace mtasts::core {
 

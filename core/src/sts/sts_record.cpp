@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "base/tag_record.hpp"
-#include "base/text.hpp"
+#include "mtasts/core/base/text.hpp"
 
 namespace mtasts::core {
 namespace {

@@ -3,9 +3,10 @@
 #include <algorithm>
 
 #include "base/tag_record.hpp"
-#include "base/text.hpp"
 #include "mtasts/core/base/domain_name.hpp"
+#include "mtasts/core/base/host_port.hpp"
 #include "mtasts/core/base/percent_decode.hpp"
+#include "mtasts/core/base/text.hpp"
 
 namespace mtasts::core {
 namespace {
@@ -75,7 +76,13 @@ void check_uri(std::string_view uri, TlsrptRecord& record, Findings& findings) {
     authority = authority.substr(0, authority.find_first_of("/?#"));
     authority = authority.substr(
         authority.rfind('@') == std::string_view::npos ? 0 : authority.rfind('@') + 1);
-    const std::string_view host = authority.substr(0, authority.find(':'));
+    const auto host_port = parse_host_port(authority, url_authority(443));
+    if (!host_port) {
+      findings.error("tlsrpt-rua-invalid",
+                     "\"" + shown + "\" has an invalid host or port: " + host_port.error().message);
+      return;
+    }
+    const std::string& host = host_port->host;
     if (!normalize_domain(host) && !is_address_literal(host)) {
       findings.add(LintCode::tlsrpt_rua_invalid, "\"" + shown + "\" has no valid host name");
       return;

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "acme/acme_client_impl.hpp"
+#include "mtasts/net/runtime/errc.hpp"
 
 namespace mtasts::net {
 
@@ -40,8 +41,27 @@ std::string_view acme_errc_name(AcmeErrc code) {
   return "unknown";
 }
 
+Errc net_errc(AcmeErrc code) {
+  switch (code) {
+    case AcmeErrc::transport:
+      return Errc::connect;
+    case AcmeErrc::timeout:
+      return Errc::timeout;
+    case AcmeErrc::problem:
+    case AcmeErrc::invalid:
+    case AcmeErrc::unsupported:
+      return Errc::refused;
+    case AcmeErrc::protocol:
+      return Errc::protocol;
+    case AcmeErrc::publisher:
+    case AcmeErrc::local:
+      return Errc::internal;
+  }
+  return Errc::internal;  // unreachable: the switch is exhaustive
+}
+
 AcmeError::operator core::Error() const {
-  return core::Error{core::Errc::invalid_value, message};
+  return core::Error{net_errc(code), message};
 }
 
 core::Result<std::unique_ptr<AcmeClient>> AcmeClient::create(asio::any_io_executor executor,

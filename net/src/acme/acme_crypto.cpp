@@ -17,6 +17,7 @@
 
 #include "mtasts/core/base/domain_name.hpp"
 #include "mtasts/net/acme/acme_client.hpp"
+#include "mtasts/net/runtime/errc.hpp"
 
 namespace mtasts::net {
 namespace acme {
@@ -43,15 +44,15 @@ constexpr std::size_t kCoordinateSize = 32;  // P-256
 constexpr std::size_t kMaxChainCertificates = 10;
 constexpr int kMaxCommonName = 64;  // RFC 5280 ub-common-name
 
-tl::unexpected<core::Error> tls_failure(const std::string& what) {
+tl::unexpected<core::Error> tls_failure(const std::string& what,
+                                        core::ErrorCode errc = Errc::system) {
   const unsigned long code = ERR_get_error();
   ERR_clear_error();
   std::array<char, 256> text{};
   if (code != 0) {
     ERR_error_string_n(code, text.data(), text.size());
   }
-  return core::fail(core::Errc::invalid_value,
-                    what + (code != 0 ? std::string(": ") + text.data() : std::string()));
+  return core::fail(errc, what + (code != 0 ? std::string(": ") + text.data() : std::string()));
 }
 
 // An encrypted key would make OpenSSL prompt on the terminal: refuse to give a password.
@@ -171,7 +172,7 @@ core::Result<KeyPtr> load_p256_key(std::string_view pem) {
   BioPtr bio = memory_bio(pem);
   EVP_PKEY* raw = bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, no_password, nullptr) : nullptr;
   if (raw == nullptr) {
-    return tls_failure("the ACME key is not a PEM private key");
+    return tls_failure("the ACME key is not a PEM private key", core::Errc::invalid_value);
   }
   KeyPtr key(raw, EVP_PKEY_free);
   std::array<char, 64> group{};
@@ -297,23 +298,21 @@ core::Result<ChainFacts> check_chain(std::string_view chain_pem, EVP_PKEY* key,
   }
   ERR_clear_error();  // the end of the PEM text reads as an error
   if (chain.empty()) {
-    return core::fail(core::Errc::invalid_value, "the CA sent no PEM certificate");
+    return core::fail(Errc::protocol, "the CA sent no PEM certificate");
   }
   if (chain.size() > kMaxChainCertificates) {
-    return core::fail(
-        core::Errc::invalid_value,
-        "the CA sent more than " + std::to_string(kMaxChainCertificates) + " certificates");
+    return core::fail(Errc::protocol, "the CA sent more than " +
+                                          std::to_string(kMaxChainCertificates) + " certificates");
   }
   X509* leaf = chain.front().get();
   if (EVP_PKEY_eq(X509_get0_pubkey(leaf), key) != 1) {
-    return core::fail(core::Errc::invalid_value,
+    return core::fail(Errc::protocol,
                       "the certificate the CA sent is not for the key of the request");
   }
   for (const std::string& name : names) {
     if (X509_check_host(leaf, name.data(), name.size(), X509_CHECK_FLAG_NEVER_CHECK_SUBJECT,
                         nullptr) != 1) {
-      return core::fail(core::Errc::invalid_value,
-                        "the certificate the CA sent does not name " + name);
+      return core::fail(Errc::protocol, "the certificate the CA sent does not name " + name);
     }
   }
   return ChainFacts{unix_time(X509_get0_notBefore(leaf)), unix_time(X509_get0_notAfter(leaf)),

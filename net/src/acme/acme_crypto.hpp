@@ -18,14 +18,14 @@ namespace mtasts::net::acme {
 
 using KeyPtr = std::shared_ptr<EVP_PKEY>;
 
-// A fresh P-256 key. Errors: Errc::invalid_value when OpenSSL fails.
+// A fresh P-256 key. Errors: net::Errc::system when OpenSSL fails.
 [[nodiscard]] core::Result<KeyPtr> new_p256_key();
 
 // A P-256 private key from PEM (PKCS#8 or SEC1). Errors: Errc::invalid_value for anything
 // else (unparsable, another curve, RSA).
 [[nodiscard]] core::Result<KeyPtr> load_p256_key(std::string_view pem);
 
-// PKCS#8 PEM of a private key. Errors: Errc::invalid_value when OpenSSL fails.
+// PKCS#8 PEM of a private key. Errors: net::Errc::system when OpenSSL fails.
 [[nodiscard]] core::Result<std::string> private_key_pem(EVP_PKEY* key);
 
 // The public point's raw coordinates, 32 bytes each.
@@ -42,7 +42,7 @@ using KeyPtr = std::shared_ptr<EVP_PKEY>;
                                             std::string_view token);
 
 // A DER PKCS#10 request signed by `key`: CN = names[0], SAN dNSName for each name (RFC 8555
-// §7.4 wants the names in the SAN). Errors: Errc::invalid_value when OpenSSL refuses.
+// §7.4 wants the names in the SAN). Errors: net::Errc::system when OpenSSL refuses.
 [[nodiscard]] core::Result<std::string> make_csr_der(EVP_PKEY* key,
                                                      const std::vector<std::string>& names);
 
@@ -52,7 +52,8 @@ struct ChainFacts {
 };
 
 // Parses a PEM chain (leaf first) and checks that the leaf holds `key`'s public key and
-// names every one of `names` in its SAN. Errors: Errc::invalid_value saying what is wrong.
+// names every one of `names` in its SAN. Errors: net::Errc::protocol saying what is wrong,
+// net::Errc::system when OpenSSL fails.
 [[nodiscard]] core::Result<ChainFacts> check_chain(std::string_view chain_pem, EVP_PKEY* key,
                                                    const std::vector<std::string>& names);
 

@@ -112,10 +112,6 @@ std::optional<CheckCode> probe_code(SmtpProbeStatus status) {
   return CheckCode::mx_tls_handshake;
 }
 
-bool dns_failed(DnsStatus status) {
-  return status != DnsStatus::ok && status != DnsStatus::nxdomain && status != DnsStatus::nodata;
-}
-
 std::optional<std::int64_t> expiry_days(const std::optional<CertificateInfo>& cert,
                                         std::int64_t now_unix) {
   return cert ? core::days_until(cert->not_after, now_unix) : std::nullopt;
@@ -135,7 +131,7 @@ bool check_record(const TxtAnswer& txt, const std::string& name, CheckFindings& 
     }
     add(out, CheckCode::sts_record_cname, name, name + chain);
   }
-  if (dns_failed(txt.meta.status)) {
+  if (dns_lookup_failed(txt.meta.status)) {
     add(out, CheckCode::sts_record_lookup_failed, name,
         "TXT lookup failed (" + std::string(dns_status_name(txt.meta.status)) +
             "): " + txt.meta.message);
@@ -173,7 +169,7 @@ struct MxHosts {
 
 MxHosts check_mx_answer(const MxAnswer& answer, const std::string& domain, CheckFindings& out) {
   MxHosts result;
-  if (dns_failed(answer.meta.status)) {
+  if (dns_lookup_failed(answer.meta.status)) {
     add(out, CheckCode::mx_lookup_failed, domain,
         "MX lookup failed (" + std::string(dns_status_name(answer.meta.status)) +
             "): " + answer.meta.message);
@@ -317,7 +313,7 @@ asio::awaitable<DomainCheck> check_domain(DnsResolver& resolver, PolicyFetcher& 
 
   const std::string tlsrpt_name = std::string(kTlsrptPrefix) + domain;
   const TxtAnswer tlsrpt = co_await resolver.query_txt(tlsrpt_name);
-  if (dns_failed(tlsrpt.meta.status)) {
+  if (dns_lookup_failed(tlsrpt.meta.status)) {
     add(out, CheckCode::tlsrpt_lookup_failed, tlsrpt_name,
         "TXT lookup failed (" + std::string(dns_status_name(tlsrpt.meta.status)) +
             "): " + tlsrpt.meta.message);

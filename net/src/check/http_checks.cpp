@@ -1,24 +1,15 @@
 #include "mtasts/net/check/http_checks.hpp"
 
 #include "mtasts/core/base/domain_name.hpp"
+#include "mtasts/core/base/text.hpp"
 
 namespace mtasts::net {
-namespace {
-
-std::string_view trim(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t");
-  if (first == std::string_view::npos) {
-    return {};
-  }
-  const auto last = text.find_last_not_of(" \t");
-  return text.substr(first, last - first + 1);
-}
-
-}  // namespace
+namespace {}  // namespace
 
 bool is_text_plain(std::string_view content_type) {
   // RFC 9110 §8.3.1: media-type = type "/" subtype parameters; parameters start at ';'.
-  const std::string_view media_type = trim(content_type.substr(0, content_type.find(';')));
+  const std::string_view media_type =
+      core::trim_wsp(content_type.substr(0, content_type.find(';')));
   return core::ascii_lower(media_type) == "text/plain";
 }
 

@@ -16,6 +16,7 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 
 #include "mtasts/core/base/domain_name.hpp"
+#include "mtasts/net/runtime/errc.hpp"
 #include "runtime/client_connect.hpp"
 #include "runtime/tls_client.hpp"
 

@@ -8,6 +8,8 @@
 #include <cstring>
 #include <mutex>
 
+#include "mtasts/net/runtime/errc.hpp"
+
 namespace mtasts::net {
 namespace {
 
@@ -109,7 +111,7 @@ core::Result<std::shared_ptr<AresChannel>> AresChannel::create(
   const int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS;
   if (int rc = ares_init_options(&channel->channel_, &options, mask); rc != ARES_SUCCESS) {
     channel->channel_ = nullptr;
-    return core::fail(core::Errc::invalid_value,
+    return core::fail(Errc::system,
                       std::string("cannot set up the DNS resolver: ") + ares_strerror(rc));
   }
   if (!servers.empty()) {
@@ -124,7 +126,7 @@ core::Result<std::shared_ptr<AresChannel>> AresChannel::create(
       node.tcp_port = servers[i].port;
     }
     if (int rc = ares_set_servers_ports(channel->channel_, nodes.data()); rc != ARES_SUCCESS) {
-      return core::fail(core::Errc::invalid_value,
+      return core::fail(Errc::system,
                         std::string("cannot use the DNS servers: ") + ares_strerror(rc));
     }
   }

@@ -37,7 +37,7 @@ struct ChannelServer {
 class AresChannel : public std::enable_shared_from_this<AresChannel> {
  public:
   // `timeout` bounds each query; an empty `servers` uses /etc/resolv.conf.
-  // Errors: Errc::invalid_value with the c-ares message.
+  // Errors: net::Errc::system with the c-ares message.
   [[nodiscard]] static core::Result<std::shared_ptr<AresChannel>> create(
       boost::asio::any_io_executor executor, const std::vector<ChannelServer>& servers,
       std::chrono::milliseconds timeout);

@@ -10,8 +10,9 @@
 #include <tuple>
 
 #include "dns/ares_channel.hpp"
+#include "mtasts/core/base/host_port.hpp"
 #include "mtasts/net/dns/dns_message.hpp"
-#include "runtime/host_port.hpp"
+#include "mtasts/net/runtime/errc.hpp"
 
 namespace mtasts::net {
 namespace {
@@ -39,7 +40,7 @@ core::Result<ChannelServer> to_channel_server(const DnsServer& server) {
   hints.ai_socktype = SOCK_DGRAM;
   addrinfo* found = nullptr;
   if (getaddrinfo(server.host.c_str(), nullptr, &hints, &found) != 0 || found == nullptr) {
-    return core::fail(core::Errc::invalid_value,
+    return core::fail(Errc::connect,
                       "DNS server '" + server.host + "' does not resolve to an address");
   }
   std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> owner(found, &freeaddrinfo);
@@ -221,7 +222,7 @@ class AresResolver final : public DnsResolver {
 }  // namespace
 
 core::Result<DnsServer> parse_dns_server(std::string_view text) {
-  auto parsed = parse_host_port(text, 53);
+  auto parsed = core::parse_host_port(text, core::kDnsServerAddress);
   if (!parsed) {
     return core::fail(core::Errc::invalid_value,
                       "invalid DNS server '" + std::string(text) + "': " + parsed.error().message);

@@ -5,6 +5,8 @@
 #include <exception>
 #include <optional>
 
+#include "mtasts/net/runtime/errc.hpp"
+
 namespace mtasts::net {
 
 namespace asio = boost::asio;
@@ -25,7 +27,7 @@ core::Result<MxAnswer> lookup_mx(std::string domain, const DnsOptions& options) 
                  });
   io.run();
   if (!answer) {
-    return core::fail(core::Errc::invalid_value, "internal error: the MX lookup did not finish");
+    return core::fail(Errc::internal, "internal error: the MX lookup did not finish");
   }
   return std::move(*answer);
 }

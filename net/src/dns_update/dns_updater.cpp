@@ -14,6 +14,8 @@
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 
+#include "mtasts/net/runtime/errc.hpp"
+
 namespace mtasts::net {
 namespace {
 
@@ -38,7 +40,7 @@ struct Signed {
 core::Result<std::uint16_t> random_id() {
   std::array<unsigned char, 2> octets{};
   if (RAND_bytes(octets.data(), static_cast<int>(octets.size())) != 1) {
-    return core::fail(core::Errc::invalid_value, "OpenSSL could not draw a random message ID");
+    return core::fail(Errc::system, "OpenSSL could not draw a random message ID");
   }
   return static_cast<std::uint16_t>((octets[0] << 8) | octets[1]);
 }
@@ -47,6 +49,11 @@ std::uint64_t unix_now() {
   const auto since = std::chrono::system_clock::now().time_since_epoch();
   return static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::seconds>(since).count());
+}
+
+// The code of a failed connect, write or read.
+Errc io_errc(const error_code& ec) {
+  return ec == beast::error::timeout ? Errc::timeout : Errc::connect;
 }
 
 std::string io_failure(const error_code& ec, std::string_view during,
@@ -129,7 +136,7 @@ class TcpDnsUpdater final : public DnsUpdater {
     }
     if (mac->size() != check->mac.size() ||
         CRYPTO_memcmp(mac->data(), check->mac.data(), mac->size()) != 0) {
-      return core::fail(core::Errc::invalid_value,
+      return core::fail(Errc::protocol,
                         "the answer's signature does not verify with key '" + key_->name +
                             "': it was altered, or is not from the server that has the key");
     }
@@ -142,15 +149,14 @@ class TcpDnsUpdater final : public DnsUpdater {
       return tl::unexpected(response.error());
     }
     if (response->id != id) {
-      return core::fail(core::Errc::invalid_value,
-                        "the answer's ID " + std::to_string(response->id) +
-                            " is not the update's (" + std::to_string(id) + ")");
+      return core::fail(Errc::protocol, "the answer's ID " + std::to_string(response->id) +
+                                            " is not the update's (" + std::to_string(id) + ")");
     }
     const auto key_name = key_ ? std::optional<std::string_view>(key_->name) : std::nullopt;
     if (key_ && !response->tsig && response->rcode != 0) {
       // An unsigned error proves nothing, but what it says helps whoever reads the log.
       auto said = core::update_response_outcome(*response, options_.zone, key_name);
-      return core::fail(core::Errc::invalid_value,
+      return core::fail(Errc::refused,
                         "an unsigned answer (not to be trusted) says: " +
                             (said ? core::dns_rcode_name(response->rcode) : said.error().message));
     }
@@ -191,16 +197,14 @@ class TcpDnsUpdater final : public DnsUpdater {
     error_code ec;
     co_await stream.async_connect(endpoint_, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
-      co_return core::fail(core::Errc::invalid_value,
-                           io_failure(ec, "connecting", options_.timeout));
+      co_return core::fail(io_errc(ec), io_failure(ec, "connecting", options_.timeout));
     }
     const std::array<std::uint8_t, 2> length{static_cast<std::uint8_t>(message.size() >> 8),
                                              static_cast<std::uint8_t>(message.size() & 0xff)};
     const std::array<asio::const_buffer, 2> request{asio::buffer(length), asio::buffer(message)};
     co_await asio::async_write(stream, request, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
-      co_return core::fail(core::Errc::invalid_value,
-                           io_failure(ec, "sending the update", options_.timeout));
+      co_return core::fail(io_errc(ec), io_failure(ec, "sending the update", options_.timeout));
     }
     std::array<std::uint8_t, 2> prefix{};
     co_await asio::async_read(stream, asio::buffer(prefix),
@@ -211,8 +215,7 @@ class TcpDnsUpdater final : public DnsUpdater {
                                 asio::redirect_error(asio::use_awaitable, ec));
     }
     if (ec) {
-      co_return core::fail(core::Errc::invalid_value,
-                           io_failure(ec, "reading the answer", options_.timeout));
+      co_return core::fail(io_errc(ec), io_failure(ec, "reading the answer", options_.timeout));
     }
     stream.socket().shutdown(tcp::socket::shutdown_both, ec);
     co_return answer;

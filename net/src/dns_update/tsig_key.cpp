@@ -8,7 +8,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "mtasts/core/base/text.hpp"
 #include "mtasts/net/dns_update/dns_updater.hpp"
+#include "mtasts/net/runtime/errc.hpp"
 
 namespace mtasts::net {
 namespace {
@@ -17,18 +19,8 @@ bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && is_space(text.front())) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && is_space(text.back())) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
 std::string_view unquote(std::string_view text) {
-  text = trim(text);
+  text = core::trim_space(text);
   if (text.size() >= 2 && (text.front() == '"' || text.front() == '\'') &&
       text.back() == text.front()) {
     text = text.substr(1, text.size() - 2);
@@ -36,56 +28,17 @@ std::string_view unquote(std::string_view text) {
   return text;
 }
 
-int base64_value(char c) {
-  if (c >= 'A' && c <= 'Z') {
-    return c - 'A';
-  }
-  if (c >= 'a' && c <= 'z') {
-    return c - 'a' + 26;
-  }
-  if (c >= '0' && c <= '9') {
-    return c - '0' + 52;
-  }
-  if (c == '+') {
-    return 62;
-  }
-  if (c == '/') {
-    return 63;
-  }
-  return -1;
-}
-
-// RFC 4648 §4 base64 with padding; whitespace between characters is ignored.
+// RFC 4648 §4 base64 with padding; whitespace between characters is ignored (key files wrap
+// long secrets).
 core::Result<std::string> decode_base64(std::string_view text) {
   std::string compact;
   std::copy_if(text.begin(), text.end(), std::back_inserter(compact),
                [](char c) { return !is_space(c); });
-  const auto invalid = [] {
+  auto decoded = core::base64_decode(compact);
+  if (!decoded || compact.empty()) {
     return core::fail(core::Errc::invalid_value, "the TSIG secret is not valid base64");
-  };
-  if (compact.empty() || compact.size() % 4 != 0) {
-    return invalid();
   }
-  const std::size_t padding = compact.ends_with("==") ? 2 : compact.ends_with("=") ? 1 : 0;
-  std::string out;
-  for (std::size_t i = 0; i < compact.size(); i += 4) {
-    std::array<int, 4> v{};
-    const bool last = i + 4 == compact.size();
-    for (std::size_t j = 0; j < 4; ++j) {
-      const bool pad = last && j >= 4 - padding;
-      v[j] = pad ? 0 : base64_value(compact[i + j]);
-      if (v[j] < 0) {
-        return invalid();
-      }
-    }
-    const unsigned triple =
-        (unsigned(v[0]) << 18) | (unsigned(v[1]) << 12) | (unsigned(v[2]) << 6) | unsigned(v[3]);
-    out += static_cast<char>((triple >> 16) & 0xff);
-    out += static_cast<char>((triple >> 8) & 0xff);
-    out += static_cast<char>(triple & 0xff);
-  }
-  out.resize(out.size() - padding);
-  return out;
+  return decoded;
 }
 
 struct KeyParts {
@@ -110,13 +63,13 @@ core::Result<TsigKey> parse_knot_form(const std::vector<std::string_view>& lines
   KeyParts parts;
   for (std::string_view line : lines) {
     if (line.starts_with("- ")) {
-      line = trim(line.substr(2));
+      line = core::trim_space(line.substr(2));
     }
     const std::size_t colon = line.find(':');
     if (colon == std::string_view::npos) {
       continue;
     }
-    const std::string_view field = trim(line.substr(0, colon));
+    const std::string_view field = core::trim_space(line.substr(0, colon));
     const std::string value(unquote(line.substr(colon + 1)));
     if (field == "id") {
       parts.name = value;
@@ -208,7 +161,7 @@ core::Result<TsigKey> parse_tsig_key_text(std::string_view text) {
   std::string_view rest = text;
   while (!rest.empty()) {
     const std::size_t end = rest.find('\n');
-    const std::string_view line = trim(rest.substr(0, end));
+    const std::string_view line = core::trim_space(rest.substr(0, end));
     rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
     if (!line.empty() && line.front() != '#' && !line.starts_with("//")) {
       lines.push_back(line);
@@ -245,7 +198,7 @@ core::Result<TsigKey> parse_tsig_key_text(std::string_view text) {
 core::Result<TsigKey> read_tsig_key_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in.is_open()) {
-    return core::fail(core::Errc::invalid_value, "cannot read the TSIG key file " + path);
+    return core::fail(Errc::io, "cannot read the TSIG key file " + path);
   }
   std::ostringstream text;
   text << in.rdbuf();
@@ -263,7 +216,7 @@ core::Result<std::vector<std::uint8_t>> tsig_hmac(core::TsigAlgorithm algorithm,
   const void* key = secret.empty() ? &kNoKey : static_cast<const void*>(secret.data());
   if (HMAC(digest_of(algorithm), key, static_cast<int>(secret.size()), data.data(), data.size(),
            mac.data(), &size) == nullptr) {
-    return core::fail(core::Errc::invalid_value, "OpenSSL could not compute the TSIG HMAC");
+    return core::fail(Errc::system, "OpenSSL could not compute the TSIG HMAC");
   }
   mac.resize(size);
   return mac;

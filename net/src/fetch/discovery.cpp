@@ -5,6 +5,7 @@
 #include <exception>
 
 #include "mtasts/core/base/domain_name.hpp"
+#include "mtasts/net/runtime/errc.hpp"
 
 namespace mtasts::net {
 namespace {
@@ -130,11 +131,11 @@ core::Result<DiscoveryReport> run_discovery(std::string destination, DiscoveryOp
     try {
       std::rethrow_exception(failure);
     } catch (const std::exception& e) {
-      return core::fail(core::Errc::invalid_value, std::string("internal error: ") + e.what());
+      return core::fail(Errc::internal, std::string("internal error: ") + e.what());
     }
   }
   if (!report) {
-    return core::fail(core::Errc::invalid_value, "internal error: discovery did not finish");
+    return core::fail(Errc::internal, "internal error: discovery did not finish");
   }
   return std::move(*report);
 }

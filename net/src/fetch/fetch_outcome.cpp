@@ -127,13 +127,26 @@ std::string_view result_type_name(ResultType type) {
     case ResultType::no_policy:
       return "no-policy";
     case ResultType::sts_policy_fetch_error:
-      return "sts-policy-fetch-error";
     case ResultType::sts_policy_invalid:
-      return "sts-policy-invalid";
     case ResultType::sts_webpki_invalid:
-      return "sts-webpki-invalid";
+      return core::to_string(*tlsrpt_result_type(type));
   }
   return "unknown";  // unreachable: the switch is exhaustive
+}
+
+std::optional<core::TlsrptResultType> tlsrpt_result_type(ResultType type) {
+  switch (type) {
+    case ResultType::ok:
+    case ResultType::no_policy:
+      return std::nullopt;
+    case ResultType::sts_policy_fetch_error:
+      return core::TlsrptResultType::sts_policy_fetch_error;
+    case ResultType::sts_policy_invalid:
+      return core::TlsrptResultType::sts_policy_invalid;
+    case ResultType::sts_webpki_invalid:
+      return core::TlsrptResultType::sts_webpki_invalid;
+  }
+  return std::nullopt;  // unreachable: the switch is exhaustive
 }
 
 FetchDetail detail_from_verify_result(long verify_result) {

@@ -18,6 +18,7 @@
 
 #include "mtasts/core/sts/policy.hpp"
 #include "mtasts/net/check/http_checks.hpp"
+#include "mtasts/net/runtime/errc.hpp"
 #include "runtime/client_connect.hpp"
 #include "runtime/tls_client.hpp"
 

@@ -1,8 +1,8 @@
 #include <cstdlib>
 
 #include "mtasts/core/base/domain_name.hpp"
+#include "mtasts/core/base/host_port.hpp"
 #include "mtasts/net/fetch/https_fetcher.hpp"
-#include "runtime/host_port.hpp"
 
 namespace mtasts::net {
 namespace {
@@ -58,7 +58,7 @@ core::Result<ProxyConfig> parse_proxy_url(std::string_view url) {
   if (rest.find('@') != std::string_view::npos) {
     return invalid("proxy credentials are not supported");
   }
-  auto parsed = parse_host_port(rest, kDefaultProxyPort);
+  auto parsed = core::parse_host_port(rest, core::url_authority(kDefaultProxyPort));
   if (!parsed) {
     return invalid(parsed.error().message);
   }

@@ -12,12 +12,13 @@
 
 #include <algorithm>
 #include <cstring>
+#include <shared_mutex>
 #include <stdexcept>
 #include <unordered_map>
 #include <vector>
 
 #include "mtasts/core/base/domain_name.hpp"
-#include "runtime/shared_locked.hpp"
+#include "mtasts/core/base/guarded.hpp"
 #include "runtime/tls_server.hpp"
 
 namespace mtasts::net {
@@ -240,7 +241,7 @@ struct CertificateSet::State {
 
   SSL_CTX* ctx = nullptr;
   AlpnChallengeMaker maker;
-  detail::SharedLocked<Tables> tables;
+  core::Guarded<Tables, std::shared_mutex> tables;
   std::mutex writer;  // serialises put/remove; guards `interning`
   Interning interning;
 };
@@ -263,7 +264,7 @@ int on_servername(SSL* ssl, int* alert, void* arg) {
   note->sni = core::ascii_lower(sent);
   CredentialPtr certificate;
   {
-    const auto tables = state->tables.read();
+    const auto tables = state->tables.lock_shared();
     if (auto it = tables->certificates.find(note->sni); it != tables->certificates.end()) {
       certificate = it->second;
     }
@@ -405,7 +406,7 @@ core::Result<void> CertificateSet::put(const ServedCertificate& certificate) {
   }
   CredentialPtr old;
   {
-    auto tables = state_->tables.write();
+    auto tables = state_->tables.lock();
     old = std::exchange(tables->certificates[*name], std::move(*credential));
   }
   old.reset();  // outside the table lock: handshakes never wait for OpenSSL frees
@@ -420,7 +421,7 @@ void CertificateSet::remove(std::string_view name) {
     return;
   }
   CredentialPtr old;
-  auto tables = state_->tables.write();
+  auto tables = state_->tables.lock();
   if (auto it = tables->certificates.find(*normal); it != tables->certificates.end()) {
     old = std::move(it->second);
     tables->certificates.erase(it);
@@ -429,11 +430,11 @@ void CertificateSet::remove(std::string_view name) {
 
 bool CertificateSet::has(std::string_view name) const {
   auto normal = core::normalize_domain(name);
-  return normal && state_->tables.read()->certificates.count(*normal) > 0;
+  return normal && state_->tables.lock_shared()->certificates.count(*normal) > 0;
 }
 
 std::size_t CertificateSet::size() const {
-  return state_->tables.read()->certificates.size();
+  return state_->tables.lock_shared()->certificates.size();
 }
 
 core::Result<void> CertificateSet::put_alpn_challenge(std::string_view name,
@@ -462,7 +463,7 @@ core::Result<void> CertificateSet::put_alpn_challenge_certificate(std::string_vi
   if (!credential) {
     return tl::unexpected(credential.error());
   }
-  auto tables = state_->tables.write();
+  auto tables = state_->tables.lock();
   old = std::exchange(tables->challenges[*normal], std::move(*credential));
   return {};
 }
@@ -473,7 +474,7 @@ void CertificateSet::remove_alpn_challenge(std::string_view name) {
     return;
   }
   CredentialPtr old;
-  auto tables = state_->tables.write();
+  auto tables = state_->tables.lock();
   if (auto it = tables->challenges.find(*normal); it != tables->challenges.end()) {
     old = std::move(it->second);
     tables->challenges.erase(it);
@@ -482,7 +483,7 @@ void CertificateSet::remove_alpn_challenge(std::string_view name) {
 
 bool CertificateSet::has_alpn_challenge(std::string_view name) const {
   auto normal = core::normalize_domain(name);
-  return normal && state_->tables.read()->challenges.count(*normal) > 0;
+  return normal && state_->tables.lock_shared()->challenges.count(*normal) > 0;
 }
 
 ssl_ctx_st* CertificateSet::native_context() const {

@@ -1,7 +1,9 @@
 // The two handlers of the policy server: the policy over HTTPS, HTTP-01 challenges over HTTP.
 
+#include <algorithm>
 #include <string_view>
 
+#include "mtasts/core/base/text.hpp"
 #include "mtasts/net/hosting/policy_server.hpp"
 
 namespace mtasts::net {
@@ -29,14 +31,7 @@ bool base64url(std::string_view token) {
   if (token.empty() || token.size() > kMaxTokenLength) {
     return false;
   }
-  for (const char c : token) {
-    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                    c == '-' || c == '_';
-    if (!ok) {
-      return false;
-    }
-  }
-  return true;
+  return std::all_of(token.begin(), token.end(), core::is_base64url_char);
 }
 
 class PolicyHandler final : public HttpHandler {

@@ -14,6 +14,8 @@
 #include <limits>
 #include <optional>
 
+#include "mtasts/core/base/text.hpp"
+
 namespace mtasts::net {
 namespace {
 
@@ -25,10 +27,6 @@ constexpr std::size_t kCompactAt = 16 * 1024;
 // The shortest end of a chunked body: "0" CRLF CRLF.
 constexpr std::size_t kMinChunkedTail = 5;
 
-char lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
 bool host_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
 }
@@ -36,18 +34,6 @@ bool host_char(char c) {
 bool all_digits(std::string_view text) {
   for (const char c : text) {
     if (c < '0' || c > '9') {
-      return false;
-    }
-  }
-  return true;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) {
       return false;
     }
   }
@@ -109,7 +95,7 @@ std::string normalize_http_host(std::string_view value) {
       return {};
     }
     for (const char c : value.substr(1, close - 1)) {
-      const char l = lower(c);
+      const char l = core::to_lower(c);
       if (!((l >= '0' && l <= '9') || (l >= 'a' && l <= 'f') || l == ':' || l == '.')) {
         return {};
       }
@@ -126,7 +112,7 @@ std::string normalize_http_host(std::string_view value) {
     port = colon == std::string_view::npos ? std::string_view() : value.substr(colon + 1);
     host.reserve(name.size());
     for (const char c : name) {
-      const char l = lower(c);
+      const char l = core::to_lower(c);
       if (!host_char(l)) {
         return {};
       }
@@ -140,7 +126,7 @@ std::string normalize_http_host(std::string_view value) {
     }
   }
   for (std::size_t i = 0; i < host.size(); ++i) {
-    host[i] = lower(host[i]);
+    host[i] = core::to_lower(host[i]);
   }
   if (!all_digits(port) || port.size() > 5) {
     return {};
@@ -192,7 +178,7 @@ struct HttpRequestDecoder::Impl {
   // body is complete, says so instead (RFC 9110 §10.1.1).
   HttpDecodeStep need_more() {
     if (parser && parser->is_header_done() && !continue_reported && parser->get().version() == 11 &&
-        iequals(parser->get()[http::field::expect], "100-continue")) {
+        core::iequals(parser->get()[http::field::expect], "100-continue")) {
       continue_reported = true;
       HttpDecodeStep step;
       step.kind = HttpDecodeStep::Kind::continue_expected;
@@ -389,9 +375,9 @@ void append_http_response(std::string& out, const HttpResponse& response, HttpFr
     out += "\r\n";
   }
   for (const auto& [name, value] : response.headers) {
-    if (iequals(name, "content-length") || iequals(name, "date") ||
-        iequals(name, "transfer-encoding") || iequals(name, "connection") || name.empty() ||
-        has_crlf_or_nul(name) || has_crlf_or_nul(value)) {
+    if (core::iequals(name, "content-length") || core::iequals(name, "date") ||
+        core::iequals(name, "transfer-encoding") || core::iequals(name, "connection") ||
+        name.empty() || has_crlf_or_nul(name) || has_crlf_or_nul(value)) {
       continue;
     }
     out += name;

@@ -12,8 +12,8 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "http/http_server_state.hpp"
+#include "mtasts/core/base/host_port.hpp"
 #include "mtasts/net/hosting/certificate_set.hpp"
-#include "runtime/host_port.hpp"
 
 namespace mtasts::net {
 namespace {
@@ -145,34 +145,16 @@ core::Result<std::uint16_t> listen_on(State& state, const Endpoint& endpoint, Po
 }  // namespace
 
 core::Result<Endpoint> parse_endpoint(std::string_view text) {
-  if (text.size() > 2 && text.substr(0, 2) == "*:") {
-    auto parsed = parse_host_port(std::string("0.0.0.0") + std::string(text.substr(1)), 0);
-    if (!parsed) {
-      return tl::unexpected(parsed.error());
-    }
-    return Endpoint{"", parsed->port};
-  }
-  auto parsed = parse_host_port(text, 0);
+  auto parsed = core::parse_host_port(text, core::kListenAddress);
   if (!parsed) {
     return core::fail(core::Errc::invalid_value,
                       "bad listen address " + std::string(text) + ": " + parsed.error().message);
   }
-  if (parsed->port == 0) {
-    return core::fail(core::Errc::invalid_value,
-                      "bad listen address " + std::string(text) + ": a port is required");
-  }
-  return Endpoint{parsed->host, parsed->port};
+  return Endpoint{std::move(parsed->host), parsed->port};
 }
 
 std::string to_string(const Endpoint& endpoint) {
-  const std::string port = std::to_string(endpoint.port);
-  if (endpoint.host.empty()) {
-    return "*:" + port;
-  }
-  if (endpoint.host.find(':') != std::string::npos) {
-    return "[" + endpoint.host + "]:" + port;
-  }
-  return endpoint.host + ":" + port;
+  return core::format_host_port(endpoint.host, endpoint.port);
 }
 
 std::string_view handshake_failure_name(HandshakeFailure failure) {

@@ -1,7 +1,8 @@
 #include "mtasts/net/http/metrics_server.hpp"
 
 #include <boost/asio/co_spawn.hpp>
-#include <charconv>
+
+#include "mtasts/core/base/host_port.hpp"
 
 namespace mtasts::net {
 namespace {
@@ -30,33 +31,12 @@ HttpResponse text_response(unsigned status, std::string content_type, std::strin
 }  // namespace
 
 core::Result<MetricsEndpoint> parse_metrics_endpoint(std::string_view text) {
-  MetricsEndpoint out;
-  std::string_view port_text;
-  if (!text.empty() && text.front() == '[') {
-    const auto close = text.find(']');
-    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
-      return core::fail(core::Errc::invalid_value,
-                        "expected [IPV6]:PORT, got " + std::string(text));
-    }
-    out.host = std::string(text.substr(1, close - 1));
-    port_text = text.substr(close + 2);
-  } else {
-    const auto colon = text.rfind(':');
-    if (colon == std::string_view::npos || text.find(':') != colon) {
-      return core::fail(core::Errc::invalid_value, "expected HOST:PORT, got " + std::string(text));
-    }
-    out.host = std::string(text.substr(0, colon));
-    port_text = text.substr(colon + 1);
+  auto parsed = core::parse_host_port(text, core::kListenAddress);
+  if (!parsed) {
+    return core::fail(core::Errc::invalid_value, "invalid metrics address \"" + std::string(text) +
+                                                     "\": " + parsed.error().message);
   }
-  unsigned port = 0;
-  const auto [end, ec] =
-      std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (ec != std::errc() || end != port_text.data() + port_text.size() || port > 65535 ||
-      port_text.empty()) {
-    return core::fail(core::Errc::invalid_value, "bad port in " + std::string(text));
-  }
-  out.port = static_cast<std::uint16_t>(port);
-  return out;
+  return MetricsEndpoint{std::move(parsed->host), parsed->port};
 }
 
 HttpResponse metrics_response(const HttpRequest& request,

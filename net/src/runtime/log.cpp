@@ -8,6 +8,8 @@
 #include <cstring>
 #include <ctime>
 
+#include "mtasts/net/runtime/errc.hpp"
+
 namespace mtasts::net {
 namespace {
 
@@ -63,14 +65,12 @@ std::string timestamp() {
 core::Result<std::FILE*> open_append(const std::string& path) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
   if (fd < 0) {
-    return core::fail(core::Errc::invalid_value,
-                      "cannot open log file " + path + ": " + std::strerror(errno));
+    return core::fail(Errc::io, "cannot open log file " + path + ": " + std::strerror(errno));
   }
   std::FILE* file = ::fdopen(fd, "a");
   if (file == nullptr) {
     ::close(fd);
-    return core::fail(core::Errc::invalid_value,
-                      "cannot open log file " + path + ": " + std::strerror(errno));
+    return core::fail(Errc::io, "cannot open log file " + path + ": " + std::strerror(errno));
   }
   return file;
 }

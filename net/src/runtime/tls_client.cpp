@@ -10,6 +10,8 @@
 #include <fstream>
 #include <memory>
 
+#include "mtasts/net/runtime/errc.hpp"
+
 namespace mtasts::net {
 namespace {
 
@@ -81,17 +83,16 @@ core::Result<void> configure_client_context(SSL_CTX* ctx,
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
   if (ca_file) {
     if (!std::ifstream(*ca_file)) {
-      return core::fail(core::Errc::invalid_value, "cannot read CA file " + *ca_file);
+      return core::fail(Errc::io, "cannot read CA file " + *ca_file);
     }
     if (SSL_CTX_load_verify_locations(ctx, ca_file->c_str(), nullptr) != 1) {
-      return core::fail(core::Errc::invalid_value,
+      return core::fail(Errc::io,
                         "CA file " + *ca_file + " holds no usable certificate: " + openssl_error());
     }
     return {};
   }
   if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
-    return core::fail(core::Errc::invalid_value,
-                      "cannot load the system trust store: " + openssl_error());
+    return core::fail(Errc::io, "cannot load the system trust store: " + openssl_error());
   }
   return {};
 }

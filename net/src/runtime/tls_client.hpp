@@ -16,7 +16,8 @@ namespace mtasts::net {
 // Sets up a client context: TLS 1.2 or later (RFC 8461 §7.2), peer verification, no
 // renegotiation, and the trust store: `ca_file` alone when given, else the system default
 // paths (which honour SSL_CERT_FILE and SSL_CERT_DIR).
-// Errors: Errc::invalid_value when the CA file is unreadable or holds no certificate.
+// Errors: net::Errc::io when the CA file (or the system trust store) is unreadable or holds no
+// certificate.
 [[nodiscard]] core::Result<void> configure_client_context(
     SSL_CTX* ctx, const std::optional<std::string>& ca_file);
 

@@ -126,14 +126,15 @@ void note_lookup(Impl& impl, std::string_view map_name, const KeyTarget& target,
   impl.counters->count(kind);
   if (impl.log.enabled(LogLevel::debug)) {
     const bool looked_up = !target.domain().empty();
-    impl.log.log(LogLevel::debug, "lookup",
-                 {{"domain", target.name()},
-                  {"zone", map_name},
-                  {"reason", looked_up ? core::reason_name(first.reason) : skipped},
-                  {"step", core::step_name(first.step)},
-                  {"urgency", looked_up ? core::urgency_name(first.urgency) : ""},
-                  {"reply", core::reply_kind_name(kind)},
-                  {"policy_failure", failure ? core::tlsrpt_result_type(*failure) : ""}});
+    impl.log.log(
+        LogLevel::debug, "lookup",
+        {{"domain", target.name()},
+         {"zone", map_name},
+         {"reason", looked_up ? core::reason_name(first.reason) : skipped},
+         {"step", core::step_name(first.step)},
+         {"urgency", looked_up ? core::urgency_name(first.urgency) : ""},
+         {"reply", core::reply_kind_name(kind)},
+         {"policy_failure", failure ? core::to_string(core::tlsrpt_result_type(*failure)) : ""}});
   }
 }
 

@@ -39,17 +39,14 @@ core::FetchFailure failure_of(ResultType type) {
 core::RecordOutcome record_outcome(const TxtAnswer& answer) {
   core::RecordOutcome outcome;
   outcome.ttl = core::Seconds(answer.meta.ttl.value_or(0));
-  switch (answer.meta.status) {
-    case DnsStatus::ok:
-    case DnsStatus::nxdomain:
-    case DnsStatus::nodata:
+  switch (dns_class(answer.meta.status)) {
+    case DnsClass::found:
+    case DnsClass::none:
       break;
-    case DnsStatus::cname_loop:  // a broken delegation: no usable record (fetch-outcomes.md)
+    case DnsClass::broken:  // no usable record (fetch-outcomes.md)
       outcome.kind = core::RecordOutcome::Kind::unusable;
       return outcome;
-    case DnsStatus::servfail:
-    case DnsStatus::timeout:
-    case DnsStatus::error:
+    case DnsClass::temporary:
       outcome.kind = core::RecordOutcome::Kind::temp_failure;
       return outcome;
   }
@@ -187,10 +184,11 @@ void log_decision(Impl& impl, std::string_view event, const std::string& domain,
   impl.counters->count(d.reason);
   if (d.alert) {
     ++impl.counters->alerts;
-    impl.log.log(LogLevel::warn, "refresh-failed",
-                 {{"domain", domain},
-                  {"reason", core::reason_name(d.reason)},
-                  {"failure", d.failure ? core::tlsrpt_result_type(*d.failure) : ""}});
+    impl.log.log(
+        LogLevel::warn, "refresh-failed",
+        {{"domain", domain},
+         {"reason", core::reason_name(d.reason)},
+         {"failure", d.failure ? core::to_string(core::tlsrpt_result_type(*d.failure)) : ""}});
   } else if (impl.log.enabled(LogLevel::debug)) {
     impl.log.log(LogLevel::debug, event,
                  {{"domain", domain},

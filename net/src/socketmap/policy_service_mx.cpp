@@ -18,8 +18,8 @@ constexpr core::Seconds kSweepInterval{10};
 
 MxHosts hosts_of(const MxAnswer& answer, const std::string& domain) {
   MxHosts out;
-  switch (answer.meta.status) {
-    case DnsStatus::ok: {
+  switch (dns_class(answer.meta.status)) {
+    case DnsClass::found: {
       out.ok = true;
       std::vector<MxRecord> records = answer.records;
       std::stable_sort(records.begin(), records.end(), [](const MxRecord& a, const MxRecord& b) {
@@ -34,16 +34,13 @@ MxHosts hosts_of(const MxAnswer& answer, const std::string& domain) {
       }
       break;
     }
-    case DnsStatus::nxdomain:
-    case DnsStatus::nodata:
+    case DnsClass::none:
       // RFC 5321 §5.1: no MX records, the domain itself is the implicit MX.
       out.ok = true;
       out.hosts.push_back(domain);
       break;
-    case DnsStatus::servfail:
-    case DnsStatus::timeout:
-    case DnsStatus::cname_loop:
-    case DnsStatus::error:
+    case DnsClass::broken:
+    case DnsClass::temporary:
       break;
   }
   return out;

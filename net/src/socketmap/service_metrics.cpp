@@ -111,7 +111,9 @@ std::string render_service_metrics(const ServiceCounters& c, const ServiceGauges
       out, "mtasts_policy_failures_total", "result",
       "Lookups answered while the domain's policy could not be fetched or validated, by RFC "
       "8460 result type (reported here, never sent to Postfix as policy_failure).",
-      c.policy_failures, core::tlsrpt_result_type);
+      c.policy_failures, [](core::FetchFailure failure) {
+        return core::to_string(core::tlsrpt_result_type(failure));
+      });
   append_single(out, "mtasts_invalid_domains_total", "counter",
                 "Lookup keys that are not valid domain names.", c.invalid_domains);
   append_single(out, "mtasts_discovery_timeouts_total", "counter",

@@ -269,18 +269,5 @@ TEST(DaemonConfig_Syntax, SeveralDocumentsOrTooLarge_Refused) {
   EXPECT_EQ(large.error().code, core::Errc::too_large);
 }
 
-TEST(HostPort, Forms_AsDnsServerParserAccepts) {
-  EXPECT_EQ(host_port_problem("1.1.1.1", PortRequirement::optional), std::nullopt);
-  EXPECT_EQ(host_port_problem("1.1.1.1:53", PortRequirement::optional), std::nullopt);
-  EXPECT_EQ(host_port_problem("::1", PortRequirement::optional), std::nullopt);
-  EXPECT_EQ(host_port_problem("[::1]:53", PortRequirement::required), std::nullopt);
-  EXPECT_EQ(host_port_problem("dns.example:5353", PortRequirement::required), std::nullopt);
-  EXPECT_NE(host_port_problem("::1", PortRequirement::required), std::nullopt);
-  EXPECT_NE(host_port_problem("[::1]x", PortRequirement::optional), std::nullopt);
-  EXPECT_NE(host_port_problem("a b", PortRequirement::optional), std::nullopt);
-  EXPECT_NE(host_port_problem("h:99999", PortRequirement::optional), std::nullopt);
-  EXPECT_NE(host_port_problem("", PortRequirement::optional), std::nullopt);
-}
-
 }  // namespace
 }  // namespace mtasts::app

@@ -10,6 +10,7 @@
 
 #include "mtasts/core/check/check_findings.hpp"
 #include "mtasts/core/hosting/hosted_domain.hpp"
+#include "mtasts/net/runtime/log.hpp"
 #include "mtasts/store/hosting_store.hpp"
 
 namespace mtasts::hosting {
@@ -21,6 +22,11 @@ namespace mtasts::hosting {
 [[nodiscard]] store::AuditEntry make_audit(core::HostTime now, std::string actor,
                                            std::string domain, std::string action,
                                            const nlohmann::json& detail);
+
+// Logs an audit entry that could not be stored, so no failed audit write goes unnoticed:
+//   level=warn event=audit-write-failed action=A domain=D actor=X reason=<store::errc_name>
+//   error="<the store's message>"
+void log_audit_failure(net::Logger& log, const store::AuditEntry& entry, const store::Error& error);
 
 // {"seq", "at", "actor", "domain", "action", "detail" (the object stored)}.
 [[nodiscard]] nlohmann::json audit_json(const store::AuditEntry& entry);

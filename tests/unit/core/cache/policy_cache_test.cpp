@@ -109,7 +109,7 @@ FetchOutcome fetch_from(const json& step) {
   const auto name = step.at("failure").get<std::string>();
   for (auto failure :
        {FetchFailure::fetch_error, FetchFailure::policy_invalid, FetchFailure::webpki_invalid}) {
-    if (tlsrpt_result_type(failure) == name) {
+    if (to_string(tlsrpt_result_type(failure)) == name) {
       return FetchOutcome::failed(failure);
     }
   }
@@ -180,7 +180,8 @@ void expect_decision(const json& want, const Decision& got) {
     } else if (key == "reason") {
       EXPECT_EQ(reason_name(got.reason), value.get<std::string>());
     } else if (key == "failure") {
-      const std::string failure = got.failure ? std::string(tlsrpt_result_type(*got.failure)) : "";
+      const std::string failure =
+          got.failure ? std::string(to_string(tlsrpt_result_type(*got.failure))) : "";
       EXPECT_EQ(failure, value.is_null() ? "" : value.get<std::string>()) << "failure";
     } else if (key != "alert" && key != "size") {
       ADD_FAILURE() << "unknown expect key " << key;
@@ -429,9 +430,14 @@ TEST(PolicyCacheNames, EveryReason_HasDistinctStableName) {
 }
 
 TEST(PolicyCacheNames, FetchFailure_MapsToRfc8460ResultType) {
-  EXPECT_EQ(tlsrpt_result_type(FetchFailure::fetch_error), "sts-policy-fetch-error");
-  EXPECT_EQ(tlsrpt_result_type(FetchFailure::policy_invalid), "sts-policy-invalid");
-  EXPECT_EQ(tlsrpt_result_type(FetchFailure::webpki_invalid), "sts-webpki-invalid");
+  const std::pair<FetchFailure, TlsrptResultType> table[] = {
+      {FetchFailure::fetch_error, TlsrptResultType::sts_policy_fetch_error},
+      {FetchFailure::policy_invalid, TlsrptResultType::sts_policy_invalid},
+      {FetchFailure::webpki_invalid, TlsrptResultType::sts_webpki_invalid},
+  };
+  for (const auto& [failure, type] : table) {
+    EXPECT_EQ(tlsrpt_result_type(failure), type) << to_string(type);
+  }
 }
 
 }  // namespace

@@ -16,7 +16,7 @@ namespace {
 // What a decoder made of a byte stream: the payloads, then how it ended.
 struct DecodeOutcome {
   std::vector<std::string> payloads;
-  std::optional<Errc> error;
+  std::optional<ErrorCode> error;
   bool partial = false;  // an unfinished netstring is pending (no error only)
 
   friend bool operator==(const DecodeOutcome&, const DecodeOutcome&) = default;
@@ -24,7 +24,7 @@ struct DecodeOutcome {
 
 void PrintTo(const DecodeOutcome& outcome, std::ostream* os) {
   *os << "{payloads:" << ::testing::PrintToString(outcome.payloads)
-      << " error:" << (outcome.error ? static_cast<int>(*outcome.error) : -1)
+      << " error:" << (outcome.error ? outcome.error->name() : std::string_view("none"))
       << " partial:" << outcome.partial << "}";
 }
 

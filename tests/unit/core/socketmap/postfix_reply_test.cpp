@@ -164,10 +164,15 @@ TEST(PostfixReply, EveryReplyKind_HasItsProtocolWord) {
 }
 
 TEST(PostfixReply, EveryPolicyFailure_HasItsRfc8460ResultType) {
-  EXPECT_EQ(policy_failure_name(PolicyFailure::sts_policy_fetch_error), "sts-policy-fetch-error");
-  EXPECT_EQ(policy_failure_name(PolicyFailure::sts_policy_invalid), "sts-policy-invalid");
-  EXPECT_EQ(policy_failure_name(PolicyFailure::sts_webpki_invalid), "sts-webpki-invalid");
-  EXPECT_EQ(policy_failure_name(PolicyFailure::validation_failure), "validation-failure");
+  const std::pair<PolicyFailure, TlsrptResultType> table[] = {
+      {PolicyFailure::sts_policy_fetch_error, TlsrptResultType::sts_policy_fetch_error},
+      {PolicyFailure::sts_policy_invalid, TlsrptResultType::sts_policy_invalid},
+      {PolicyFailure::sts_webpki_invalid, TlsrptResultType::sts_webpki_invalid},
+      {PolicyFailure::validation_failure, TlsrptResultType::validation_failure},
+  };
+  for (const auto& [failure, type] : table) {
+    EXPECT_EQ(tlsrpt_result_type(failure), type) << to_string(type);
+  }
 }
 
 TEST(PostfixReply, ParsedPolicyWithTlsrpt_PeerFormByteExact) {

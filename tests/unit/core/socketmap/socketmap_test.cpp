@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -13,15 +12,6 @@
 namespace mtasts::core {
 namespace {
 
-std::string errc_label(Errc code) {
-  static const std::map<Errc, std::string> kNames = {
-      {Errc::invalid_syntax, "invalid_syntax"},
-      {Errc::invalid_value, "invalid_value"},
-  };
-  const auto it = kNames.find(code);
-  return it == kNames.end() ? "other" : it->second;
-}
-
 class SocketmapKeyGolden : public ::testing::TestWithParam<nlohmann::json> {};
 
 TEST_P(SocketmapKeyGolden, Case_MatchesExpectation) {
@@ -30,7 +20,7 @@ TEST_P(SocketmapKeyGolden, Case_MatchesExpectation) {
   const auto request = parse_socketmap_request(row.at("input").get<std::string>());
   if (expect.contains("error")) {
     ASSERT_FALSE(request.has_value()) << "parsed as map " << request->map_name;
-    EXPECT_EQ(errc_label(request.error().code), expect.at("error").get<std::string>());
+    EXPECT_EQ(request.error().code.name(), expect.at("error").get<std::string>());
     EXPECT_FALSE(request.error().message.empty());
     return;
   }

@@ -81,6 +81,20 @@ TEST(FetchOutcome, ResultTypeNames_AreTheRfc8460Strings) {
   EXPECT_EQ(result_type_name(R::sts_webpki_invalid), "sts-webpki-invalid");
 }
 
+TEST(FetchOutcome, ResultTypes_MapOntoTheRfc8460Enum) {
+  using T = core::TlsrptResultType;
+  const std::pair<R, std::optional<T>> table[] = {
+      {R::ok, std::nullopt},
+      {R::no_policy, std::nullopt},
+      {R::sts_policy_fetch_error, T::sts_policy_fetch_error},
+      {R::sts_policy_invalid, T::sts_policy_invalid},
+      {R::sts_webpki_invalid, T::sts_webpki_invalid},
+  };
+  for (const auto& [result, type] : table) {
+    EXPECT_EQ(tlsrpt_result_type(result), type) << result_type_name(result);
+  }
+}
+
 TEST(FetchOutcome, VerifyResults_ClassifyCertificateFailures) {
   struct Case {
     long code;

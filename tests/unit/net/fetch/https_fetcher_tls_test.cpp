@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "fetcher_fixture.hpp"
+#include "mtasts/net/runtime/errc.hpp"
 
 namespace mtasts::net::testing {
 namespace {
@@ -126,7 +127,7 @@ TEST_F(FetcherTest, UnusableCaFile_IsAConfigurationError) {
     options.ca_file = path;
     auto fetcher = make_https_fetcher(io_.get_executor(), resolver_, options);
     ASSERT_FALSE(fetcher) << path;
-    EXPECT_EQ(fetcher.error().code, core::Errc::invalid_value);
+    EXPECT_EQ(fetcher.error().code, Errc::io);
     EXPECT_NE(fetcher.error().message.find(path), std::string::npos);
   }
   std::remove(empty.c_str());

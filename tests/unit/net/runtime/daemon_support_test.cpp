@@ -44,10 +44,11 @@ TEST(MetricsEndpointTest, HostPortForms) {
   auto v6 = parse_metrics_endpoint("[::1]:9100");
   ASSERT_TRUE(v6);
   EXPECT_EQ(v6->host, "::1");
-  auto any = parse_metrics_endpoint(":9100");
+  auto any = parse_metrics_endpoint("*:9100");
   ASSERT_TRUE(any);
   EXPECT_EQ(any->host, "");
-  for (const char* bad : {"127.0.0.1", "host:", "host:99999", "::1:80", "[::1]", "h:9x"}) {
+  for (const char* bad :
+       {"127.0.0.1", ":9100", "host:0", "host:", "host:99999", "::1:80", "[::1]", "h:9x"}) {
     EXPECT_FALSE(parse_metrics_endpoint(bad)) << bad;
   }
 }

@@ -52,8 +52,9 @@ TEST(ProxyOption, HttpUrlsAndBareHosts_Parse) {
     EXPECT_EQ(proxy->host, c.host);
     EXPECT_EQ(proxy->port, c.port);
   }
-  for (const char* text : {"https://proxy.example", "socks5://p:1080", "http://u:p@proxy:8080",
-                           "http://proxy/path", "http://:8080", "http://proxy:0"}) {
+  for (const char* text :
+       {"https://proxy.example", "socks5://p:1080", "http://u:p@proxy:8080", "http://proxy/path",
+        "http://:8080", "http://proxy:0", "http://::1:3128"}) {
     EXPECT_FALSE(parse_proxy_url(text)) << text;
   }
 }

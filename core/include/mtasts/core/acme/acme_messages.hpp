@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "mtasts/core/base/result.hpp"
+#include "mtasts/core/base/text.hpp"  // base64url_encode, base64url_decode
 
 namespace mtasts::core {
 
@@ -35,14 +36,6 @@ inline constexpr std::size_t kMaxAcmeSubproblems = 100;
 inline constexpr std::size_t kMaxAcmeDetailLength = 1024;  // longer details are cut, not refused
 inline constexpr std::size_t kMaxAcmeTokenLength = 256;
 inline constexpr std::size_t kMinAcmeTokenBytes = 16;  // RFC 8555 §8.3: at least 128 bits
-
-// ---- base64url (RFC 4648 §5, without padding, as RFC 8555 §6.1 and RFC 7515 §2 use it) ----
-
-[[nodiscard]] std::string base64url_encode(std::string_view bytes);
-
-// Decodes unpadded base64url. Errors: Errc::invalid_syntax for a character outside the
-// alphabet, '=' padding, a length of 1 mod 4, or non-zero trailing bits.
-[[nodiscard]] Result<std::string> base64url_decode(std::string_view text);
 
 // ---- statuses (RFC 8555 §7.1.6) ----
 

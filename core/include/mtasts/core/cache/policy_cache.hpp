@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "mtasts/core/sts/policy.hpp"
+#include "mtasts/core/tlsrpt/result_type.hpp"
 
 namespace mtasts::core {
 
@@ -87,8 +88,8 @@ enum class FetchFailure {
   webpki_invalid,  // the policy host's certificate does not validate: sts-webpki-invalid
 };
 
-// The RFC 8460 result type of a fetch failure ("sts-policy-fetch-error", ...).
-[[nodiscard]] std::string_view tlsrpt_result_type(FetchFailure failure);
+// The RFC 8460 result type of a fetch failure (to_string gives "sts-policy-fetch-error", ...).
+[[nodiscard]] TlsrptResultType tlsrpt_result_type(FetchFailure failure);
 
 // The result of one HTTPS policy fetch: a validated policy or the reason it failed.
 class FetchOutcome {

@@ -19,6 +19,7 @@
 
 #include "mtasts/core/socketmap/netstring.hpp"
 #include "mtasts/core/sts/policy.hpp"
+#include "mtasts/core/tlsrpt/result_type.hpp"
 
 namespace mtasts::core {
 
@@ -42,8 +43,8 @@ enum class PolicyFailure {
   validation_failure,      // a general validation failure
 };
 
-// "sts-policy-fetch-error", "sts-policy-invalid", "sts-webpki-invalid", "validation-failure".
-[[nodiscard]] std::string_view policy_failure_name(PolicyFailure failure);
+// The RFC 8460 result type Postfix reports for the failure (to_string gives its name).
+[[nodiscard]] TlsrptResultType tlsrpt_result_type(PolicyFailure failure);
 
 // What the match= attribute lists.
 enum class MatchForm {

@@ -33,6 +33,7 @@
 #include "mtasts/core/acme/acme_messages.hpp"
 #include "mtasts/core/base/result.hpp"
 #include "mtasts/net/dns/dns_resolver.hpp"
+#include "mtasts/net/runtime/errc.hpp"
 
 namespace mtasts::net {
 
@@ -95,13 +96,17 @@ enum class AcmeErrc {
 
 [[nodiscard]] std::string_view acme_errc_name(AcmeErrc code);
 
+// The net code an AcmeErrc travels as in core::Error: transport connect, timeout timeout,
+// problem, invalid and unsupported refused, protocol protocol, publisher and local internal.
+[[nodiscard]] Errc net_errc(AcmeErrc code);
+
 // The error of ensure_account() and order(). `problem_type` is the RFC 8555 §6.7 type (a URN
 // such as "urn:ietf:params:acme:error:rateLimited") of the CA's problem document, or of the
 // challenge or order error that made an order invalid; empty when the CA sent none.
 // `retry_after` is the CA's Retry-After (RFC 8555 §6.6 for rateLimited, §8.2 for polling), in
 // seconds, when it sent one: a caller backs off at least that long.
 //
-// It converts to core::Error (code invalid_value, the same message), so it can be kept or
+// It converts to core::Error (the code by net_errc, the same message), so it can be kept or
 // passed on as a core::Result where the ACME details do not matter.
 struct AcmeError {
   AcmeErrc code = AcmeErrc::local;
@@ -117,7 +122,7 @@ struct AcmeError {
 template <class T>
 using AcmeResult = tl::expected<T, AcmeError>;
 
-// A fresh P-256 account key, PKCS#8 PEM. Errors: Errc::invalid_value if the TLS library fails.
+// A fresh P-256 account key, PKCS#8 PEM. Errors: Errc::system if the TLS library fails.
 [[nodiscard]] core::Result<std::string> generate_account_key();
 
 // The key authorization for `token` under the account key `key_pem` (RFC 8555 §8.1).

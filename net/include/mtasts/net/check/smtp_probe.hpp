@@ -75,8 +75,8 @@ class SmtpProber {
                                                         std::vector<std::string> addresses) = 0;
 };
 
-// Errors: Errc::invalid_value when the CA file cannot be read or the TLS context cannot be set
-// up.
+// Errors: Errc::io when the CA file cannot be read, Errc::system when the TLS context cannot be
+// set up.
 [[nodiscard]] core::Result<std::unique_ptr<SmtpProber>> make_smtp_prober(
     boost::asio::any_io_executor executor, SmtpProbeOptions options);
 

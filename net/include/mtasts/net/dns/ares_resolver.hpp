@@ -34,8 +34,8 @@ struct DnsOptions {
 
 // Makes a resolver whose sockets and timers run on `executor`. The resolver must be destroyed
 // before the executor's execution context. Server names are resolved here, blocking, once.
-// Errors: Errc::invalid_value when a server name does not resolve or c-ares cannot be set up
-// (unreadable resolver configuration, out of memory).
+// Errors: Errc::connect when a server name does not resolve, Errc::system when c-ares cannot
+// be set up (unreadable resolver configuration, out of memory).
 [[nodiscard]] core::Result<std::unique_ptr<DnsResolver>> make_ares_resolver(
     boost::asio::any_io_executor executor, const DnsOptions& options);
 

@@ -32,6 +32,22 @@ enum class DnsStatus {
 // "ok", "nxdomain", "nodata", "servfail", "timeout", "cname-loop", "error".
 [[nodiscard]] std::string_view dns_status_name(DnsStatus status);
 
+// What a status says about the records asked for; the one classification every caller uses.
+enum class DnsClass {
+  found,      // ok: the records are in the answer
+  none,       // nxdomain, nodata: the name authoritatively has no such record
+  broken,     // cname_loop: the delegation is broken; no answer will come until it is fixed
+  temporary,  // servfail, timeout, error: nothing is known about the records; ask again later
+};
+
+[[nodiscard]] DnsClass dns_class(DnsStatus status);
+
+// True for broken and temporary: the lookup failed, as opposed to finding records or none.
+[[nodiscard]] inline bool dns_lookup_failed(DnsStatus status) {
+  const DnsClass c = dns_class(status);
+  return c == DnsClass::broken || c == DnsClass::temporary;
+}
+
 // Longest CNAME chain followed, across re-queries (RFC 1034 §3.6.2 leaves the bound to us).
 inline constexpr std::size_t kMaxCnameHops = 8;
 

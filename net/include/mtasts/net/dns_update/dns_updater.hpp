@@ -54,12 +54,14 @@ class DnsUpdater {
 
   // Replaces the TXT RRset at `owner` (inside the zone) with one record holding `text`, split
   // into 255-octet character-strings. Completes within the timeout (plus scheduling).
-  // Errors (Errc::invalid_value unless said): an owner outside the zone or a bad name, before
-  // anything is sent; Errc::too_large for text that does not fit; connection refused, reset
-  // or closed early; the deadline passed; a malformed answer (Errc::invalid_syntax), one with
-  // another ID, an unsigned or badly signed answer when a key is set, a signature outside its
-  // fudge of our clock; any RCODE but NOERROR, with a message an admin can act on ("the server
-  // refused the update (REFUSED): is key 'k' allowed to update zone 'z'?").
+  // Errors: core::Errc::invalid_value for an owner outside the zone or a bad name, before
+  // anything is sent; core::Errc::too_large for text that does not fit; net::Errc::connect
+  // when the connection is refused, reset or closed early; net::Errc::timeout when the
+  // deadline passed; core::Errc::invalid_syntax for a malformed answer; net::Errc::protocol for
+  // one with another ID or a signature that does not verify; net::Errc::refused for an
+  // unsigned error answer when a key is set; core::Errc::invalid_value for a signature outside
+  // its fudge of our clock or any RCODE but NOERROR, with a message an admin can act on ("the
+  // server refused the update (REFUSED): is key 'k' allowed to update zone 'z'?").
   virtual boost::asio::awaitable<core::Result<void>> replace_txt(std::string owner,
                                                                  std::uint32_t ttl,
                                                                  std::string text) = 0;
@@ -83,12 +85,12 @@ class DnsUpdater {
 // The file must hold exactly one key. Errors: Errc::invalid_value saying what is missing.
 [[nodiscard]] core::Result<TsigKey> parse_tsig_key_text(std::string_view text);
 
-// Reads a key file (see parse_tsig_key_text). Errors: Errc::invalid_value when the file cannot
-// be read (the message names it), else as parse_tsig_key_text.
+// Reads a key file (see parse_tsig_key_text). Errors: net::Errc::io when the file cannot be
+// read (the message names it), else as parse_tsig_key_text.
 [[nodiscard]] core::Result<TsigKey> read_tsig_key_file(const std::string& path);
 
 // HMAC of `data` with `secret` (RFC 2104) by the TSIG algorithm's hash; the full-length MAC.
-// Errors: Errc::invalid_value when OpenSSL fails.
+// Errors: net::Errc::system when OpenSSL fails.
 [[nodiscard]] core::Result<std::vector<std::uint8_t>> tsig_hmac(core::TsigAlgorithm algorithm,
                                                                 std::string_view secret,
                                                                 std::span<const std::uint8_t> data);

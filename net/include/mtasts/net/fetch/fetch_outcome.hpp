@@ -12,6 +12,8 @@
 #include <optional>
 #include <string_view>
 
+#include "mtasts/core/tlsrpt/result_type.hpp"
+
 namespace mtasts::net {
 
 // The names (detail_name) are part of the command-line and JSON interface: never rename or
@@ -100,6 +102,9 @@ inline constexpr std::array kAllFetchDetails = {
 
 // "ok", "no-policy", or the RFC 8460 string, e.g. "sts-webpki-invalid".
 [[nodiscard]] std::string_view result_type_name(ResultType type);
+
+// The RFC 8460 result type of a failure; nullopt for ok and no_policy, which are no failures.
+[[nodiscard]] std::optional<core::TlsrptResultType> tlsrpt_result_type(ResultType type);
 
 // Classifies an OpenSSL X509_V_ERR_* code (SSL_get_verify_result) into a certificate detail.
 // X509_V_OK yields tls_handshake: the handshake failed, but not because of the certificate.

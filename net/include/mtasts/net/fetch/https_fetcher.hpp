@@ -80,8 +80,8 @@ struct FetchOptions {
 // Makes a fetcher that resolves host names with `resolver` (which must outlive it) and runs
 // on `executor` (and on its own threads, FetchOptions::threads). Destroying it stops its
 // threads: fetches still running there never complete, so destroy it only once no coroutine
-// awaits a fetch (after the executor's loop stopped). Errors: Errc::invalid_value when the CA file
-// cannot be read or holds no certificate, or the TLS context cannot be set up.
+// awaits a fetch (after the executor's loop stopped). Errors: Errc::io when the CA file cannot
+// be read or holds no certificate, Errc::system when the TLS context cannot be set up.
 [[nodiscard]] core::Result<std::unique_ptr<PolicyFetcher>> make_https_fetcher(
     boost::asio::any_io_executor executor, DnsResolver& resolver, FetchOptions options);
 

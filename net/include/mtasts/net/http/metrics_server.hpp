@@ -23,7 +23,8 @@ struct MetricsEndpoint {
   std::uint16_t port = 0;
 };
 
-// Parses "HOST:PORT" or "[IPV6]:PORT" (the `mtasts.metrics` setting). A port is required.
+// Parses the `mtasts.metrics` setting by core::kListenAddress: "HOST:PORT", "[IPV6]:PORT" or
+// "*:PORT" (every interface, empty host). A port is required.
 // Errors: Errc::invalid_value naming the problem.
 [[nodiscard]] core::Result<MetricsEndpoint> parse_metrics_endpoint(std::string_view text);
 

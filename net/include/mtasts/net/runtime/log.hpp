@@ -54,7 +54,7 @@ class Logger {
   Logger& operator=(const Logger&) = delete;
 
   // Appends to `path` from now on (created with mode 0640).
-  // Errors: Errc::invalid_value naming the file and the system's reason.
+  // Errors: net::Errc::io naming the file and the system's reason.
   [[nodiscard]] core::Result<void> open_file(std::string path);
 
   // Reopens the file given to open_file() (after logrotate moved it: SIGHUP). On failure the
