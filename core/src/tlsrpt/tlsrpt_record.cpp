@@ -78,8 +78,8 @@ void check_uri(std::string_view uri, TlsrptRecord& record, Findings& findings) {
         authority.rfind('@') == std::string_view::npos ? 0 : authority.rfind('@') + 1);
     const auto host_port = parse_host_port(authority, url_authority(443));
     if (!host_port) {
-      findings.error("tlsrpt-rua-invalid",
-                     "\"" + shown + "\" has an invalid host or port: " + host_port.error().message);
+      findings.add(LintCode::tlsrpt_rua_invalid,
+                   "\"" + shown + "\" has an invalid host or port: " + host_port.error().message);
       return;
     }
     const std::string& host = host_port->host;
