@@ -327,15 +327,20 @@ tl::expected<HostedPolicy, RequestError> checked(HostedPolicy policy) {
   return std::move(*result);
 }
 
+// `policy` with the mode, mx and max_age that `request` (a DomainCreate or a DomainUpdate) sets.
+template <class Request>
+HostedPolicy overlaid(HostedPolicy policy, const Request& request) {
+  policy.mode = request.mode.value_or(policy.mode);
+  policy.mx = request.mx.value_or(policy.mx);
+  policy.max_age = request.max_age.value_or(policy.max_age);
+  return policy;
+}
+
 }  // namespace
 
 tl::expected<HostedPolicy, RequestError> policy_for_create(const DomainCreate& request,
                                                            const HostedPolicy& proposed) {
-  HostedPolicy policy = proposed;
-  policy.mode = request.mode.value_or(proposed.mode);
-  policy.mx = request.mx.value_or(proposed.mx);
-  policy.max_age = request.max_age.value_or(proposed.max_age);
-  auto result = checked(std::move(policy));
+  auto result = checked(overlaid(proposed, request));
   if (!result && result.error().field == "mx" && !request.mx) {
     result.error().message += " (none could be proposed from the domain's MX records: name them)";
   }
@@ -344,11 +349,7 @@ tl::expected<HostedPolicy, RequestError> policy_for_create(const DomainCreate& r
 
 tl::expected<HostedPolicy, RequestError> policy_for_update(const HostedPolicy& current,
                                                            const DomainUpdate& request) {
-  HostedPolicy policy = current;
-  policy.mode = request.mode.value_or(current.mode);
-  policy.mx = request.mx.value_or(current.mx);
-  policy.max_age = request.max_age.value_or(current.max_age);
-  return checked(std::move(policy));
+  return checked(overlaid(current, request));
 }
 
 }  // namespace mtasts::core
