@@ -1,4 +1,4 @@
-"""Drop-in compatibility with Debian's postfix-mta-sts-resolver (issue 4, second "must show").
+"""Drop-in compatibility with Debian's postfix-mta-sts-resolver.
 
 The peer (`mta-sts-daemon`) and `mtasts daemon` are started, one after the other on the same
 port, from the SAME config file: the peer's YAML with an `mtasts:` section holding

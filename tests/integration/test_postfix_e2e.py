@@ -1,5 +1,5 @@
 """Real Postfix (Debian's 3.7) end to end in the test world, asking `mtasts daemon` (default
-`mx_match: resolve`) through `smtp_tls_policy_maps = socketmap:...` (issue 4, first "must show").
+`mx_match: resolve`) through `smtp_tls_policy_maps = socketmap:...`.
 
 Every case gets one message at the start; then:
 - enforce domains deliver over verified TLS to an MX the policy allows (the MX host records the

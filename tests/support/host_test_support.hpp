@@ -28,7 +28,7 @@
 #include "mtasts/net/dns_update/dns_updater.hpp"
 #include "mtasts/net/hosting/certificate_set.hpp"
 
-namespace mtasts::app::testing {
+namespace mtasts::hosting::testing {
 
 namespace asio = boost::asio;
 
@@ -257,4 +257,4 @@ class HostFixture : public ::testing::Test {
   std::unique_ptr<AdminApi> api_;
 };
 
-}  // namespace mtasts::app::testing
+}  // namespace mtasts::hosting::testing

@@ -76,7 +76,8 @@ Credential make_leaf(const LeafSpec& spec, const Credential* issuer) {
   if (!spec.dns_names.empty()) {
     std::string san;
     for (const std::string& name : spec.dns_names) {
-      san += (san.empty() ? "DNS:" : ",DNS:") + name;
+      const bool ip = name.rfind("IP:", 0) == 0;
+      san += (san.empty() ? "" : ",") + (ip ? name : "DNS:" + name);
     }
     add_ext(x, signer, NID_subject_alt_name, san);
   }

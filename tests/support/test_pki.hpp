@@ -19,9 +19,10 @@ struct Credential {
 };
 
 struct LeafSpec {
-  std::string common_name;             // empty: no CN in the subject
-  std::vector<std::string> dns_names;  // subjectAltName DNS-IDs; empty: no SAN extension
-  long not_before_days = -1;           // relative to now
+  std::string common_name;  // empty: no CN in the subject
+  // subjectAltName DNS-IDs ("IP:<address>": an IP-ID instead); empty: no SAN extension
+  std::vector<std::string> dns_names;
+  long not_before_days = -1;  // relative to now
   long not_after_days = 36500;
 };
 

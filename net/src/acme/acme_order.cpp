@@ -33,7 +33,7 @@ constexpr seconds kLongestRetryAfter{60};
 constexpr milliseconds kLastPollMargin{500};
 
 // A-labels, deduplicated in order; the first stays first (it becomes the CN).
-AcmeResult<std::vector<std::string>> checked_names(std::vector<std::string> names) {
+AcmeResult<std::vector<std::string>> checked_names(const std::vector<std::string>& names) {
   if (names.empty() || names.size() > core::kMaxAcmeIdentifiers) {
     return acme_failure(AcmeErrc::local, "an order needs 1 to " +
                                              std::to_string(core::kMaxAcmeIdentifiers) + " names");
@@ -116,7 +116,7 @@ AcmeResult<const core::AcmeChallenge*> challenge_of_type(
 asio::awaitable<AcmeResult<IssuedCertificate>> Client::order(const AcmeAccount& account,
                                                              std::vector<std::string> names,
                                                              ChallengePublisher& publisher) {
-  auto checked = checked_names(std::move(names));
+  auto checked = checked_names(names);
   if (!checked) {
     co_return tl::unexpected(std::move(checked.error()));
   }

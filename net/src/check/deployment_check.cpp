@@ -247,7 +247,7 @@ asio::awaitable<CheckFindings> probe_all(DnsResolver& resolver, SmtpProber& prob
   auto results = std::make_shared<std::vector<CheckFindings>>(hosts.size());
   auto join = std::make_shared<Join>(executor, hosts.size());
   for (std::size_t i = 0; i < hosts.size(); ++i) {
-    auto finish = [results, join, i, host = hosts[i]](std::exception_ptr error,
+    auto finish = [results, join, i, host = hosts[i]](const std::exception_ptr& error,
                                                       CheckFindings found) {
       if (error) {
         // A host that vanished from the report would read as a pass.
@@ -348,7 +348,7 @@ core::Result<std::vector<DomainCheck>> run_checks(std::vector<std::string> domai
   std::size_t pending = domains.size();
   for (std::size_t i = 0; i < domains.size(); ++i) {
     results[i].domain = domains[i];
-    auto finish = [&results, &pending, &io, i, name = domains[i]](std::exception_ptr error,
+    auto finish = [&results, &pending, &io, i, name = domains[i]](const std::exception_ptr& error,
                                                                   DomainCheck done) {
       if (error) {
         results[i].domain = name;

@@ -109,7 +109,7 @@ asio::awaitable<DiscoveryReport> discover(DnsResolver& resolver, PolicyFetcher& 
 
 core::Result<DiscoveryTools> make_discovery_tools(asio::any_io_executor executor,
                                                   DiscoveryOptions options) {
-  auto resolver = make_ares_resolver(executor, std::move(options.dns));
+  auto resolver = make_ares_resolver(executor, options.dns);
   if (!resolver) {
     return tl::unexpected(resolver.error());
   }
@@ -130,7 +130,7 @@ core::Result<DiscoveryReport> run_discovery(std::string destination, DiscoveryOp
   std::exception_ptr failure;
   asio::co_spawn(io, discover(*tools->resolver, *tools->fetcher, std::move(destination)),
                  [&](std::exception_ptr error, DiscoveryReport done) {
-                   failure = error;
+                   failure = std::move(error);
                    report = std::move(done);
                    io.stop();  // abandoned DNS retries need not keep the loop alive
                  });

@@ -2,7 +2,7 @@
 
 #include "host_test_support.hpp"
 
-namespace mtasts::app::testing {
+namespace mtasts::hosting::testing {
 namespace {
 
 using std::chrono::seconds;
@@ -153,4 +153,4 @@ TEST_F(AdminApiTest, ListStatusMonitorAudit) {
 }
 
 }  // namespace
-}  // namespace mtasts::app::testing
+}  // namespace mtasts::hosting::testing

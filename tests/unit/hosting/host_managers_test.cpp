@@ -6,7 +6,7 @@
 #include "mtasts/hosting/host_monitor.hpp"
 #include "mtasts/hosting/host_records.hpp"
 
-namespace mtasts::app::testing {
+namespace mtasts::hosting::testing {
 namespace {
 
 using std::chrono::seconds;
@@ -228,4 +228,4 @@ TEST(MonitorRules, StaleIdWithinTheGrace_IsAWarning_AndTheSenderViewKeepsAllButR
 }
 
 }  // namespace
-}  // namespace mtasts::app::testing
+}  // namespace mtasts::hosting::testing
