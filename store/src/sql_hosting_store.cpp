@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "hosting_rows.hpp"
+#include "mtasts/core/sts/policy.hpp"
 
 namespace mtasts::store {
 namespace {
@@ -131,7 +132,7 @@ Result<void> record_version(SqlSession& session, const core::HostedDomain& domai
   const std::string mx = join_lines(version.policy.mx);
   const SqlValue params[] = {domain.name,
                              version.id,
-                             encode_mode(version.policy.mode),
+                             core::mode_name(version.policy.mode),
                              std::string_view(mx),
                              std::int64_t{version.policy.max_age},
                              seconds_of(version.created_at)};

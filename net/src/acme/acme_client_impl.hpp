@@ -72,6 +72,14 @@ class Client final : public AcmeClient {
                                                            std::string authorization_url);
   boost::asio::awaitable<AcmeResult<void>> await_authorization(OrderRun& run,
                                                                std::string authorization_url);
+  // An authorization as read, with the reply's Retry-After.
+  struct AuthorizationReply {
+    core::AcmeAuthorization authorization;
+    std::optional<std::chrono::seconds> retry_after;
+  };
+  // Fetches (POST-as-GET) and parses the authorization at `authorization_url`.
+  boost::asio::awaitable<AcmeResult<AuthorizationReply>> read_authorization(
+      OrderRun& run, std::string authorization_url);
   boost::asio::awaitable<AcmeResult<core::AcmeOrder>> await_order(OrderRun& run,
                                                                   core::OrderStatus wanted);
   boost::asio::awaitable<AcmeResult<IssuedCertificate>> finalize(OrderRun& run);

@@ -12,6 +12,7 @@
 #include "mtasts/core/check/check_rules.hpp"
 #include "mtasts/core/sts/policy.hpp"
 #include "mtasts/core/sts/policy_audit.hpp"
+#include "mtasts/net/fetch/discovery.hpp"
 
 namespace mtasts::net {
 namespace {
@@ -327,13 +328,10 @@ asio::awaitable<DomainCheck> check_domain(DnsResolver& resolver, PolicyFetcher& 
 core::Result<std::vector<DomainCheck>> run_checks(std::vector<std::string> domains,
                                                   CheckOptions options) {
   asio::io_context io;
-  auto resolver = make_ares_resolver(io.get_executor(), options.dns);
-  if (!resolver) {
-    return tl::unexpected(resolver.error());
-  }
-  auto fetcher = make_https_fetcher(io.get_executor(), **resolver, std::move(options.fetch));
-  if (!fetcher) {
-    return tl::unexpected(fetcher.error());
+  auto tools =
+      make_discovery_tools(io.get_executor(), {std::move(options.dns), std::move(options.fetch)});
+  if (!tools) {
+    return tl::unexpected(tools.error());
   }
   auto prober = make_smtp_prober(io.get_executor(), std::move(options.smtp));
   if (!prober) {
@@ -359,7 +357,8 @@ core::Result<std::vector<DomainCheck>> run_checks(std::vector<std::string> domai
         io.stop();  // abandoned DNS retries need not keep the loop alive
       }
     };
-    asio::co_spawn(io, check_domain(**resolver, **fetcher, **prober, domains[i], now_unix),
+    asio::co_spawn(io,
+                   check_domain(*tools->resolver, *tools->fetcher, **prober, domains[i], now_unix),
                    std::move(finish));
   }
   if (pending > 0) {

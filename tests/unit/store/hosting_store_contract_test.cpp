@@ -14,17 +14,7 @@ namespace {
 
 using std::chrono::seconds;
 
-#define EXPECT_OK(expr)                                          \
-  do {                                                           \
-    const auto& result_ = (expr);                                \
-    EXPECT_TRUE(result_.has_value()) << result_.error().message; \
-  } while (false)
-
-#define ASSERT_OK(expr)                                          \
-  do {                                                           \
-    const auto& result_ = (expr);                                \
-    ASSERT_TRUE(result_.has_value()) << result_.error().message; \
-  } while (false)
+using Backend = HostingStoreType;
 
 // Runs `first` and `second` on two threads released together, and waits for both.
 template <class First, class Second>
@@ -43,18 +33,6 @@ void at_once(First first, Second second) {
   go = true;
   a.join();
   b.join();
-}
-
-enum class Backend { sqlite, postgres };
-
-std::string backend_name(const ::testing::TestParamInfo<Backend>& info) {
-  switch (info.param) {
-    case Backend::sqlite:
-      return "sqlite";
-    case Backend::postgres:
-      return "postgres";
-  }
-  return "unknown";
 }
 
 class HostingContract : public ::testing::TestWithParam<Backend> {
@@ -155,7 +133,7 @@ TEST_P(HostingContract, Add_ThenGetAndList_RoundTripEveryField) {
   const auto versions = store_->history("example.com", 10);
   ASSERT_TRUE(versions.has_value()) << versions.error().message;
   EXPECT_EQ(*versions, std::vector<core::PolicyVersion>{row.domain.current});
-  EXPECT_EQ(store_->name(), GetParam() == Backend::sqlite ? "sqlite" : "postgres");
+  EXPECT_EQ(store_->name(), backend_name(GetParam()));
 }
 
 TEST_P(HostingContract, Add_Existing_InvalidArgumentAndNothingWritten) {
@@ -670,7 +648,7 @@ TEST_P(HostingContract, StoredValueThatDoesNotDecode_CorruptNamingTheRow) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, HostingContract,
-                         ::testing::Values(Backend::sqlite, Backend::postgres), backend_name);
+                         ::testing::Values(Backend::sqlite, Backend::postgres), BackendParamName());
 
 }  // namespace
 }  // namespace mtasts::store::test

@@ -50,6 +50,10 @@ class AdminApi final : public net::HttpHandler {
  private:
   boost::asio::awaitable<net::HttpResponse> dispatch(const net::HttpRequest& request,
                                                      const std::string& actor);
+  // The handler of the request's route and method, not started; nullopt when the route does
+  // not take the method (or there is no such route).
+  std::optional<boost::asio::awaitable<net::HttpResponse>> route(const net::HttpRequest& request,
+                                                                 const std::string& actor);
   boost::asio::awaitable<net::HttpResponse> list();
   boost::asio::awaitable<net::HttpResponse> add(std::string actor, std::string body);
   boost::asio::awaitable<net::HttpResponse> show(std::string domain);

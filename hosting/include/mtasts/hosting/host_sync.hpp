@@ -36,6 +36,15 @@ struct LoadedState {
   [[nodiscard]] std::optional<CertificateStatus> certificate(std::string_view name) const;
 };
 
+// Every hosted domain and every certificate, as the store holds them.
+struct HostedRows {
+  std::vector<store::DomainRow> domains;
+  std::vector<store::CertificateRow> certificates;
+};
+
+// Reads the domains, then the certificates (run on the store's thread). Errors: the store's.
+[[nodiscard]] store::Result<HostedRows> read_hosted_rows(store::HostingStore& hosting);
+
 // The bodies served at `now`: every domain hosted_serving() says is served.
 [[nodiscard]] std::shared_ptr<const ServedPolicies> build_served_policies(const LoadedState& state,
                                                                           core::HostTime now);
