@@ -9,6 +9,7 @@
 #include <string>
 
 #include "fake_dns_update_server.hpp"
+#include "mtasts/net/runtime/errc.hpp"
 #include "test_loop.hpp"
 
 namespace mtasts::net {
@@ -68,6 +69,11 @@ class DnsUpdaterTest : public ::testing::Test {
     return result ? "" : result.error().message;
   }
 
+  // The error's code as its name ("timeout", "invalid_value"); "" on success.
+  static std::string code_of(const core::Result<void>& result) {
+    return result ? "" : std::string(result.error().code.name());
+  }
+
   asio::io_context io_;
 };
 
@@ -119,7 +125,10 @@ TEST_F(DnsUpdaterTest, BadMac_IsRefused) {
   FakeScript script = signed_script();
   script.answer = FakeAnswer::bad_mac;
   FakeDnsUpdateServer server(io_, script);
-  const std::string error = error_of(replace(server.port()));
+  const auto result = replace(server.port());
+  const std::string error = error_of(result);
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().code, Errc::protocol);
   EXPECT_NE(error.find("does not verify with key 'mtasts-key'"), std::string::npos) << error;
   EXPECT_NE(error.find("in zone 'sts.provider.test' via 127.0.0.1:"), std::string::npos) << error;
 }
@@ -144,7 +153,9 @@ TEST_F(DnsUpdaterTest, UnsignedErrorAnswer_IsAnErrorThatQuotesIt) {
   script.answer = FakeAnswer::unsigned_answer;
   script.rcode = core::DnsRcode::notauth;
   FakeDnsUpdateServer server(io_, script);
-  const std::string error = error_of(replace(server.port()));
+  const auto result = replace(server.port());
+  const std::string error = error_of(result);
+  EXPECT_EQ(code_of(result), "refused");
   EXPECT_NE(error.find("an unsigned answer (not to be trusted) says: the server is not "
                        "authoritative for zone 'sts.provider.test'"),
             std::string::npos)
@@ -181,7 +192,9 @@ TEST_F(DnsUpdaterTest, AnswerSignedOutsideFudge_IsRefused) {
   FakeScript script = signed_script();
   script.clock_offset = -1000;
   FakeDnsUpdateServer server(io_, script);
-  const std::string error = error_of(replace(server.port()));
+  const auto result = replace(server.port());
+  const std::string error = error_of(result);
+  EXPECT_EQ(code_of(result), "invalid_value");  // core's TSIG time check
   EXPECT_NE(error.find("are the clocks in sync?"), std::string::npos) << error;
 }
 
@@ -189,7 +202,9 @@ TEST_F(DnsUpdaterTest, WrongId_IsRefused) {
   FakeScript script = signed_script();
   script.answer = FakeAnswer::wrong_id;
   FakeDnsUpdateServer server(io_, script);
-  const std::string error = error_of(replace(server.port()));
+  const auto result = replace(server.port());
+  const std::string error = error_of(result);
+  EXPECT_EQ(code_of(result), "protocol");
   EXPECT_NE(error.find("is not the update's"), std::string::npos) << error;
 }
 
@@ -198,8 +213,10 @@ TEST_F(DnsUpdaterTest, NoAnswer_EndsAtTheDeadline) {
   script.answer = FakeAnswer::never;
   FakeDnsUpdateServer server(io_, script);
   const auto start = std::chrono::steady_clock::now();
-  const std::string error = error_of(replace(server.port()));
+  const auto result = replace(server.port());
   const auto elapsed = std::chrono::steady_clock::now() - start;
+  const std::string error = error_of(result);
+  EXPECT_EQ(code_of(result), "timeout");
   EXPECT_NE(error.find("no answer within 1500 ms"), std::string::npos) << error;
   EXPECT_LT(elapsed, std::chrono::milliseconds(1500) + std::chrono::seconds(2));
 }
@@ -208,7 +225,9 @@ TEST_F(DnsUpdaterTest, CloseBeforeAnswering_IsAnError) {
   FakeScript script = signed_script();
   script.answer = FakeAnswer::close_early;
   FakeDnsUpdateServer server(io_, script);
-  const std::string error = error_of(replace(server.port()));
+  const auto result = replace(server.port());
+  const std::string error = error_of(result);
+  EXPECT_EQ(code_of(result), "connect");
   EXPECT_NE(error.find("closed the connection"), std::string::npos) << error;
 }
 
@@ -218,7 +237,9 @@ TEST_F(DnsUpdaterTest, ConnectionRefused_IsAnError) {
     asio::ip::tcp::acceptor probe(io_, {asio::ip::make_address("127.0.0.1"), 0});
     port = probe.local_endpoint().port();
   }
-  const std::string error = error_of(replace(port));
+  const auto result = replace(port);
+  const std::string error = error_of(result);
+  EXPECT_EQ(code_of(result), "connect");
   EXPECT_NE(error.find("connecting failed"), std::string::npos) << error;
 }
 
