@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <exception>
 
 #include "cache/cache_command.hpp"
 #include "check/check_command.hpp"
@@ -12,7 +13,9 @@
 #include "lint/lint_command.hpp"
 #include "resolve/resolve_command.hpp"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   CLI::App app{"mtasts: MTA-STS (RFC 8461) and TLS-RPT (RFC 8460) for mail administrators"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string(MTASTS_VERSION));
@@ -38,4 +41,17 @@ int main(int argc, char** argv) {
     return mtasts::app::kExitUsage;
   }
   return exit_code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // A subcommand's start-up (configuration, files) may throw; say what failed instead of
+  // letting std::terminate abort without a word.
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "mtasts: %s\n", e.what());
+    return mtasts::app::kExitNegative;
+  }
 }

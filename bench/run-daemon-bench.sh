@@ -15,23 +15,10 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-preset=${MTASTS_BENCH_PRESET:-release}
-build="$root/build/$preset"
-quick=0
-extra=()
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --quick) quick=1 ;;
-    --) shift; extra=("$@"); break ;;
-    *) echo "usage: $0 [--quick] [-- world_bench.py options]" >&2; exit 2 ;;
-  esac
-  shift
-done
+. "$root/bench/lib/run_bench.sh"
+bench_parse_args world_bench.py "$@"
 
-if [ "$(id -u)" -ne 0 ]; then
-  echo "run-daemon-bench: needs root (network namespace, ports 53/443)" >&2
-  exit 2
-fi
+bench_require_root "network namespace, ports 53/443"
 for tool in mta-sts-daemon knotd unbound; do
   if ! command -v "$tool" >/dev/null 2>&1; then
     echo "run-daemon-bench: $tool missing: run scripts/install-test-world-deps.sh and" \
@@ -40,12 +27,9 @@ for tool in mta-sts-daemon knotd unbound; do
   fi
 done
 
-if [ ! -f "$build/build.ninja" ]; then
-  (cd "$root" && cmake --preset "$preset" >&2)
-fi
 targets=(socketmap_loadgen socketmap_trivial_server)
 [ -z "${MTASTS_BIN:-}" ] && targets+=(mtasts)
-cmake --build "$build" --target "${targets[@]}" >&2
+bench_build "${targets[@]}"
 
 mtasts=${MTASTS_BIN:-$build/app/mtasts}
 if ! "$mtasts" daemon --help >/dev/null 2>&1; then

@@ -22,13 +22,10 @@ Prints markdown tables (ratios mtasts/peer and mtasts/trivial) and writes raw re
 from __future__ import annotations
 
 import argparse
-import asyncio
-import datetime
 import json
 import os
 import shutil
 import signal
-import ssl
 import statistics
 import sys
 import time
@@ -36,6 +33,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "integration"))
+sys.path.insert(0, str(ROOT / "bench" / "lib"))
+
+from bench_util import (cpu_seconds, serve_args, serve_https, server_certificate,  # noqa: E402
+                        sni_context, table_head)
 
 BULK_ADDR = "127.0.9.1"  # outside the world's own allocations (127.0.0-3.x)
 POLICY = b"version: STSv1\r\nmode: enforce\r\nmx: mx.bulk.test\r\nmax_age: 604800\r\n"
@@ -48,64 +49,24 @@ SERVERS = ("mtasts", "peer", "trivial")
 # ----- the bulk policy server (runs inside the namespace) -----
 
 def serve_bulk(listen: str, cert_dir: Path, ready: Path, max_seconds: float) -> int:
-    names = json.loads((cert_dir / "names.json").read_text())
-    groups = sorted({g for g in names.values()})
-    ctxs = {}
-    for g in groups:
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(cert_dir / f"g{g}.pem", cert_dir / f"g{g}.key")
-        ctxs[g] = ctx
-    default = ctxs[groups[0]]
-
-    def on_sni(sslobj, server_name, _ctx):
-        g = names.get((server_name or "").lower())
-        if g is not None:
-            sslobj.context = ctxs[g]
-
-    default.sni_callback = on_sni
     head = (b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: "
             + str(len(POLICY)).encode() + b"\r\nConnection: close\r\n\r\n" + POLICY)
     notfound = b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
 
-    async def handle(reader, writer):
-        try:
-            req = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
-            target = req.split(b" ", 2)[1] if req.count(b" ") >= 2 else b""
-            writer.write(head if target == b"/.well-known/mta-sts.txt" else notfound)
-            await asyncio.wait_for(writer.drain(), 10)
-        except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError,
-                asyncio.LimitOverrunError, ssl.SSLError):
-            pass
-        finally:
-            writer.close()
+    def respond(req: bytes) -> bytes:
+        target = req.split(b" ", 2)[1] if req.count(b" ") >= 2 else b""
+        return head if target == b"/.well-known/mta-sts.txt" else notfound
 
-    async def main():
-        host, port = listen.rsplit(":", 1)
-        server = await asyncio.start_server(handle, host, int(port), ssl=default, backlog=4096,
-                                            reuse_port=True)
-        ready.write_text("ready\n")
-        async with server:
-            await asyncio.sleep(max_seconds)
-
-    try:
-        import uvloop  # noqa: F401  (faster handshakes when present)
-        uvloop.install()
-    except ImportError:
-        pass
-    asyncio.run(main())
-    return 0
+    return serve_https(listen, sni_context(cert_dir), respond, max_seconds, ready)
 
 
 def make_certs(ca, names: list[str], cert_dir: Path, group: int = GROUP, first: int = 0) -> int:
     """Certificates for mta-sts.<name>, `group` names each, issued by the world's root CA, numbered
     from `first`; adds to the index in cert_dir/names.json. Returns the next free number."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
     cert_dir.mkdir(parents=True, exist_ok=True)
-    now = datetime.datetime.now(datetime.timezone.utc)
     key = ec.generate_private_key(ec.SECP256R1())
     key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption())
@@ -114,19 +75,7 @@ def make_certs(ca, names: list[str], cert_dir: Path, group: int = GROUP, first: 
     g = first - 1
     for g, start in enumerate(range(0, len(names), group), start=first):
         hosts = [f"mta-sts.{n}" for n in names[start:start + group]]
-        cert = (x509.CertificateBuilder()
-                .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hosts[0])]))
-                .issuer_name(ca.root.cert.subject)
-                .public_key(key.public_key())
-                .serial_number(x509.random_serial_number())
-                .not_valid_before(now - datetime.timedelta(days=1))
-                .not_valid_after(now + datetime.timedelta(days=30))
-                .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-                .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]),
-                               critical=False)
-                .add_extension(x509.SubjectAlternativeName([x509.DNSName(h) for h in hosts]),
-                               critical=False)
-                .sign(ca.root.key, hashes.SHA256()))
+        cert = server_certificate(hosts, key, ca.root.cert, ca.root.key, days=30)
         (cert_dir / f"g{g}.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
         (cert_dir / f"g{g}.key").write_bytes(key_pem)
         for h in hosts:
@@ -408,15 +357,6 @@ def descendants(pids: list[int]) -> list[int]:
     return sorted(found)
 
 
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of a process (all its threads), in seconds; 0 when it is gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def rss(pid: int) -> dict:
     out = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -443,12 +383,12 @@ def markdown(res: dict) -> str:
     out = []
     runs = res["runs"]
     if runs:
-        out.append("### Throughput and latency (one outstanding request per connection)\n")
-        out.append("| workload | conns | mtasts req/s | peer req/s | trivial req/s | "
-                   "mtasts/peer | mtasts/trivial | p50 mtasts / peer / trivial (us) | "
-                   "p99 mtasts / peer / trivial (us) | p99 mtasts/trivial | "
-                   "server CPU per request mtasts / peer / trivial (us) |")
-        out.append("|---|---:|---:|---:|---:|---:|---:|---|---|---:|---|")
+        out += table_head(
+            "Throughput and latency (one outstanding request per connection)",
+            ["workload", "conns", "mtasts req/s", "peer req/s", "trivial req/s", "mtasts/peer",
+             "mtasts/trivial", "p50 mtasts / peer / trivial (us)",
+             "p99 mtasts / peer / trivial (us)", "p99 mtasts/trivial",
+             "server CPU per request mtasts / peer / trivial (us)"], "lrrrrrrllrl")
         for wl in ("cached", "mixed"):
             for c in sorted({r["connections"] for r in runs}):
                 m = {s: [r for r in runs if r["workload"] == wl and r["connections"] == c
@@ -470,10 +410,10 @@ def markdown(res: dict) -> str:
     cold = res["cold"]
     if cold:
         n = res["args"]["cold"]
-        out.append(f"### Cold start: {n} new domains, each asked once, over 100 connections\n")
-        out.append("| server | seconds (median) | req/s | p50 (ms) | p99 (ms) | server CPU s | "
-                   "world CPU s (DNS, policy hosts) | replies (last round) |")
-        out.append("|---|---:|---:|---:|---:|---:|---:|---|")
+        out += table_head(
+            f"Cold start: {n} new domains, each asked once, over 100 connections",
+            ["server", "seconds (median)", "req/s", "p50 (ms)", "p99 (ms)", "server CPU s",
+             "world CPU s (DNS, policy hosts)", "replies (last round)"], "lrrrrrrl")
         secs = {}
         for s in SERVERS:
             m = [r for r in cold if r["server"] == s]
@@ -491,10 +431,10 @@ def markdown(res: dict) -> str:
     mem = res["memory"]
     if mem:
         n = res["args"]["fill"]
-        out.append(f"### Peak RSS of mtasts with {n} cached policies (real fetches)\n")
-        out.append("| backend | RSS at start (MiB) | peak RSS (MiB) | RSS after (MiB) | "
-                   "fill seconds | fill replies | re-check replies |")
-        out.append("|---|---:|---:|---:|---:|---|---|")
+        out += table_head(
+            f"Peak RSS of mtasts with {n} cached policies (real fetches)",
+            ["backend", "RSS at start (MiB)", "peak RSS (MiB)", "RSS after (MiB)", "fill seconds",
+             "fill replies", "re-check replies"], "lrrrrll")
         for b, m in mem.items():
             out.append(f"| {b} | {m['start']['VmRSS_kB'] / 1024:.1f} | "
                        f"{m['VmHWM_kB'] / 1024:.1f} | {m['VmRSS_kB'] / 1024:.1f} | "
@@ -506,13 +446,7 @@ def markdown(res: dict) -> str:
 
 def main(argv: list[str]) -> int:
     if len(argv) > 1 and argv[1] == "serve-bulk":
-        p = argparse.ArgumentParser()
-        p.add_argument("cmd")
-        p.add_argument("--listen", required=True)
-        p.add_argument("--certs", type=Path, required=True)
-        p.add_argument("--ready", type=Path, required=True)
-        p.add_argument("--max-seconds", type=float, default=7200)
-        a = p.parse_args(argv[1:])
+        a = serve_args(argv[1:], ready=True)
         return serve_bulk(a.listen, a.certs, a.ready, a.max_seconds)
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--mtasts", help="mtasts binary (with `daemon`); needed when measured")

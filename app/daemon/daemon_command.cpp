@@ -73,7 +73,8 @@ std::vector<std::string> sqlite_files(const store::StoreConfig& cache) {
 
 // Opens the configured store; a failure is logged and the daemon serves from memory. A Redis
 // or PostgreSQL server that cannot be reached is tried again later (StorePersistence).
-std::unique_ptr<StorePersistence> open_persistence(const DaemonConfig& config, net::Logger& log) {
+std::unique_ptr<StorePersistence> open_persistence(const DaemonConfig& config,
+                                                   const net::Clock& clock, net::Logger& log) {
   if (config.cache.type == store::StoreType::memory) {
     return nullptr;
   }
@@ -85,10 +86,10 @@ std::unique_ptr<StorePersistence> open_persistence(const DaemonConfig& config, n
             {{"store", store::store_type_name(config.cache.type)},
              {"error", opened.error().message},
              {"action", retry ? "serving from memory, retrying" : "serving from memory"}});
-    return retry ? std::make_unique<StorePersistence>(config.cache, nullptr, log) : nullptr;
+    return retry ? std::make_unique<StorePersistence>(config.cache, nullptr, clock, log) : nullptr;
   }
   log.log(net::LogLevel::info, "store-open", {{"store", (*opened)->name()}});
-  return std::make_unique<StorePersistence>(config.cache, std::move(*opened), log);
+  return std::make_unique<StorePersistence>(config.cache, std::move(*opened), clock, log);
 }
 
 core::Result<void> listen(net::SocketmapServer& server, const DaemonConfig& config,
@@ -230,8 +231,8 @@ int run_daemon(const DaemonArgs& args) {
   if (auto made = ensure_state_dir(config.mtasts.state_dir); !made) {
     log.log(net::LogLevel::warn, "state-dir", {{"error", made.error().message}});
   }
-  std::unique_ptr<StorePersistence> persistence = open_persistence(config, log);
   net::SystemClock clock;
+  std::unique_ptr<StorePersistence> persistence = open_persistence(config, clock, log);
   net::PolicyService service(io.get_executor(), *network->resolver, *network->fetcher, clock, log,
                              persistence.get(), service_options(config));
   net::SocketmapServer server(io.get_executor(), service, {}, log);

@@ -5,8 +5,6 @@
 namespace mtasts::app {
 namespace {
 
-using SteadyClock = std::chrono::steady_clock;
-
 core::Error to_core(const store::Error& error) {
   return core::Error{core::Errc::invalid_value,
                      std::string(store::errc_name(error.code)) + ": " + error.message};
@@ -15,34 +13,41 @@ core::Error to_core(const store::Error& error) {
 }  // namespace
 
 StorePersistence::StorePersistence(store::StoreConfig config,
-                                   std::unique_ptr<store::PolicyStore> store, net::Logger& log,
-                                   StoreOpener opener, std::chrono::milliseconds cooldown)
+                                   std::unique_ptr<store::PolicyStore> store,
+                                   const net::Clock& clock, net::Logger& log, StoreOpener opener,
+                                   std::chrono::seconds cooldown)
     : config_(std::move(config)),
       store_(std::move(store)),
+      clock_(clock),
       log_(log),
       opener_(std::move(opener)),
       cooldown_(cooldown),
       name_(store::store_type_name(config_.type)) {
   if (!store_) {
     // Not opened at start: the first use waits for a cooldown, as after any outage.
-    const auto until = SteadyClock::now() + cooldown_;
-    unavailable_until_.store(until.time_since_epoch().count());
+    start_cooldown();
   }
 }
 
 bool StorePersistence::cooling_down() const {
-  return SteadyClock::now().time_since_epoch().count() < unavailable_until_.load();
+  // A clock set back before the cooldown began ends it, rather than stretching it.
+  const auto now = clock_.now().time_since_epoch().count();
+  return unavailable_since_.load() <= now && now < unavailable_until_.load();
+}
+
+void StorePersistence::start_cooldown() {
+  const auto now = clock_.now();
+  unavailable_since_.store(now.time_since_epoch().count());
+  unavailable_until_.store((now + cooldown_).time_since_epoch().count());
 }
 
 void StorePersistence::note_failure(const store::Error& error) {
   if (error.code != store::Errc::unavailable) {
     return;
   }
-  const auto until = SteadyClock::now() + cooldown_;
-  unavailable_until_.store(until.time_since_epoch().count());
+  start_cooldown();
   log_.log(net::LogLevel::warn, "store-cooldown",
-           {{"store", name_},
-            {"seconds", std::chrono::duration_cast<std::chrono::seconds>(cooldown_).count()}});
+           {{"store", name_}, {"seconds", cooldown_.count()}});
 }
 
 store::PolicyStore* StorePersistence::ready(store::Error& why) {

@@ -6,7 +6,7 @@
 // so lookups are not queued behind timeouts; the daemon serves from memory meanwhile. A Redis
 // or PostgreSQL store that could not be opened at start (server down) is opened on first use
 // after each cooldown, so a daemon started before its shared store joins the fleet's cache
-// once the server is up.
+// once the server is up. The cooldown is counted on the clock the daemon passes in.
 
 #include <atomic>
 #include <chrono>
@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 
+#include "mtasts/net/runtime/clock.hpp"
 #include "mtasts/net/runtime/log.hpp"
 #include "mtasts/net/socketmap/policy_service.hpp"
 #include "mtasts/store/policy_store.hpp"
@@ -29,11 +30,13 @@ using StoreOpener =
 class StorePersistence final : public net::PolicyPersistence {
  public:
   // `store`: the opened store, or null when opening it failed with Errc::unavailable (then
-  // `opener` opens `config` on use, at most once per `cooldown`). `log` must outlive the
-  // adapter. Every call but name() comes from one thread (the service's store thread).
+  // `opener` opens `config` on use, at most once per `cooldown` of `clock`). `clock` and `log`
+  // must outlive the adapter. Every call but name() comes from one thread (the service's store
+  // thread).
   StorePersistence(store::StoreConfig config, std::unique_ptr<store::PolicyStore> store,
-                   net::Logger& log, StoreOpener opener = store::open_store,
-                   std::chrono::milliseconds cooldown = kStoreCooldown);
+                   const net::Clock& clock, net::Logger& log,
+                   StoreOpener opener = store::open_store,
+                   std::chrono::seconds cooldown = kStoreCooldown);
 
   [[nodiscard]] core::Result<std::optional<core::CachedPolicy>> load(const std::string& domain,
                                                                      core::TimePoint now) override;
@@ -47,15 +50,19 @@ class StorePersistence final : public net::PolicyPersistence {
   // (the error is then in `why`).
   [[nodiscard]] store::PolicyStore* ready(store::Error& why);
   [[nodiscard]] bool cooling_down() const;
+  void start_cooldown();
   void note_failure(const store::Error& error);
 
   store::StoreConfig config_;
   std::unique_ptr<store::PolicyStore> store_;
+  const net::Clock& clock_;
   net::Logger& log_;
   StoreOpener opener_;
-  std::chrono::milliseconds cooldown_;
+  std::chrono::seconds cooldown_;
   std::string name_;
-  std::atomic<std::chrono::steady_clock::rep> unavailable_until_{0};
+  // The cooldown: [since, until) in seconds of clock_. Empty when both are 0.
+  std::atomic<std::chrono::seconds::rep> unavailable_since_{0};
+  std::atomic<std::chrono::seconds::rep> unavailable_until_{0};
 };
 
 }  // namespace mtasts::app

@@ -2,78 +2,16 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
 
 #include "mtasts/core/base/host_port.hpp"
+#include "mtasts/net/http/http_client.hpp"
 
 namespace mtasts::app {
 namespace {
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
 
 constexpr std::size_t kMaxReply = 16 * 1024 * 1024;
-
-struct Call {
-  ApiTarget api;
-  std::string method;
-  std::string target;
-  std::string token;
-  std::string body;
-  std::chrono::milliseconds timeout{};
-};
-
-asio::awaitable<core::Result<ApiReply>> exchange(Call call) {
-  auto executor = co_await asio::this_coro::executor;
-  asio::ip::tcp::resolver resolver(executor);
-  boost::system::error_code ec;
-  const auto endpoints = co_await resolver.async_resolve(
-      call.api.host, std::to_string(call.api.port), asio::redirect_error(asio::use_awaitable, ec));
-  if (ec) {
-    co_return core::fail(core::Errc::invalid_value,
-                         "cannot resolve " + call.api.host + ": " + ec.message());
-  }
-  beast::tcp_stream stream(executor);
-  stream.expires_after(call.timeout);
-  co_await stream.async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));
-  if (ec) {
-    co_return core::fail(core::Errc::invalid_value,
-                         "cannot connect to the admin API at " + call.api.host + ":" +
-                             std::to_string(call.api.port) + ": " + ec.message() +
-                             " (is `mtasts host` running? see --api)");
-  }
-  http::request<http::string_body> request{http::string_to_verb(call.method), call.target, 11};
-  request.set(http::field::host, call.api.host + ":" + std::to_string(call.api.port));
-  request.set(http::field::authorization, "Bearer " + call.token);
-  request.set(http::field::user_agent, "mtasts/" MTASTS_VERSION);
-  request.set(http::field::connection, "close");
-  if (!call.body.empty()) {
-    request.set(http::field::content_type, "application/json");
-    request.body() = call.body;
-  }
-  request.prepare_payload();
-  co_await http::async_write(stream, request, asio::redirect_error(asio::use_awaitable, ec));
-  if (ec) {
-    co_return core::fail(core::Errc::invalid_value, "sending the request: " + ec.message());
-  }
-  beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(kMaxReply);
-  co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
-  if (ec) {
-    co_return core::fail(core::Errc::invalid_value, "reading the answer: " + ec.message());
-  }
-  co_return ApiReply{parser.get().result_int(), parser.get().body()};
-}
 
 }  // namespace
 
@@ -107,16 +45,37 @@ core::Result<ApiReply> call_admin_api(const ApiTarget& api, const std::string& m
                                       const std::string& target, const std::string& token,
                                       const std::string& body, std::chrono::milliseconds timeout) {
   asio::io_context io(1);
+  net::HttpClientOptions options;
+  options.max_body_bytes = kMaxReply;
+  options.user_agent = "mtasts/" MTASTS_VERSION;
+  auto client = net::HttpClient::create(io.get_executor(), net::SystemLookup::getaddrinfo, options);
+  if (!client) {
+    return tl::unexpected(client.error());
+  }
+  net::ClientRequest request;
+  request.transport = net::Transport::plain;
+  request.host = api.host;
+  request.port = api.port;
+  request.method = method;
+  request.target = target;
+  request.headers.emplace_back("Authorization", "Bearer " + token);
+  if (!body.empty()) {
+    request.headers.emplace_back("Content-Type", "application/json");
+    request.body = body;
+  }
   core::Result<ApiReply> out = core::fail(core::Errc::invalid_value, "the request did not run");
-  Call call{api, method, target, token, body, timeout};
-  asio::co_spawn(io, exchange(std::move(call)),
-                 [&out](const std::exception_ptr& error, core::Result<ApiReply> reply) {
-                   if (error) {
-                     out = core::fail(core::Errc::invalid_value, "internal error");
-                   } else {
-                     out = std::move(reply);
-                   }
-                 });
+  asio::co_spawn(
+      io, client->send(std::move(request), net::HttpClient::Clock::now() + timeout),
+      [&out](const std::exception_ptr& error, core::Result<net::ClientResponse> response) {
+        if (error) {
+          out = core::fail(core::Errc::invalid_value, "internal error");
+        } else if (!response) {
+          out = core::fail(core::Errc::invalid_value, "the admin API: " + response.error().message +
+                                                          " (is `mtasts host` running? see --api)");
+        } else {
+          out = ApiReply{response->status, std::move(response->body)};
+        }
+      });
   io.run();
   return out;
 }

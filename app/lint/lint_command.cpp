@@ -39,15 +39,16 @@ std::optional<std::vector<std::string>> mx_hosts_for(const LintOptions& opts,
   if (!opts.dns_server.empty()) {
     auto server = net::parse_dns_server(opts.dns_server);
     if (!server) {
-      findings.warn("policy-mx-lookup-failed", "--dns-server: " + server.error().message);
+      findings.add(core::LintCode::policy_mx_lookup_failed,
+                   "--dns-server: " + server.error().message);
       return std::nullopt;
     }
     dns.servers.push_back(*server);
   }
   const auto answer = net::lookup_mx(domain, dns);
   if (!answer) {
-    findings.warn("policy-mx-lookup-failed",
-                  "MX lookup of " + domain + ": " + answer.error().message);
+    findings.add(core::LintCode::policy_mx_lookup_failed,
+                 "MX lookup of " + domain + ": " + answer.error().message);
     return std::nullopt;
   }
   switch (net::dns_class(answer->meta.status)) {
@@ -57,10 +58,10 @@ std::optional<std::vector<std::string>> mx_hosts_for(const LintOptions& opts,
       return std::vector<std::string>{};  // implicit MX: the domain itself
     case net::DnsClass::broken:
     case net::DnsClass::temporary:
-      findings.warn("policy-mx-lookup-failed",
-                    "MX lookup of " + domain + " failed (" +
-                        std::string(net::dns_status_name(answer->meta.status)) +
-                        "); MX coverage not checked: pass the MX hosts with --mx");
+      findings.add(core::LintCode::policy_mx_lookup_failed,
+                   "MX lookup of " + domain + " failed (" +
+                       std::string(net::dns_status_name(answer->meta.status)) +
+                       "); MX coverage not checked: pass the MX hosts with --mx");
       return std::nullopt;
   }
   std::vector<std::string> hosts;

@@ -16,7 +16,6 @@ servers' utime + stime over the run divided by the requests wrk completed. Nothi
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
 import re
@@ -33,6 +32,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "integration"))
+sys.path.insert(0, str(ROOT / "bench" / "lib"))
+
+from bench_util import cpu_seconds, server_certificate  # noqa: E402
 
 POLICY = b"version: STSv1\r\nmode: enforce\r\nmx: mx.d0.bench.test\r\nmax_age: 604800\r\n"
 HOST = "mta-sts.d0.bench.test"
@@ -51,14 +53,6 @@ CIPHERS = ("ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
 
 def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
-
-
-def cpu_seconds(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def children(pid: int) -> list[int]:
@@ -90,33 +84,18 @@ def make_certificates(cache: Path, count: int) -> Path:
     if any(n >= count for n in done):
         return cache
     shutil.rmtree(cache, ignore_errors=True)  # a smaller set: start over with one CA
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
     from world.ca import TestCA
 
     cache.mkdir(parents=True, exist_ok=True)
     ca = TestCA(cache / "ca")
     issuer = ca.intermediate
     issuer_pem = issuer.cert.public_bytes(serialization.Encoding.PEM)
-    now = datetime.datetime.now(datetime.timezone.utc)
 
     def leaf(names: list[str]) -> tuple[bytes, bytes]:
         key = ec.generate_private_key(ec.SECP256R1())
-        cert = (x509.CertificateBuilder()
-                .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])]))
-                .issuer_name(issuer.cert.subject)
-                .public_key(key.public_key())
-                .serial_number(x509.random_serial_number())
-                .not_valid_before(now - datetime.timedelta(days=1))
-                .not_valid_after(now + datetime.timedelta(days=90))
-                .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-                .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]),
-                               critical=False)
-                .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]),
-                               critical=False)
-                .sign(issuer.key, hashes.SHA256()))
+        cert = server_certificate(names, key, issuer.cert, issuer.key, days=90)
         key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                     serialization.NoEncryption())
         return cert.public_bytes(serialization.Encoding.PEM) + issuer_pem, key_pem
@@ -503,28 +482,26 @@ def main() -> int:
         servers.stop("host")
         if not args.skip_memory:
             memory = {}
-            for key, domains, multi in (("baseline", 0, False), ("own", args.memory_domains, False),
-                                        ("multi_san", args.memory_domains, True),
-                                        ("ssl_ctx", args.memory_domains, False)):
-                probe = key == "ssl_ctx"
-                row = servers.start_mtasts(domains, multi_san=multi, name=f"memory-{key}",
-                                           metrics=False, probe=probe)
-                if not probe:  # the probe measures itself, then exits
+
+            def record(key: str, row: dict, measure: bool) -> None:
+                if measure:  # the ssl_ctx probe measures itself, then exits
                     time.sleep(1)
                     row.update(vm_kib(servers.procs[f"memory-{key}"].pid))
                     row["rss_kib"] = row.get("VmRSS", row["rss_kib"])
                 memory[key] = row
                 log(f"memory {key}: {row}")
                 servers.stop(f"memory-{key}")
+
+            for key, domains, multi in (("baseline", 0, False), ("own", args.memory_domains, False),
+                                        ("multi_san", args.memory_domains, True),
+                                        ("ssl_ctx", args.memory_domains, False)):
+                probe = key == "ssl_ctx"
+                record(key, servers.start_mtasts(domains, multi_san=multi, name=f"memory-{key}",
+                                                 metrics=False, probe=probe), not probe)
             if args.host_binary:
                 for key, domains in (("host_baseline", 0), ("host", args.memory_domains)):
-                    row = servers.start_host(domains, name=f"memory-{key}", metrics=False)
-                    time.sleep(1)
-                    row.update(vm_kib(servers.procs[f"memory-{key}"].pid))
-                    row["rss_kib"] = row.get("VmRSS", row["rss_kib"])
-                    memory[key] = row
-                    log(f"memory {key}: {row}")
-                    servers.stop(f"memory-{key}")
+                    record(key, servers.start_host(domains, name=f"memory-{key}", metrics=False),
+                           True)
             results["memory"] = memory
     finally:
         results["load_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())

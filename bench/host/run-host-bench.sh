@@ -15,23 +15,10 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-preset=${MTASTS_BENCH_PRESET:-release}
-build="$root/build/$preset"
-quick=0
-extra=()
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --quick) quick=1 ;;
-    --) shift; extra=("$@"); break ;;
-    *) echo "usage: $0 [--quick] [-- host_bench.py options]" >&2; exit 2 ;;
-  esac
-  shift
-done
+. "$root/bench/lib/run_bench.sh"
+bench_parse_args host_bench.py "$@"
 
-if [ "$(id -u)" -ne 0 ]; then
-  echo "run-host-bench: needs root (network namespace)" >&2
-  exit 2
-fi
+bench_require_root "network namespace"
 for tool in nginx wrk; do
   if ! command -v "$tool" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$tool" ]; then
     echo "run-host-bench: $tool missing: run scripts/install-host-deps.sh" >&2
@@ -39,10 +26,7 @@ for tool in nginx wrk; do
   fi
 done
 
-if [ ! -f "$build/build.ninja" ]; then
-  (cd "$root" && cmake --preset "$preset" >&2)
-fi
-cmake --build "$build" --target serve_bench host_store_seed mtasts >&2
+bench_build serve_bench host_store_seed mtasts
 
 out=${MTASTS_BENCH_OUT:-$build/bench-results/host}
 mkdir -p "$out"

@@ -25,9 +25,7 @@ listener, then reads VmHWM and VmRSS from /proc/PID/status.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import ssl
 import subprocess
 import sys
 import time
@@ -38,8 +36,10 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "integration"))
 sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT / "bench" / "lib"))
 
-import world_bench  # noqa: E402  (make_certs, rss; shared, not edited here)
+import world_bench  # noqa: E402  (make_certs, rss)
+from bench_util import serve_args, serve_https, sni_context  # noqa: E402
 
 POLICY_ADDR = "127.0.9.2"
 SOCKETMAP_PORT = 18480
@@ -54,20 +54,6 @@ def policy_body(domain: str) -> bytes:
 
 def serve_distinct(listen: str, cert_dir: Path, max_seconds: float) -> int:
     """HTTPS policy server: certificate by SNI, body by Host (policy_body)."""
-    names = json.loads((cert_dir / "names.json").read_text())
-    ctxs = {}
-    for g in sorted(set(names.values())):
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(cert_dir / f"g{g}.pem", cert_dir / f"g{g}.key")
-        ctxs[g] = ctx
-    default = ctxs[min(ctxs)]
-
-    def on_sni(sslobj, server_name, _ctx):
-        g = names.get((server_name or "").lower())
-        if g is not None:
-            sslobj.context = ctxs[g]
-
-    default.sni_callback = on_sni
     notfound = b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
 
     def response(req: bytes) -> bytes:
@@ -85,31 +71,7 @@ def serve_distinct(listen: str, cert_dir: Path, max_seconds: float) -> int:
         return (b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: "
                 + str(len(body)).encode() + b"\r\nConnection: close\r\n\r\n" + body)
 
-    async def handle(reader, writer):
-        try:
-            req = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
-            writer.write(response(req))
-            await asyncio.wait_for(writer.drain(), 10)
-        except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError,
-                asyncio.LimitOverrunError, ssl.SSLError):
-            pass
-        finally:
-            writer.close()
-
-    async def main():
-        host, port = listen.rsplit(":", 1)
-        server = await asyncio.start_server(handle, host, int(port), ssl=default, backlog=4096,
-                                            reuse_port=True)
-        async with server:
-            await asyncio.sleep(max_seconds)
-
-    try:
-        import uvloop
-        uvloop.install()
-    except ImportError:
-        pass
-    asyncio.run(main())
-    return 0
+    return serve_https(listen, sni_context(cert_dir), response, max_seconds)
 
 
 def log(msg: str) -> None:
@@ -219,12 +181,7 @@ def measure(a, w, label: str, binary: str, backend: str, keys: Path, n: int) -> 
 
 def main(argv: list[str]) -> int:
     if len(argv) > 1 and argv[1] == "serve":
-        p = argparse.ArgumentParser()
-        p.add_argument("cmd")
-        p.add_argument("--listen", required=True)
-        p.add_argument("--certs", type=Path, required=True)
-        p.add_argument("--max-seconds", type=float, default=7200)
-        a = p.parse_args(argv[1:])
+        a = serve_args(argv[1:], ready=False)
         return serve_distinct(a.listen, a.certs, a.max_seconds)
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--mtasts", action="append", required=True, metavar="[LABEL=]BINARY",

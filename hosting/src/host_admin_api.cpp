@@ -47,7 +47,7 @@ net::HttpResponse store_failure(const store::Error& error) {
 }
 
 AdminApi::AdminApi(StoreWorker& store, HostSync& sync, net::DnsResolver& resolver,
-                   const AdminTokens& tokens, const HostClock& clock, net::Logger& log,
+                   const AdminTokens& tokens, const net::Clock& clock, net::Logger& log,
                    AdminApiOptions options)
     : store_(store),
       sync_(sync),
@@ -79,47 +79,62 @@ asio::awaitable<net::HttpResponse> AdminApi::handle(net::HttpRequest request) {
 
 asio::awaitable<net::HttpResponse> AdminApi::dispatch(const net::HttpRequest& request,
                                                       const std::string& actor) {
-  // GCC 12: no co_await inside a switch, hence the chain of ifs.
+  std::optional<asio::awaitable<net::HttpResponse>> handler = route(request, actor);
+  if (!handler) {
+    co_return allowed_methods(parse_admin_target(request.target).route, request.target);
+  }
+  net::HttpResponse response = co_await std::move(*handler);
+  co_return response;
+}
+
+std::optional<asio::awaitable<net::HttpResponse>> AdminApi::route(const net::HttpRequest& request,
+                                                                  const std::string& actor) {
   const AdminTarget target = parse_admin_target(request.target);
   const std::string& method = request.method;
-  const AdminRoute route = target.route;
-  if (route == AdminRoute::domains && method == "GET") {
-    net::HttpResponse listed = co_await list();
-    co_return listed;
+  const auto query = [&target](const std::string& key) {
+    const auto found = target.query.find(key);
+    return found == target.query.end() ? std::string() : found->second;
+  };
+  // The handlers take their arguments by value: they do not start until awaited.
+  switch (target.route) {
+    case AdminRoute::domains:
+      if (method == "GET") {
+        return list();
+      }
+      if (method == "POST") {
+        return add(actor, request.body);
+      }
+      break;
+    case AdminRoute::domain:
+      if (method == "GET") {
+        return show(target.domain);
+      }
+      if (method == "PATCH") {
+        return update(actor, target.domain, request.body);
+      }
+      if (method == "DELETE") {
+        return remove(actor, target.domain);
+      }
+      break;
+    case AdminRoute::domain_monitor:
+      if (method == "GET") {
+        return monitor(target.domain);
+      }
+      break;
+    case AdminRoute::audit:
+      if (method == "GET") {
+        return audit(query("domain"), query("limit"));
+      }
+      break;
+    case AdminRoute::status:
+      if (method == "GET") {
+        return status();
+      }
+      break;
+    case AdminRoute::unknown:
+      break;
   }
-  if (route == AdminRoute::domains && method == "POST") {
-    net::HttpResponse added = co_await add(actor, request.body);
-    co_return added;
-  }
-  if (route == AdminRoute::domain && method == "GET") {
-    net::HttpResponse shown = co_await show(target.domain);
-    co_return shown;
-  }
-  if (route == AdminRoute::domain && method == "PATCH") {
-    net::HttpResponse changed = co_await update(actor, target.domain, request.body);
-    co_return changed;
-  }
-  if (route == AdminRoute::domain && method == "DELETE") {
-    net::HttpResponse removed = co_await remove(actor, target.domain);
-    co_return removed;
-  }
-  if (route == AdminRoute::domain_monitor && method == "GET") {
-    net::HttpResponse result = co_await monitor(target.domain);
-    co_return result;
-  }
-  if (route == AdminRoute::audit && method == "GET") {
-    const auto domain = target.query.find("domain");
-    const auto limit = target.query.find("limit");
-    std::string domain_arg = domain == target.query.end() ? std::string() : domain->second;
-    std::string limit_arg = limit == target.query.end() ? std::string() : limit->second;
-    net::HttpResponse entries = co_await audit(std::move(domain_arg), std::move(limit_arg));
-    co_return entries;
-  }
-  if (route == AdminRoute::status && method == "GET") {
-    net::HttpResponse state = co_await status();
-    co_return state;
-  }
-  co_return allowed_methods(route, request.target);
+  return std::nullopt;
 }
 
 asio::awaitable<tl::expected<std::vector<std::string>, std::string>> AdminApi::live_mx(
@@ -144,24 +159,16 @@ asio::awaitable<tl::expected<std::vector<std::string>, std::string>> AdminApi::l
 }
 
 asio::awaitable<net::HttpResponse> AdminApi::list() {
-  struct Listing {
-    std::vector<store::DomainRow> domains;
-    std::vector<store::CertificateRow> certificates;
+  struct Listing : HostedRows {
     std::vector<std::optional<store::MonitorRow>> monitors;
   };
   std::function<store::Result<Listing>(store::HostingStore&)> job =
       [](store::HostingStore& hosting) -> store::Result<Listing> {
-    Listing out;
-    auto domains = hosting.list_domains();
-    if (!domains) {
-      return tl::unexpected(domains.error());
+    auto rows = read_hosted_rows(hosting);
+    if (!rows) {
+      return tl::unexpected(rows.error());
     }
-    auto certificates = hosting.list_certificates();
-    if (!certificates) {
-      return tl::unexpected(certificates.error());
-    }
-    out.domains = std::move(*domains);
-    out.certificates = std::move(*certificates);
+    Listing out{std::move(*rows), {}};
     for (const store::DomainRow& row : out.domains) {
       auto monitor = hosting.get_monitor_result(row.domain.name);
       out.monitors.push_back(monitor ? std::move(*monitor) : std::nullopt);

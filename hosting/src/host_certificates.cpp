@@ -31,7 +31,7 @@ core::HostTime from_unix(std::int64_t seconds) {
 CertificateManager::CertificateManager(asio::any_io_executor executor, StoreWorker& store,
                                        HostSync& sync, net::AcmeClient& acme,
                                        net::ChallengePublisher& publisher,
-                                       net::DnsResolver& resolver, const HostClock& clock,
+                                       net::DnsResolver& resolver, const net::Clock& clock,
                                        net::Logger& log, CertificateManagerOptions options)
     : executor_(std::move(executor)),
       store_(store),
@@ -41,7 +41,10 @@ CertificateManager::CertificateManager(asio::any_io_executor executor, StoreWork
       resolver_(resolver),
       clock_(clock),
       log_(log),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      account_(executor_, store, acme, clock, log,
+               AcmeAccountOptions{options_.instance, options_.directory_url,
+                                  options_.order_timeout + kLeaseMargin}) {}
 
 void CertificateManager::scan() {
   if (!sync_.loaded()) {
@@ -125,37 +128,6 @@ asio::awaitable<bool> CertificateManager::gate(const std::string& name) {
   co_return true;
 }
 
-asio::awaitable<net::AcmeResult<net::AcmeAccount>> CertificateManager::account() {
-  if (account_) {
-    co_return *account_;
-  }
-  const std::string directory = options_.directory_url;
-  std::function<store::Result<std::optional<store::AcmeAccountRow>>(store::HostingStore&)> read =
-      [directory](store::HostingStore& hosting) { return hosting.get_acme_account(directory); };
-  auto stored = co_await store_.run(std::move(read));
-  std::optional<net::AcmeAccount> known;
-  if (stored && *stored) {
-    known = net::AcmeAccount{(*stored)->key_pem, (*stored)->account_url};
-  }
-  net::AcmeResult<net::AcmeAccount> ensured = co_await acme_.ensure_account(known);
-  if (!ensured) {
-    co_return ensured;
-  }
-  if (!known || known->url != ensured->url || known->key_pem != ensured->key_pem) {
-    const store::AcmeAccountRow row{directory, ensured->key_pem, ensured->url, clock_.now()};
-    std::function<store::Result<void>(store::HostingStore&)> write =
-        [row](store::HostingStore& hosting) { return hosting.put_acme_account(row); };
-    auto written = co_await store_.run(std::move(write));
-    if (!written) {
-      log_.log(net::LogLevel::warn, "acme-account-store-error",
-               {{"error", written.error().message}});
-    }
-    log_.log(net::LogLevel::info, "acme-account", {{"url", ensured->url}});
-  }
-  account_ = *ensured;
-  co_return ensured;
-}
-
 asio::awaitable<void> CertificateManager::keep_lease(std::shared_ptr<LoopTimer> alive,
                                                      std::string lease) {
   const std::string holder = options_.instance;
@@ -220,7 +192,7 @@ asio::awaitable<void> CertificateManager::obtain(std::string domain) {
              {{"name", name}, {"reason", need == CertificateNeed::issue ? "issue" : "renew"}});
     auto alive = std::make_shared<LoopTimer>(executor_);
     asio::co_spawn(executor_, keep_lease(alive, lease), asio::detached);
-    net::AcmeResult<net::AcmeAccount> ensured = co_await account();
+    net::AcmeResult<net::AcmeAccount> ensured = co_await account_.account();
     net::AcmeResult<net::IssuedCertificate> result = tl::unexpected(net::AcmeError{});
     if (ensured) {
       std::vector<std::string> names{name};

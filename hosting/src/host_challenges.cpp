@@ -28,7 +28,7 @@ std::optional<SharedChallenge> shared_challenge_of(const store::ChallengeRow& ro
 }
 
 ChallengeBoard::ChallengeBoard(StoreWorker& store, HostPolicySource& source,
-                               net::CertificateSet& certificates, const HostClock& clock,
+                               net::CertificateSet& certificates, const net::Clock& clock,
                                net::Logger& log, ChallengeBoardOptions options)
     : store_(store),
       source_(source),

@@ -26,11 +26,8 @@ void domains_and_certificates(std::string& out, const HostMetricsInput& input) {
       }
     }
   }
-  core::append_metric_family(out, "mtasts_host_domains", "gauge", "Hosted domains by state.");
-  core::append_metric_sample(out, "mtasts_host_domains", core::metric_label("state", "active"),
-                             active);
-  core::append_metric_sample(out, "mtasts_host_domains", core::metric_label("state", "removing"),
-                             removing);
+  core::append_labelled_metric(out, "mtasts_host_domains", "gauge", "Hosted domains by state.",
+                               "state", {{"active", active}, {"removing", removing}});
   core::append_metric_family(out, "mtasts_host_certificates", "gauge",
                              "Certificates of served domains by days until expiry.");
   for (const std::string_view bucket : kBuckets) {
@@ -47,35 +44,24 @@ std::string host_metrics_text(const HostMetricsInput& input) {
   core::append_metric_sample(out, "mtasts_host_info",
                              core::metric_label("instance", input.instance), 1);
   domains_and_certificates(out, input);
-  core::append_metric_family(
+  core::append_labelled_metric(
       out, "mtasts_host_certificate_orders_total", "counter",
       "Certificate orders by outcome (gate_refused: mta-sts.<d> did not point here; "
-      "lease_busy: another instance was ordering).");
-  core::append_metric_sample(out, "mtasts_host_certificate_orders_total",
-                             core::metric_label("outcome", "issued"), input.certificates.issued);
-  core::append_metric_sample(out, "mtasts_host_certificate_orders_total",
-                             core::metric_label("outcome", "failed"), input.certificates.failed);
-  core::append_metric_sample(out, "mtasts_host_certificate_orders_total",
-                             core::metric_label("outcome", "gate_refused"),
-                             input.certificates.gate_refused);
-  core::append_metric_sample(out, "mtasts_host_certificate_orders_total",
-                             core::metric_label("outcome", "lease_busy"),
-                             input.certificates.lease_busy);
-  core::append_metric_family(out, "mtasts_host_certificate_orders_in_flight", "gauge",
-                             "Orders running now.");
-  core::append_metric_sample(out, "mtasts_host_certificate_orders_in_flight", "",
-                             input.orders_in_flight);
-  core::append_metric_family(out, "mtasts_host_record_updates_total", "counter",
-                             "Dynamic updates of delegated TXT records by outcome.");
-  core::append_metric_sample(out, "mtasts_host_record_updates_total",
-                             core::metric_label("outcome", "updated"), input.records.updated);
-  core::append_metric_sample(out, "mtasts_host_record_updates_total",
-                             core::metric_label("outcome", "removed"), input.records.removed);
-  core::append_metric_sample(out, "mtasts_host_record_updates_total",
-                             core::metric_label("outcome", "failed"), input.records.failed);
-  core::append_metric_family(out, "mtasts_host_domains_dropped_total", "counter",
-                             "Removals that ended.");
-  core::append_metric_sample(out, "mtasts_host_domains_dropped_total", "", input.records.dropped);
+      "lease_busy: another instance was ordering).",
+      "outcome",
+      {{"issued", input.certificates.issued},
+       {"failed", input.certificates.failed},
+       {"gate_refused", input.certificates.gate_refused},
+       {"lease_busy", input.certificates.lease_busy}});
+  core::append_metric(out, "mtasts_host_certificate_orders_in_flight", "gauge",
+                      "Orders running now.", input.orders_in_flight);
+  core::append_labelled_metric(out, "mtasts_host_record_updates_total", "counter",
+                               "Dynamic updates of delegated TXT records by outcome.", "outcome",
+                               {{"updated", input.records.updated},
+                                {"removed", input.records.removed},
+                                {"failed", input.records.failed}});
+  core::append_metric(out, "mtasts_host_domains_dropped_total", "counter", "Removals that ended.",
+                      input.records.dropped);
   std::uint64_t passing = 0;
   std::uint64_t failing = 0;
   if (input.verdicts != nullptr) {
@@ -83,32 +69,21 @@ std::string host_metrics_text(const HostMetricsInput& input) {
       ++(verdict ? passing : failing);
     }
   }
-  core::append_metric_family(out, "mtasts_host_monitor_domains", "gauge",
-                             "Domains by the verdict of this instance's last check.");
-  core::append_metric_sample(out, "mtasts_host_monitor_domains",
-                             core::metric_label("verdict", "passing"), passing);
-  core::append_metric_sample(out, "mtasts_host_monitor_domains",
-                             core::metric_label("verdict", "failing"), failing);
-  core::append_metric_family(out, "mtasts_host_monitor_checks_total", "counter",
-                             "Monitor checks run.");
-  core::append_metric_sample(out, "mtasts_host_monitor_checks_total", "", input.monitor.checks);
-  core::append_metric_family(out, "mtasts_host_monitor_verdict_changes_total", "counter",
-                             "Checks whose verdict differed from the previous one.");
-  core::append_metric_sample(out, "mtasts_host_monitor_verdict_changes_total", "",
-                             input.monitor.verdict_changes);
-  core::append_metric_family(out, "mtasts_host_alerts_total", "counter",
-                             "Alert deliveries by outcome.");
-  core::append_metric_sample(out, "mtasts_host_alerts_total", core::metric_label("outcome", "sent"),
-                             input.alerts.sent);
-  core::append_metric_sample(out, "mtasts_host_alerts_total",
-                             core::metric_label("outcome", "failed"), input.alerts.failed);
-  core::append_metric_family(out, "mtasts_host_store_generation", "gauge",
-                             "The store generation loaded.");
-  core::append_metric_sample(out, "mtasts_host_store_generation", "",
-                             input.state != nullptr ? input.state->generation : 0);
-  core::append_metric_family(out, "mtasts_host_sync_failures_total", "counter",
-                             "Sync passes the store failed.");
-  core::append_metric_sample(out, "mtasts_host_sync_failures_total", "", input.sync_failures);
+  core::append_labelled_metric(out, "mtasts_host_monitor_domains", "gauge",
+                               "Domains by the verdict of this instance's last check.", "verdict",
+                               {{"passing", passing}, {"failing", failing}});
+  core::append_metric(out, "mtasts_host_monitor_checks_total", "counter", "Monitor checks run.",
+                      input.monitor.checks);
+  core::append_metric(out, "mtasts_host_monitor_verdict_changes_total", "counter",
+                      "Checks whose verdict differed from the previous one.",
+                      input.monitor.verdict_changes);
+  core::append_labelled_metric(out, "mtasts_host_alerts_total", "counter",
+                               "Alert deliveries by outcome.", "outcome",
+                               {{"sent", input.alerts.sent}, {"failed", input.alerts.failed}});
+  core::append_metric(out, "mtasts_host_store_generation", "gauge", "The store generation loaded.",
+                      input.state != nullptr ? input.state->generation : 0);
+  core::append_metric(out, "mtasts_host_sync_failures_total", "counter",
+                      "Sync passes the store failed.", input.sync_failures);
   return out;
 }
 

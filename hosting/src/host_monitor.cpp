@@ -75,7 +75,7 @@ std::string alert_json(const std::string& domain, bool passing, std::optional<bo
 
 Monitor::Monitor(asio::any_io_executor executor, StoreWorker& store, HostSync& sync,
                  net::DnsResolver& resolver, net::PolicyFetcher& fetcher, net::SmtpProber& prober,
-                 AlertHook* alerts, const HostClock& clock, net::Logger& log,
+                 AlertHook* alerts, const net::Clock& clock, net::Logger& log,
                  MonitorOptions options)
     : executor_(std::move(executor)),
       store_(store),

@@ -16,7 +16,7 @@ constexpr std::chrono::seconds kLeaseTtl{120};
 }  // namespace
 
 RecordManager::RecordManager(asio::any_io_executor executor, StoreWorker& store, HostSync& sync,
-                             net::DnsUpdater* updater, const HostClock& clock, net::Logger& log,
+                             net::DnsUpdater* updater, const net::Clock& clock, net::Logger& log,
                              RecordManagerOptions options)
     : executor_(std::move(executor)),
       store_(store),

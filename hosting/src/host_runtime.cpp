@@ -51,7 +51,7 @@ core::Result<HostClients> make_host_clients(asio::io_context& io, const HostConf
   if (!dns) {
     return tl::unexpected(dns.error());
   }
-  auto resolver = net::make_ares_resolver(io.get_executor(), std::move(*dns));
+  auto resolver = net::make_ares_resolver(io.get_executor(), *dns);
   if (!resolver) {
     return tl::unexpected(resolver.error());
   }

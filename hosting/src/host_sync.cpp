@@ -44,8 +44,20 @@ std::shared_ptr<const ServedPolicies> build_served_policies(const LoadedState& s
   return policies;
 }
 
+store::Result<HostedRows> read_hosted_rows(store::HostingStore& hosting) {
+  auto domains = hosting.list_domains();
+  if (!domains) {
+    return tl::unexpected(domains.error());
+  }
+  auto certificates = hosting.list_certificates();
+  if (!certificates) {
+    return tl::unexpected(certificates.error());
+  }
+  return HostedRows{std::move(*domains), std::move(*certificates)};
+}
+
 HostSync::HostSync(StoreWorker& store, HostPolicySource& source, net::CertificateSet& certificates,
-                   ChallengeBoard* challenges, const HostClock& clock, net::Logger& log)
+                   ChallengeBoard* challenges, const net::Clock& clock, net::Logger& log)
     : store_(store),
       source_(source),
       certificates_(certificates),
@@ -70,22 +82,18 @@ asio::awaitable<core::Result<void>> HostSync::sync_once(bool force) {
     if (!reload_all && *generation == known) {
       return loaded;
     }
-    auto domains = hosting.list_domains();
-    if (!domains) {
-      return tl::unexpected(domains.error());
-    }
-    auto certificates = hosting.list_certificates();
-    if (!certificates) {
-      return tl::unexpected(certificates.error());
+    auto rows = read_hosted_rows(hosting);
+    if (!rows) {
+      return tl::unexpected(rows.error());
     }
     loaded.changed = true;
     loaded.state = std::make_shared<LoadedState>();
     loaded.state->generation = *generation;
-    loaded.state->domains = std::move(*domains);
-    for (const store::CertificateRow& row : *certificates) {
+    loaded.state->domains = std::move(rows->domains);
+    for (const store::CertificateRow& row : rows->certificates) {
       loaded.state->certificates.emplace(row.name, certificate_status(row));
     }
-    loaded.rows = std::move(*certificates);
+    loaded.rows = std::move(rows->certificates);
     return loaded;
   };
   store::Result<Loaded> loaded = co_await store_.run(std::move(job));

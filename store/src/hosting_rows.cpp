@@ -3,16 +3,18 @@
 #include <charconv>
 #include <limits>
 
+#include "mtasts/core/hosting/hosted_domain.hpp"
+#include "mtasts/core/sts/policy.hpp"
+
 namespace mtasts::store {
 namespace {
 
 using core::HostedState;
 using core::PolicyMode;
-using core::RecordMode;
 
 std::optional<PolicyMode> decode_mode(std::string_view text) {
   for (const PolicyMode mode : {PolicyMode::enforce, PolicyMode::testing, PolicyMode::none}) {
-    if (text == encode_mode(mode)) {
+    if (text == core::mode_name(mode)) {
       return mode;
     }
   }
@@ -21,17 +23,8 @@ std::optional<PolicyMode> decode_mode(std::string_view text) {
 
 std::optional<HostedState> decode_state(std::string_view text) {
   for (const HostedState state : {HostedState::active, HostedState::removing}) {
-    if (text == encode_state(state)) {
+    if (text == core::hosted_state_name(state)) {
       return state;
-    }
-  }
-  return std::nullopt;
-}
-
-std::optional<RecordMode> decode_records(std::string_view text) {
-  for (const RecordMode records : {RecordMode::self, RecordMode::delegated}) {
-    if (text == encode_records(records)) {
-      return records;
     }
   }
   return std::nullopt;
@@ -167,38 +160,6 @@ SqlValue optional_seconds(const std::optional<HostTime>& t) {
   return t ? SqlValue(seconds_of(*t)) : SqlValue();
 }
 
-std::string_view encode_mode(PolicyMode mode) {
-  switch (mode) {
-    case PolicyMode::enforce:
-      return "enforce";
-    case PolicyMode::testing:
-      return "testing";
-    case PolicyMode::none:
-      return "none";
-  }
-  return "none";
-}
-
-std::string_view encode_state(HostedState state) {
-  switch (state) {
-    case HostedState::active:
-      return "active";
-    case HostedState::removing:
-      return "removing";
-  }
-  return "active";
-}
-
-std::string_view encode_records(RecordMode records) {
-  switch (records) {
-    case RecordMode::self:
-      return "self";
-    case RecordMode::delegated:
-      return "delegated";
-  }
-  return "self";
-}
-
 std::string join_lines(const std::vector<std::string>& lines) {
   std::string text;
   for (const std::string& line : lines) {
@@ -232,10 +193,10 @@ Result<void> check_domain_row(const DomainRow& row) {
 DomainParams::DomainParams(const DomainRow& row) : mx_(join_lines(row.domain.current.policy.mx)) {
   const core::HostedDomain& d = row.domain;
   values_ = {d.name,
-             encode_state(d.state),
-             encode_records(d.records),
+             core::hosted_state_name(d.state),
+             core::record_mode_name(d.records),
              d.current.id,
-             encode_mode(d.current.policy.mode),
+             core::mode_name(d.current.policy.mode),
              std::string_view(mx_),
              std::int64_t{d.current.policy.max_age},
              seconds_of(d.current.created_at),
@@ -254,7 +215,7 @@ Result<DomainRow> decode_domain(const SqlRow& row, const std::string& describe) 
   d.name = in.text("name");
   in.name(d.name);
   d.state = in.decoded("state", &decode_state);
-  d.records = in.decoded("records", &decode_records);
+  d.records = in.decoded("records", &core::parse_record_mode);
   d.current.id = in.text("current_id");
   d.current.policy.mode = in.decoded("mode", &decode_mode);
   d.current.policy.mx = split_lines(in.text("mx"));

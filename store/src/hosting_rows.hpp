@@ -2,8 +2,10 @@
 
 // How the hosting store's rows are laid out in SQL: the columns each SELECT reads (in the
 // order the decoders take them), the parameters each write binds, and the text of enums and
-// mx lists. The store's own encoding, independent of display names: a stored "testing" stays
-// readable whatever the CLI prints. A value that does not decode is Errc::corrupt.
+// mx lists. Enums are stored by their core names, which protocols fix rather than display:
+// the RFC 8461 mode tokens (core::mode_name) and the admin API's values
+// (core::hosted_state_name, core::record_mode_name). A value that does not decode is
+// Errc::corrupt.
 
 #include <array>
 #include <cstdint>
@@ -32,11 +34,6 @@ namespace mtasts::store {
 
 [[nodiscard]] std::int64_t seconds_of(HostTime t);
 [[nodiscard]] SqlValue optional_seconds(const std::optional<HostTime>& t);
-
-// "enforce" | "testing" | "none", "active" | "removing", "self" | "delegated".
-[[nodiscard]] std::string_view encode_mode(core::PolicyMode mode);
-[[nodiscard]] std::string_view encode_state(core::HostedState state);
-[[nodiscard]] std::string_view encode_records(core::RecordMode records);
 
 // mx patterns one per line. Patterns are never empty and never hold a line break
 // (check_domain_row refuses those), so the encoding is one-to-one.

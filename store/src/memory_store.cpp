@@ -2,14 +2,14 @@
 
 #include <algorithm>
 
-#include "keyset_pages.hpp"
 #include "mtasts/store/value_codec.hpp"
 
 namespace mtasts::store {
 
-MemoryStore::MemoryStore(std::size_t capacity) : capacity_(std::max<std::size_t>(1, capacity)) {}
+MemoryStore::MemoryStore(std::size_t capacity)
+    : PolicyStore("memory"), capacity_(std::max<std::size_t>(1, capacity)) {}
 
-Result<std::optional<StoredPolicy>> MemoryStore::get(std::string_view domain, TimePoint now) {
+Result<std::optional<StoredPolicy>> MemoryStore::do_get(std::string_view domain, TimePoint now) {
   auto entries = entries_.lock();
   const auto it = entries->find(domain);
   if (it == entries->end() || it->second.expires_at < now) {
@@ -20,10 +20,7 @@ Result<std::optional<StoredPolicy>> MemoryStore::get(std::string_view domain, Ti
   });
 }
 
-Result<void> MemoryStore::put(const StoredPolicy& policy) {
-  if (auto valid = validate(policy); !valid) {
-    return valid;
-  }
+Result<void> MemoryStore::do_put(const StoredPolicy& policy) {
   Entry entry{encode_policy_value(policy), policy.fetched_at, policy.expires_at};
   auto entries = entries_.lock();
   const auto it = entries->find(policy.domain);
@@ -54,7 +51,7 @@ void MemoryStore::make_room(Map& entries, std::size_t capacity, TimePoint now) {
   entries.erase(first);
 }
 
-Result<bool> MemoryStore::erase(std::string_view domain) {
+Result<bool> MemoryStore::do_erase(std::string_view domain) {
   auto entries = entries_.lock();
   const auto it = entries->find(domain);
   if (it == entries->end()) {
@@ -64,12 +61,12 @@ Result<bool> MemoryStore::erase(std::string_view domain) {
   return true;
 }
 
-std::vector<StoredPolicy> MemoryStore::page(TimePoint now, const std::string& after,
-                                            std::size_t limit) {
+Result<std::vector<StoredPolicy>> MemoryStore::page(const PageQuery& query) {
   std::vector<StoredPolicy> out;
   auto entries = entries_.lock();
-  for (auto it = entries->upper_bound(after); it != entries->end() && out.size() < limit; ++it) {
-    if (it->second.expires_at < now) {
+  for (auto it = entries->upper_bound(query.after);
+       it != entries->end() && out.size() < query.limit; ++it) {
+    if (it->second.expires_at < query.now) {
       continue;
     }
     // Values were encoded here from validated policies, so they decode.
@@ -80,20 +77,7 @@ std::vector<StoredPolicy> MemoryStore::page(TimePoint now, const std::string& af
   return out;
 }
 
-Result<std::vector<StoredPolicy>> MemoryStore::list(TimePoint now, std::size_t limit) {
-  return page(now, std::string(), limit);
-}
-
-Result<std::size_t> MemoryStore::visit(TimePoint now,
-                                       const std::function<void(const StoredPolicy&)>& visitor) {
-  return visit_keyset_pages(
-      [&](const std::string& after, std::size_t limit) -> Result<std::vector<StoredPolicy>> {
-        return page(now, after, limit);
-      },
-      visitor);
-}
-
-Result<std::size_t> MemoryStore::purge_expired(TimePoint now) {
+Result<std::size_t> MemoryStore::do_purge(TimePoint now) {
   auto entries = entries_.lock();
   return std::erase_if(*entries, [now](const auto& item) { return item.second.expires_at < now; });
 }

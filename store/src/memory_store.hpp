@@ -18,16 +18,13 @@ class MemoryStore final : public PolicyStore {
   // had expired when the new policy was fetched, or else the one expiring first.
   explicit MemoryStore(std::size_t capacity);
 
-  Result<std::optional<StoredPolicy>> get(std::string_view domain, TimePoint now) override;
-  Result<void> put(const StoredPolicy& policy) override;
-  Result<bool> erase(std::string_view domain) override;
-  Result<std::vector<StoredPolicy>> list(TimePoint now, std::size_t limit) override;
-  Result<std::size_t> visit(TimePoint now,
-                            const std::function<void(const StoredPolicy&)>& visitor) override;
-  Result<std::size_t> purge_expired(TimePoint now) override;
-  std::string_view name() const override { return "memory"; }
-
  private:
+  Result<std::optional<StoredPolicy>> do_get(std::string_view domain, TimePoint now) override;
+  Result<void> do_put(const StoredPolicy& policy) override;
+  Result<bool> do_erase(std::string_view domain) override;
+  Result<std::vector<StoredPolicy>> page(const PageQuery& query) override;
+  Result<std::size_t> do_purge(TimePoint now) override;
+
   struct Entry {
     std::string value;  // encode_policy_value()
     TimePoint fetched_at;
@@ -35,8 +32,6 @@ class MemoryStore final : public PolicyStore {
   };
   using Map = std::map<std::string, Entry, std::less<>>;
 
-  // Entries not expired at `now` with a domain after `after`, at most `limit`, in order.
-  std::vector<StoredPolicy> page(TimePoint now, const std::string& after, std::size_t limit);
   static void make_room(Map& entries, std::size_t capacity, TimePoint now);
 
   std::size_t capacity_;

@@ -8,8 +8,6 @@
 #include <limits>
 #include <vector>
 
-#include "keyset_pages.hpp"
-
 namespace mtasts::store {
 namespace {
 
@@ -28,7 +26,8 @@ TimePoint time_of(std::int64_t seconds) {
 }  // namespace
 
 PostgresStore::PostgresStore(const StoreConfig& config, std::string describe)
-    : dsn_(config.dsn),
+    : PolicyStore("postgres"),
+      dsn_(config.dsn),
       describe_(std::move(describe)),
       timeout_(config.timeout),
       connect_timeout_(config.connect_timeout) {
@@ -112,7 +111,7 @@ Result<PostgresStore::PgResult> PostgresStore::query(const std::string& sql,
   return std::move(*result);
 }
 
-Result<std::optional<StoredPolicy>> PostgresStore::get(std::string_view domain, TimePoint now) {
+Result<std::optional<StoredPolicy>> PostgresStore::do_get(std::string_view domain, TimePoint now) {
   const std::string params[] = {std::string(domain), seconds_text(now)};
   auto result = query(get_sql_, params);
   if (!result) {
@@ -126,28 +125,24 @@ Result<std::optional<StoredPolicy>> PostgresStore::get(std::string_view domain, 
                       time_of(pg::number_at(rows, 0, 2)), time_of(pg::number_at(rows, 0, 3))};
 }
 
-Result<void> PostgresStore::put(const StoredPolicy& policy) {
-  if (auto valid = validate(policy); !valid) {
-    return valid;
-  }
+Result<void> PostgresStore::do_put(const StoredPolicy& policy) {
   const std::string params[] = {policy.domain, policy.id, policy.body,
                                 seconds_text(policy.fetched_at), seconds_text(policy.expires_at)};
   return query(put_sql_, params).transform([](PgResult) {});
 }
 
-Result<bool> PostgresStore::erase(std::string_view domain) {
+Result<bool> PostgresStore::do_erase(std::string_view domain) {
   const std::string params[] = {std::string(domain)};
   return query(erase_sql_, params).transform([](PgResult result) {
     return std::strcmp(PQcmdTuples(result.get()), "0") != 0;
   });
 }
 
-Result<std::vector<StoredPolicy>> PostgresStore::page(TimePoint now, const std::string& after,
-                                                      std::size_t limit) {
+Result<std::vector<StoredPolicy>> PostgresStore::page(const PageQuery& wanted) {
   const std::string params[] = {
-      seconds_text(now), after,
+      seconds_text(wanted.now), wanted.after,
       std::to_string(std::min<std::uint64_t>(
-          limit, static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())))};
+          wanted.limit, static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())))};
   auto result = query(page_sql_, params);
   if (!result) {
     return tl::unexpected(result.error());
@@ -163,18 +158,7 @@ Result<std::vector<StoredPolicy>> PostgresStore::page(TimePoint now, const std::
   return out;
 }
 
-Result<std::vector<StoredPolicy>> PostgresStore::list(TimePoint now, std::size_t limit) {
-  return page(now, std::string(), limit);
-}
-
-Result<std::size_t> PostgresStore::visit(TimePoint now,
-                                         const std::function<void(const StoredPolicy&)>& visitor) {
-  return visit_keyset_pages(
-      [&](const std::string& after, std::size_t limit) { return page(now, after, limit); },
-      visitor);
-}
-
-Result<std::size_t> PostgresStore::purge_expired(TimePoint now) {
+Result<std::size_t> PostgresStore::do_purge(TimePoint now) {
   const std::string params[] = {seconds_text(now)};
   return query(purge_sql_, params).transform([](PgResult result) {
     return static_cast<std::size_t>(std::strtoull(PQcmdTuples(result.get()), nullptr, 10));

@@ -29,16 +29,13 @@ class PostgresStore final : public PolicyStore {
   // permissions to create the table).
   [[nodiscard]] static Result<std::unique_ptr<PostgresStore>> open(const StoreConfig& config);
 
-  Result<std::optional<StoredPolicy>> get(std::string_view domain, TimePoint now) override;
-  Result<void> put(const StoredPolicy& policy) override;
-  Result<bool> erase(std::string_view domain) override;
-  Result<std::vector<StoredPolicy>> list(TimePoint now, std::size_t limit) override;
-  Result<std::size_t> visit(TimePoint now,
-                            const std::function<void(const StoredPolicy&)>& visitor) override;
-  Result<std::size_t> purge_expired(TimePoint now) override;
-  std::string_view name() const override { return "postgres"; }
-
  private:
+  Result<std::optional<StoredPolicy>> do_get(std::string_view domain, TimePoint now) override;
+  Result<void> do_put(const StoredPolicy& policy) override;
+  Result<bool> do_erase(std::string_view domain) override;
+  Result<std::vector<StoredPolicy>> page(const PageQuery& query) override;
+  Result<std::size_t> do_purge(TimePoint now) override;
+
   using PgResult = pg::PgResult;
   struct Connection {
     pg::Conn conn;  // null while disconnected
@@ -55,8 +52,6 @@ class PostgresStore final : public PolicyStore {
                                              std::span<const std::string> params) const;
   // run(), connecting first if needed, and once more on a connection the server had closed.
   Result<PgResult> query(const std::string& sql, std::span<const std::string> params);
-  Result<std::vector<StoredPolicy>> page(TimePoint now, const std::string& after,
-                                         std::size_t limit);
 
   std::string dsn_;
   std::string describe_;  // "PostgreSQL host:port/db" (never the password), for messages

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <ctime>
+#include <iterator>
 
 #include "mtasts/store/value_codec.hpp"
 
@@ -95,7 +96,8 @@ void RedisStore::FreeReply::operator()(redisReply* reply) const {
 }
 
 RedisStore::RedisStore(RedisEndpoint endpoint, const StoreConfig& config)
-    : endpoint_(std::move(endpoint)),
+    : PolicyStore("redis"),
+      endpoint_(std::move(endpoint)),
       key_prefix_(config.key_prefix),
       match_(glob_escape(config.key_prefix) + "*"),
       describe_(endpoint_.kind == RedisEndpoint::Kind::tcp
@@ -221,7 +223,7 @@ Result<RedisStore::Reply> RedisStore::command(Connection& connection,
   return std::move(*reply);
 }
 
-Result<std::optional<StoredPolicy>> RedisStore::get(std::string_view domain, TimePoint now) {
+Result<std::optional<StoredPolicy>> RedisStore::do_get(std::string_view domain, TimePoint now) {
   const std::string key = key_of(domain);
   const std::string_view args[] = {"GET", key};
   auto reply = command(*connection_.lock(), args);
@@ -244,10 +246,7 @@ Result<std::optional<StoredPolicy>> RedisStore::get(std::string_view domain, Tim
   return std::optional<StoredPolicy>(std::move(*policy));
 }
 
-Result<void> RedisStore::put(const StoredPolicy& policy) {
-  if (auto valid = validate(policy); !valid) {
-    return valid;
-  }
+Result<void> RedisStore::do_put(const StoredPolicy& policy) {
   const std::string key = key_of(policy.domain);
   const std::string value = encode_policy_value(policy);
   const std::string fetched = std::to_string(policy.fetched_at.time_since_epoch().count());
@@ -261,7 +260,7 @@ Result<void> RedisStore::put(const StoredPolicy& policy) {
   return {};
 }
 
-Result<bool> RedisStore::erase(std::string_view domain) {
+Result<bool> RedisStore::do_erase(std::string_view domain) {
   const std::string key = key_of(domain);
   const std::string_view args[] = {"DEL", key};
   auto reply = command(*connection_.lock(), args);
@@ -330,7 +329,8 @@ Result<std::vector<StoredPolicy>> RedisStore::fetch_all(Connection& connection,
   return out;
 }
 
-Result<std::vector<StoredPolicy>> RedisStore::list(TimePoint now, std::size_t limit) {
+// Every key is scanned for every page: list() pages once; visit() takes SCAN's batches instead.
+Result<std::vector<StoredPolicy>> RedisStore::page(const PageQuery& query) {
   auto connection = connection_.lock();
   std::vector<std::string> domains;
   std::string cursor = "0";
@@ -339,22 +339,23 @@ Result<std::vector<StoredPolicy>> RedisStore::list(TimePoint now, std::size_t li
     if (!found) {
       return tl::unexpected(found.error());
     }
-    domains.insert(domains.end(), std::make_move_iterator(found->begin()),
-                   std::make_move_iterator(found->end()));
+    std::move(found->begin(), found->end(), std::back_inserter(domains));
   } while (cursor != "0");
   std::sort(domains.begin(), domains.end());
   domains.erase(std::unique(domains.begin(), domains.end()), domains.end());
+  const auto first = std::upper_bound(domains.begin(), domains.end(), query.after);
+  const std::span<const std::string> wanted(first, domains.end());
   // Fetch in slices so `limit` live policies cost about `limit` values, not every key.
   std::vector<StoredPolicy> out;
-  for (std::size_t start = 0; start < domains.size() && out.size() < limit; start += kScanCount) {
-    const std::span<const std::string> slice(domains.data() + start,
-                                             std::min(kScanCount, domains.size() - start));
-    auto policies = fetch_all(*connection, slice, now);
+  for (std::size_t start = 0; start < wanted.size() && out.size() < query.limit;
+       start += kScanCount) {
+    auto policies = fetch_all(
+        *connection, wanted.subspan(start, std::min(kScanCount, wanted.size() - start)), query.now);
     if (!policies) {
       return tl::unexpected(policies.error());
     }
     for (StoredPolicy& policy : *policies) {
-      if (out.size() == limit) {
+      if (out.size() == query.limit) {
         break;
       }
       out.push_back(std::move(policy));
@@ -376,8 +377,7 @@ Result<RedisStore::ScanBatch> RedisStore::scan_batch(std::string cursor, TimePoi
   return ScanBatch{std::move(cursor), std::move(*policies)};
 }
 
-Result<std::size_t> RedisStore::visit(TimePoint now,
-                                      const std::function<void(const StoredPolicy&)>& visitor) {
+Result<std::size_t> RedisStore::do_visit(TimePoint now, const Visitor& visitor) {
   std::size_t visited = 0;
   std::string cursor = "0";
   do {
@@ -394,7 +394,7 @@ Result<std::size_t> RedisStore::visit(TimePoint now,
   return visited;
 }
 
-Result<std::size_t> RedisStore::purge_expired(TimePoint) {
+Result<std::size_t> RedisStore::do_purge(TimePoint) {
   return 0;
 }
 

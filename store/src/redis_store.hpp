@@ -31,16 +31,14 @@ class RedisStore final : public PolicyStore {
   // connect, or no answer in time), backend_error (AUTH or SELECT refused).
   [[nodiscard]] static Result<std::unique_ptr<RedisStore>> open(const StoreConfig& config);
 
-  Result<std::optional<StoredPolicy>> get(std::string_view domain, TimePoint now) override;
-  Result<void> put(const StoredPolicy& policy) override;
-  Result<bool> erase(std::string_view domain) override;
-  Result<std::vector<StoredPolicy>> list(TimePoint now, std::size_t limit) override;
-  Result<std::size_t> visit(TimePoint now,
-                            const std::function<void(const StoredPolicy&)>& visitor) override;
-  Result<std::size_t> purge_expired(TimePoint now) override;
-  std::string_view name() const override { return "redis"; }
-
  private:
+  Result<std::optional<StoredPolicy>> do_get(std::string_view domain, TimePoint now) override;
+  Result<void> do_put(const StoredPolicy& policy) override;
+  Result<bool> do_erase(std::string_view domain) override;
+  Result<std::vector<StoredPolicy>> page(const PageQuery& query) override;
+  Result<std::size_t> do_purge(TimePoint now) override;
+  Result<std::size_t> do_visit(TimePoint now, const Visitor& visitor) override;
+
   struct FreeContext {
     void operator()(redisContext* context) const;
   };

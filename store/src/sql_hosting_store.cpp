@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "hosting_rows.hpp"
+#include "mtasts/core/sts/policy.hpp"
 
 namespace mtasts::store {
 namespace {
@@ -61,6 +62,12 @@ constexpr const char* kPutAccount =
     ") VALUES ($1, $2, $3, $4) ON CONFLICT (directory_url) DO UPDATE SET"
     " key_pem = excluded.key_pem, account_url = excluded.account_url,"
     " created_at = excluded.created_at";
+// The first account stored wins: PostgreSQL makes a concurrent insert wait for the first
+// one's commit and then do nothing; the SELECT after it, in the same transaction, reads the
+// committed row (READ COMMITTED takes a snapshot per statement).
+constexpr const char* kAddAccount = "INSERT INTO host_acme_accounts (" MTASTS_HOST_ACCOUNT_COLUMNS
+                                    ") VALUES ($1, $2, $3, $4) ON CONFLICT (directory_url)"
+                                    " DO NOTHING";
 
 constexpr const char* kPutChallenge =
     "INSERT INTO host_challenges (" MTASTS_HOST_CHALLENGE_COLUMNS
@@ -125,7 +132,7 @@ Result<void> record_version(SqlSession& session, const core::HostedDomain& domai
   const std::string mx = join_lines(version.policy.mx);
   const SqlValue params[] = {domain.name,
                              version.id,
-                             encode_mode(version.policy.mode),
+                             core::mode_name(version.policy.mode),
                              std::string_view(mx),
                              std::int64_t{version.policy.max_age},
                              seconds_of(version.created_at)};
@@ -375,6 +382,40 @@ Result<void> SqlHostingStore::put_acme_account(const AcmeAccountRow& row) {
   const SqlValue params[] = {row.directory_url, row.key_pem, row.account_url,
                              seconds_of(row.created_at)};
   return write(kPutAccount, params, Bump::no).transform([](const SqlRows&) {});
+}
+
+Result<AcmeAccountRow> SqlHostingStore::add_acme_account(const AcmeAccountRow& row) {
+  if (auto valid = require(!row.directory_url.empty(), "an ACME account needs a directory URL");
+      !valid) {
+    return tl::unexpected(valid.error());
+  }
+  const SqlValue params[] = {row.directory_url, row.key_pem, row.account_url,
+                             seconds_of(row.created_at)};
+  const SqlValue key[] = {row.directory_url};
+  const std::string& describe = database_->describe();
+  std::optional<AcmeAccountRow> stored;
+  auto done = database_->run(SqlMode::transaction, [&](SqlSession& session) -> Result<void> {
+    stored.reset();
+    auto inserted = session.query(kAddAccount, params);
+    if (!inserted) {
+      return tl::unexpected(inserted.error());
+    }
+    auto rows = session.query(kGetAccount, key);
+    if (!rows) {
+      return tl::unexpected(rows.error());
+    }
+    if (rows->empty()) {
+      return fail(Errc::backend_error,
+                  describe + ": the ACME account of " + row.directory_url + " vanished");
+    }
+    auto decoded = decode_account(rows->front(), describe);
+    if (!decoded) {
+      return tl::unexpected(decoded.error());
+    }
+    stored = std::move(*decoded);
+    return {};
+  });
+  return done.transform([&] { return std::move(*stored); });
 }
 
 Result<void> SqlHostingStore::put_challenge(const ChallengeRow& row) {

@@ -34,6 +34,7 @@ class SqlHostingStore final : public HostingStore {
 
   Result<std::optional<AcmeAccountRow>> get_acme_account(std::string_view directory_url) override;
   Result<void> put_acme_account(const AcmeAccountRow& row) override;
+  Result<AcmeAccountRow> add_acme_account(const AcmeAccountRow& row) override;
 
   Result<void> put_challenge(const ChallengeRow& row) override;
   Result<std::optional<ChallengeRow>> get_challenge(std::string_view token, HostTime now) override;

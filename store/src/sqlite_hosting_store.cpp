@@ -17,46 +17,15 @@
 #include "hosting_schema.hpp"
 #include "mtasts/core/base/guarded.hpp"
 #include "sql_hosting_store.hpp"
+#include "sqlite_file.hpp"
 
 namespace mtasts::store {
 namespace {
 
-Error sqlite_error(sqlite3* db, int rc, const std::string& describe, std::string_view doing) {
-  const std::string reason = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-  std::string where = describe + ": " + std::string(doing) + ": " + reason;
-  switch (rc & 0xff) {
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-      // Unlike the policy cache, nothing here can be fetched again.
-      return {Errc::corrupt, where +
-                                 " (restore it from a backup: it holds the hosted domains,"
-                                 " their history and the certificates' keys)"};
-    case SQLITE_READONLY:
-    case SQLITE_CANTOPEN:
-    case SQLITE_PERM:
-    case SQLITE_FULL:
-    case SQLITE_IOERR:
-    case SQLITE_AUTH:
-      return {Errc::write_failed, where};
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-      return {Errc::unavailable, where + " (locked by another process)"};
-    case SQLITE_CONSTRAINT:
-    case SQLITE_TOOBIG:
-      return {Errc::invalid_argument, where};
-    default:
-      return {Errc::backend_error, where};
-  }
-}
-
-struct CloseDb {
-  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
-};
-struct Finalize {
-  void operator()(sqlite3_stmt* statement) const { sqlite3_finalize(statement); }
-};
-using Db = std::unique_ptr<sqlite3, CloseDb>;
-using Statement = std::unique_ptr<sqlite3_stmt, Finalize>;
+// Unlike the policy cache, nothing here can be fetched again.
+constexpr std::string_view kCorruptAdvice =
+    "restore it from a backup: it holds the hosted domains, their history and the certificates'"
+    " keys";
 
 // Looks statements up by their text without copying it.
 struct TextHash {
@@ -69,23 +38,8 @@ struct TextHash {
 // The connection and the statements prepared on it (by SQL text): reachable only under the
 // lock.
 struct Connection {
-  Db db;
-  std::unordered_map<std::string, Statement, TextHash, std::equal_to<>> statements;
-};
-
-// Resets a prepared statement when the scope that used it ends.
-class Use {
- public:
-  explicit Use(sqlite3_stmt* statement) : statement_(statement) {}
-  Use(const Use&) = delete;
-  Use& operator=(const Use&) = delete;
-  ~Use() {
-    sqlite3_reset(statement_);
-    sqlite3_clear_bindings(statement_);
-  }
-
- private:
-  sqlite3_stmt* statement_;
+  SqliteDb db;
+  std::unordered_map<std::string, SqliteStatement, TextHash, std::equal_to<>> statements;
 };
 
 int bind(sqlite3_stmt* statement, int index, const SqlValue& value) {
@@ -93,20 +47,17 @@ int bind(sqlite3_stmt* statement, int index, const SqlValue& value) {
     return sqlite3_bind_int64(statement, index, *number);
   }
   if (const auto* text = std::get_if<std::string_view>(&value)) {
-    // A null data pointer would bind NULL: an empty text is still a text.
-    return sqlite3_bind_text(statement, index, text->data() == nullptr ? "" : text->data(),
-                             static_cast<int>(text->size()), SQLITE_STATIC);
+    return sqlite_bind_text(statement, index, *text);
   }
   return sqlite3_bind_null(statement, index);
 }
 
 class Session final : public SqlSession {
  public:
-  Session(Connection& connection, const std::string& describe)
-      : connection_(connection), describe_(describe) {}
+  Session(Connection& connection, const SqliteFile& file) : connection_(connection), file_(file) {}
 
   Result<SqlRows> query(const char* sql, std::span<const SqlValue> params) override {
-    if (auto valid = check_sql_params(params, describe_); !valid) {
+    if (auto valid = check_sql_params(params, file_.describe); !valid) {
       return tl::unexpected(valid.error());
     }
     auto prepared = statement(sql);
@@ -114,7 +65,7 @@ class Session final : public SqlSession {
       return tl::unexpected(prepared.error());
     }
     sqlite3_stmt* stmt = *prepared;
-    const Use use(stmt);
+    const SqliteUse use(stmt);
     for (std::size_t i = 0; i < params.size(); ++i) {
       // The statements are written with PostgreSQL's $n placeholders, which SQLite takes as
       // named parameters "$n".
@@ -124,7 +75,7 @@ class Session final : public SqlSession {
         continue;
       }
       if (const int rc = bind(stmt, index, params[i]); rc != SQLITE_OK) {
-        return tl::unexpected(sqlite_error(db(), rc, describe_, "binding"));
+        return tl::unexpected(sqlite_error(db(), rc, file_, "binding"));
       }
     }
     SqlRows rows;
@@ -138,22 +89,18 @@ class Session final : public SqlSession {
           row.emplace_back();
           continue;
         }
-        const auto* text = sqlite3_column_text(stmt, c);
-        const int size = sqlite3_column_bytes(stmt, c);
-        row.emplace_back(text == nullptr ? std::string()
-                                         : std::string(reinterpret_cast<const char*>(text),
-                                                       static_cast<std::size_t>(size)));
+        row.emplace_back(sqlite_column_text(stmt, c));
       }
     }
     if (rc != SQLITE_DONE) {
-      return tl::unexpected(sqlite_error(db(), rc, describe_, "running a statement"));
+      return tl::unexpected(sqlite_error(db(), rc, file_, "running a statement"));
     }
     return rows;
   }
 
   Result<void> script(const char* sql) override {
     if (const int rc = sqlite3_exec(db(), sql, nullptr, nullptr, nullptr); rc != SQLITE_OK) {
-      return tl::unexpected(sqlite_error(db(), rc, describe_, "running statements"));
+      return tl::unexpected(sqlite_error(db(), rc, file_, "running statements"));
     }
     return {};
   }
@@ -168,26 +115,26 @@ class Session final : public SqlSession {
     }
     sqlite3_stmt* raw = nullptr;
     const int rc = sqlite3_prepare_v3(db(), sql, -1, SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
-    Statement prepared(raw);
+    SqliteStatement prepared(raw);
     if (rc != SQLITE_OK) {
-      return tl::unexpected(sqlite_error(db(), rc, describe_, "preparing a statement"));
+      return tl::unexpected(sqlite_error(db(), rc, file_, "preparing a statement"));
     }
     connection_.statements.emplace(std::string(text), std::move(prepared));
     return raw;
   }
 
   Connection& connection_;
-  const std::string& describe_;
+  const SqliteFile& file_;
 };
 
 class SqliteDatabase final : public SqlDatabase {
  public:
-  SqliteDatabase(std::string describe, Db db)
-      : describe_(std::move(describe)), connection_(Connection{std::move(db), {}}) {}
+  SqliteDatabase(SqliteFile file, SqliteDb db)
+      : file_(std::move(file)), connection_(Connection{std::move(db), {}}) {}
 
   Result<void> run(SqlMode mode, const Body& body) override {
     auto connection = connection_.lock();
-    Session session(*connection, describe_);
+    Session session(*connection, file_);
     switch (mode) {
       case SqlMode::autocommit:
         return body(session);
@@ -208,10 +155,10 @@ class SqliteDatabase final : public SqlDatabase {
   }
 
   std::string_view name() const override { return "sqlite"; }
-  const std::string& describe() const override { return describe_; }
+  const std::string& describe() const override { return file_.describe; }
 
  private:
-  std::string describe_;
+  SqliteFile file_;
   core::Guarded<Connection, std::mutex> connection_;
 };
 
@@ -246,63 +193,25 @@ Result<void> create_private_file(const std::string& filename, const std::string&
   return {};
 }
 
-// The first column of the first row of `sql` as text ("" if no row).
-Result<std::string> pragma_text(sqlite3* db, const char* sql, const std::string& describe,
-                                std::string_view doing) {
-  sqlite3_stmt* raw = nullptr;
-  int rc = sqlite3_prepare_v2(db, sql, -1, &raw, nullptr);
-  const Statement statement(raw);
-  if (rc != SQLITE_OK) {
-    return tl::unexpected(sqlite_error(db, rc, describe, doing));
-  }
-  std::string text;
-  rc = sqlite3_step(raw);
-  if (rc == SQLITE_ROW && sqlite3_column_type(raw, 0) != SQLITE_NULL) {
-    text = reinterpret_cast<const char*>(sqlite3_column_text(raw, 0));
-  }
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-    return tl::unexpected(sqlite_error(db, rc, describe, doing));
-  }
-  return text;
-}
-
-Result<Db> open_checked(const HostingStoreConfig& config, const std::string& describe) {
+Result<SqliteDb> open_checked(const HostingStoreConfig& config, const SqliteFile& file) {
   const std::string& filename = config.filename;
-  auto made = create_private_directories(std::filesystem::path(filename).parent_path(), describe)
-                  .and_then([&] { return create_private_file(filename, describe); });
+  auto made =
+      create_private_directories(std::filesystem::path(filename).parent_path(), file.describe)
+          .and_then([&] { return create_private_file(filename, file.describe); });
   if (!made) {
     return tl::unexpected(made.error());
   }
-  sqlite3* raw = nullptr;
-  const int rc =
-      sqlite3_open_v2(filename.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
-  Db db(raw);
-  if (rc != SQLITE_OK) {
-    return tl::unexpected(sqlite_error(db.get(), rc, describe, "cannot open it"));
+  auto db =
+      open_sqlite_file(filename, SQLITE_OPEN_READWRITE, config.timeout, file, "cannot open it");
+  if (!db) {
+    return db;
   }
-  const auto busy_ms = std::clamp<std::int64_t>(config.timeout.count(), 0, 3'600'000);
-  sqlite3_busy_timeout(db.get(), static_cast<int>(busy_ms));
-  auto check = pragma_text(db.get(), "PRAGMA quick_check(1)", describe, "checking it");
-  if (!check) {
-    return tl::unexpected(check.error());
-  }
-  if (*check != "ok") {
-    return fail(Errc::corrupt, describe + " is damaged (" + *check +
-                                   "): restore it from a backup: it holds the hosted domains,"
-                                   " their history and the certificates' keys");
-  }
-  if (sqlite3_db_readonly(db.get(), "main") == 1) {
-    return fail(Errc::write_failed, describe + " is read-only");
-  }
-  auto ready = pragma_text(db.get(), "PRAGMA journal_mode=WAL", describe, "enabling WAL")
-                   .and_then([&](const std::string&) {
-                     return pragma_text(db.get(), "PRAGMA synchronous=FULL", describe,
-                                        "setting synchronous mode");
-                   })
-                   .and_then([&](const std::string&) {
-                     return pragma_text(db.get(), "PRAGMA foreign_keys=ON", describe,
-                                        "enabling foreign keys");
-                   });
+  auto ready =
+      sqlite_first_text(db->get(), "PRAGMA synchronous=FULL", file, "setting synchronous mode")
+          .and_then([&](const std::string&) {
+            return sqlite_first_text(db->get(), "PRAGMA foreign_keys=ON", file,
+                                     "enabling foreign keys");
+          });
   if (!ready) {
     return tl::unexpected(ready.error());
   }
@@ -315,14 +224,14 @@ Result<std::unique_ptr<HostingStore>> open_sqlite_hosting_store(const HostingSto
   if (config.filename.empty()) {
     return fail(Errc::invalid_config, "hosting store: no SQLite file name configured");
   }
-  const std::string describe = "SQLite database " + config.filename;
-  auto db = open_checked(config, describe);
+  const SqliteFile file{"SQLite database " + config.filename, kCorruptAdvice};
+  auto db = open_checked(config, file);
   if (!db) {
     return tl::unexpected(db.error());
   }
-  auto database = std::make_unique<SqliteDatabase>(describe, std::move(*db));
+  auto database = std::make_unique<SqliteDatabase>(file, std::move(*db));
   auto migrated = database->run(SqlMode::transaction, [&](SqlSession& session) {
-    return migrate_hosting_schema(session, SqlDialect::sqlite, describe);
+    return migrate_hosting_schema(session, SqlDialect::sqlite, file.describe);
   });
   if (!migrated) {
     return tl::unexpected(migrated.error());

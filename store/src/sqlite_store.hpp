@@ -11,9 +11,7 @@
 
 #include "mtasts/core/base/guarded.hpp"
 #include "mtasts/store/policy_store.hpp"
-
-struct sqlite3;
-struct sqlite3_stmt;
+#include "sqlite_file.hpp"
 
 namespace mtasts::store {
 
@@ -26,42 +24,26 @@ class SqliteStore final : public PolicyStore {
   // unavailable (locked by another process beyond config.timeout).
   [[nodiscard]] static Result<std::unique_ptr<SqliteStore>> open(const StoreConfig& config);
 
-  Result<std::optional<StoredPolicy>> get(std::string_view domain, TimePoint now) override;
-  Result<void> put(const StoredPolicy& policy) override;
-  Result<bool> erase(std::string_view domain) override;
-  Result<std::vector<StoredPolicy>> list(TimePoint now, std::size_t limit) override;
-  Result<std::size_t> visit(TimePoint now,
-                            const std::function<void(const StoredPolicy&)>& visitor) override;
-  Result<std::size_t> purge_expired(TimePoint now) override;
-  std::string_view name() const override { return "sqlite"; }
-
  private:
-  struct CloseDb {
-    void operator()(sqlite3* db) const;
-  };
-  struct Finalize {
-    void operator()(sqlite3_stmt* statement) const;
-  };
-  using Db = std::unique_ptr<sqlite3, CloseDb>;
-  using Statement = std::unique_ptr<sqlite3_stmt, Finalize>;
+  Result<std::optional<StoredPolicy>> do_get(std::string_view domain, TimePoint now) override;
+  Result<void> do_put(const StoredPolicy& policy) override;
+  Result<bool> do_erase(std::string_view domain) override;
+  Result<std::vector<StoredPolicy>> page(const PageQuery& query) override;
+  Result<std::size_t> do_purge(TimePoint now) override;
 
   // The connection and its prepared statements: reachable only under the lock.
   struct Connection {
-    Db db;
-    Statement get;
-    Statement put;
-    Statement erase;
-    Statement page;  // not expired, domain > ?, ordered by domain, limit ?
-    Statement purge;
+    SqliteDb db;
+    SqliteStatement get;
+    SqliteStatement put;
+    SqliteStatement erase;
+    SqliteStatement page;  // not expired, domain > ?, ordered by domain, limit ?
+    SqliteStatement purge;
   };
 
-  SqliteStore(std::string filename, Connection connection);
+  SqliteStore(SqliteFile file, Connection connection);
 
-  // Policies not expired at `now` with a domain after `after`, at most `limit`, in order.
-  Result<std::vector<StoredPolicy>> page(TimePoint now, const std::string& after,
-                                         std::size_t limit);
-
-  std::string filename_;
+  SqliteFile file_;
   core::Guarded<Connection, std::mutex> connection_;
 };
 

@@ -15,15 +15,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view target = input.substr(0, split);
   const std::string_view authorization =
       split == std::string_view::npos ? std::string_view() : input.substr(split + 1);
-  const mtasts::app::AdminTarget parsed = mtasts::app::parse_admin_target(target);
-  const bool has_domain = parsed.route == mtasts::app::AdminRoute::domain ||
-                          parsed.route == mtasts::app::AdminRoute::domain_monitor;
+  const mtasts::hosting::AdminTarget parsed = mtasts::hosting::parse_admin_target(target);
+  const bool has_domain = parsed.route == mtasts::hosting::AdminRoute::domain ||
+                          parsed.route == mtasts::hosting::AdminRoute::domain_monitor;
   if (has_domain == parsed.domain.empty() || parsed.domain.find('\0') != std::string::npos) {
     std::abort();
   }
   mtasts::net::HttpRequest request;
   request.headers.emplace_back("Authorization", std::string(authorization));
-  if (const auto token = mtasts::app::bearer_token(request)) {
+  if (const auto token = mtasts::hosting::bearer_token(request)) {
     if (token->empty() || token->front() == ' ' || token->back() == ' ') {
       std::abort();
     }

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fuzz_chunks.hpp"
 #include "mtasts/net/http/http_codec.hpp"
 
 namespace {
@@ -51,18 +52,9 @@ void check_request(const HttpDecodeStep& step) {
 Decoded decode(std::string_view bytes, std::uint32_t seed) {
   HttpRequestDecoder decoder(kMaxHeader, kMaxBody);
   Decoded out;
-  std::uint32_t state = seed;
-  std::size_t pos = 0;
-  while (pos < bytes.size() && !out.failed) {
-    std::size_t size = bytes.size() - pos;
-    if (seed != 0) {
-      state ^= state << 13;
-      state ^= state >> 17;
-      state ^= state << 5;
-      size = std::min<std::size_t>(size, 1 + state % 64);
-    }
-    decoder.feed(bytes.substr(pos, size));
-    pos += size;
+  mtasts::fuzz::Chunks chunks(bytes, seed, 1, 64);
+  for (auto piece = chunks.next(); piece && !out.failed; piece = chunks.next()) {
+    decoder.feed(*piece);
     for (int guard = 0; guard < 10000; ++guard) {
       HttpDecodeStep step = decoder.next();
       if (step.kind == HttpDecodeStep::Kind::need_more) {

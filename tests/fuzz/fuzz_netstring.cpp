@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fuzz_chunks.hpp"
 #include "mtasts/core/base/domain_name.hpp"
 #include "mtasts/core/socketmap/netstring.hpp"
 #include "mtasts/core/socketmap/postfix_reply.hpp"
@@ -33,6 +34,23 @@ struct Decoded {
   friend bool operator==(const Decoded&, const Decoded&) = default;
 };
 
+// Takes every payload `next_payload()` gives until it needs more bytes (or fails).
+template <class Next>
+void drain(Decoded& out, std::size_t max_payload, Next next_payload) {
+  for (;;) {
+    auto next = next_payload();
+    if (!next) {
+      out.failed = true;
+      return;
+    }
+    if (!*next) {
+      return;
+    }
+    check((*next)->size() <= max_payload);
+    out.payloads.emplace_back(std::move(**next));
+  }
+}
+
 // Feeds `bytes` cut into chunks whose sizes come from a small xorshift generator seeded by
 // `seed`; seed 0 means one feed.
 // With `views`, drains the decoder with next_view() and copies each payload before the next
@@ -41,41 +59,13 @@ Decoded decode(std::string_view bytes, std::uint32_t seed, std::size_t max_paylo
                bool views = false) {
   NetstringDecoder decoder(max_payload);
   Decoded out;
-  std::uint32_t state = seed;
-  std::size_t pos = 0;
-  while (pos < bytes.size() && !out.failed) {
-    std::size_t size = bytes.size() - pos;
-    if (seed != 0) {
-      state ^= state << 13;
-      state ^= state >> 17;
-      state ^= state << 5;
-      size = std::min<std::size_t>(size, state % 17);
-    }
-    decoder.feed(bytes.substr(pos, size));
-    pos += size;
-    while (views) {
-      auto next = decoder.next_view();
-      if (!next) {
-        out.failed = true;
-        break;
-      }
-      if (!*next) {
-        break;
-      }
-      check((*next)->size() <= max_payload);
-      out.payloads.emplace_back(**next);
-    }
-    while (!views) {
-      auto next = decoder.next();
-      if (!next) {
-        out.failed = true;
-        break;
-      }
-      if (!*next) {
-        break;
-      }
-      check((*next)->size() <= max_payload);
-      out.payloads.push_back(std::move(**next));
+  mtasts::fuzz::Chunks chunks(bytes, seed, 0, 17);
+  for (auto piece = chunks.next(); piece && !out.failed; piece = chunks.next()) {
+    decoder.feed(*piece);
+    if (views) {
+      drain(out, max_payload, [&decoder] { return decoder.next_view(); });
+    } else {
+      drain(out, max_payload, [&decoder] { return decoder.next(); });
     }
   }
   out.partial = !out.failed && decoder.partial();

@@ -66,13 +66,17 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
 
 @pytest.fixture(scope="session")
 def mtasts_bin() -> str:
-    """Path of the mtasts binary under test: $MTASTS_BIN, else the first built one found."""
+    """Path of the mtasts binary under test, the one place that finds it: $MTASTS_BIN, else the
+    first built one found (build/ci, release, dev, asan, then any other build/*/app/mtasts)."""
     import os
 
-    root = Path(__file__).resolve().parents[2]
     env = os.environ.get("MTASTS_BIN")
-    candidates = [Path(env)] if env else [root / "build" / p / "app" / "mtasts"
-                                          for p in ("ci", "release", "dev", "asan")]
+    if env:
+        candidates = [Path(env)]
+    else:
+        build = Path(__file__).resolve().parents[2] / "build"
+        candidates = [build / p / "app" / "mtasts" for p in ("ci", "release", "dev", "asan")]
+        candidates += sorted(set(build.glob("*/app/mtasts")) - set(candidates))
     for c in candidates:
         if c.is_file() and os.access(c, os.X_OK):
             return str(c)
@@ -81,21 +85,14 @@ def mtasts_bin() -> str:
 
 
 @pytest.fixture(scope="session")
-def tools_dir() -> Path:
+def tools_dir(mtasts_bin) -> Path:
     """Where the test instruments of tests/CMakeLists.txt (acme_tool, ...) were built:
-    $MTASTS_TOOLS_DIR, else the tests/ folder of the build that made $MTASTS_BIN, else that of
-    the first build found (ci, release, dev, asan)."""
+    $MTASTS_TOOLS_DIR, else the tests/ folder of the build that made mtasts_bin."""
     import os
 
     if os.environ.get("MTASTS_TOOLS_DIR"):
         return Path(os.environ["MTASTS_TOOLS_DIR"])
-    if os.environ.get("MTASTS_BIN"):
-        return Path(os.environ["MTASTS_BIN"]).resolve().parent.parent / "tests"
-    root = Path(__file__).resolve().parents[2]
-    for preset in ("ci", "release", "dev", "asan"):
-        if (root / "build" / preset / "tests").is_dir():
-            return root / "build" / preset / "tests"
-    return root / "build" / "ci" / "tests"
+    return Path(mtasts_bin).resolve().parent.parent / "tests"
 
 
 @pytest.fixture(scope="module")

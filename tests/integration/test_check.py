@@ -1,6 +1,6 @@
-"""`mtasts check` against the test world: one deployment broken in each way issue 5 lists, each
-reported with its code and severity; a correct deployment with a TLSRPT record that gives no
-error and no warning; concurrency and the time bound; exit codes; the person-readable verdicts."""
+"""`mtasts check` against the test world: one deployment broken in each way docs/check.md
+lists, each reported with its code and severity; a correct deployment with a TLSRPT record that
+gives no error and no warning; concurrency and the time bound; exit codes; the person-readable verdicts."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from world import Domain, MxHost, Policy
-from world.peer import MtastsDaemon, daemon_config, find_mtasts_daemon
+from world.peer import MtastsDaemon, daemon_config
 from world.socketmap_client import Connection, request
 
 NF = "NOTFOUND "
@@ -55,30 +55,22 @@ MULTI_RESOLVE = "OK secure match=mx1.dm-multi.test:b1.backup.dm-multi.test serve
 MULTI_PATTERNS = "OK secure match=mx1.dm-multi.test:.backup.dm-multi.test servername=hostname"
 
 
-@pytest.fixture(scope="module")
-def binary() -> str:
-    path, why = find_mtasts_daemon()
-    if path is None:
-        pytest.fail(why, pytrace=False)
-    return path
-
-
-def start(world, binary: str, port: int, name: str, **kw) -> MtastsDaemon:
+def start(world, mtasts_bin: str, port: int, name: str, **kw) -> MtastsDaemon:
     cfg = daemon_config(world, port=port, **kw)
-    return MtastsDaemon(world, cfg, binary=binary, name=name, verbosity="debug").start()
+    return MtastsDaemon(world, cfg, binary=mtasts_bin, name=name, verbosity="debug").start()
 
 
 @pytest.fixture(scope="module")
-def resolve_daemon(world, binary):
-    d = start(world, binary, 18471, "dm-resolve",
+def resolve_daemon(world, mtasts_bin):
+    d = start(world, mtasts_bin, 18471, "dm-resolve",
               zones={"rpt": {"tlsrpt": True}, "strict": {"strict_testing": True}})
     yield d
     d.stop()
 
 
 @pytest.fixture(scope="module")
-def patterns_daemon(world, binary):
-    d = start(world, binary, 18472, "dm-patterns", mtasts={"mx_match": "patterns"},
+def patterns_daemon(world, mtasts_bin):
+    d = start(world, mtasts_bin, 18472, "dm-patterns", mtasts={"mx_match": "patterns"},
               zones={"nosni": {"require_sni": False}, "strict": {"strict_testing": True}})
     yield d
     d.stop()
@@ -139,11 +131,11 @@ def wait_in_log(daemon: MtastsDaemon, text: str, timeout: float = 15.0) -> bool:
     return True
 
 
-def test_tlsrpt_zone_reports_fetch_failures_but_never_sends_policy_failure(world, binary):
+def test_tlsrpt_zone_reports_fetch_failures_but_never_sends_policy_failure(world, mtasts_bin):
     # policy_failure would make Postfix 3.10 fail the delivery (docs/daemon.md): a cached policy
     # keeps its exact reply through a failed refresh, a policy only announced is NOTFOUND; the
     # failure shows in the lookup log line and the metrics.
-    d = start(world, binary, 18490, "dm-rpt", cache_grace=1, zones={"rpt": {"tlsrpt": True}},
+    d = start(world, mtasts_bin, 18490, "dm-rpt", cache_grace=1, zones={"rpt": {"tlsrpt": True}},
               mtasts={"metrics": "127.0.0.1:18491"})
     try:
         name = "dm-rpt-refresh.test"
@@ -212,16 +204,16 @@ def test_pipelining_and_bad_clients_do_not_disturb_others(world, resolve_daemon)
     assert again == "OK secure match=mx1.dm-enforce.test servername=hostname"
 
 
-def test_sqlite_cache_keeps_enforcing_after_restart_when_the_host_is_down(world, binary):
+def test_sqlite_cache_keeps_enforcing_after_restart_when_the_host_is_down(world, mtasts_bin):
     cache = {"type": "sqlite", "options": {}}
-    first = start(world, binary, 18473, "dm-sqlite-1", cache=cache)
+    first = start(world, mtasts_bin, 18473, "dm-sqlite-1", cache=cache)
     try:
         assert first.query("postfix", "dm-persist.test") == \
             "OK secure match=mx1.dm-persist.test servername=hostname"
     finally:
         first.stop()
     world.set_policy("dm-persist.test", None)  # the policy host disappears from DNS
-    second = start(world, binary, 18473, "dm-sqlite-2", cache=cache)
+    second = start(world, mtasts_bin, 18473, "dm-sqlite-2", cache=cache)
     try:
         assert second.query("postfix", "dm-persist.test") == \
             "OK secure match=mx1.dm-persist.test servername=hostname"
@@ -231,10 +223,10 @@ def test_sqlite_cache_keeps_enforcing_after_restart_when_the_host_is_down(world,
         second.stop()
 
 
-def test_corrupt_sqlite_file_is_reported_and_the_daemon_serves_from_memory(world, binary):
+def test_corrupt_sqlite_file_is_reported_and_the_daemon_serves_from_memory(world, mtasts_bin):
     bad = Path(world.dir) / "dm-corrupt.db"
     bad.write_bytes(b"this is not an SQLite database" * 200)
-    d = start(world, binary, 18479, "dm-corrupt",
+    d = start(world, mtasts_bin, 18479, "dm-corrupt",
               cache={"type": "sqlite", "options": {"filename": str(bad)}})
     try:
         assert d.query("postfix", "dm-enforce.test") == \
@@ -245,21 +237,32 @@ def test_corrupt_sqlite_file_is_reported_and_the_daemon_serves_from_memory(world
         d.stop()
 
 
-def test_sigterm_answers_the_request_in_flight_then_exits_zero(world, binary):
-    d = start(world, binary, 18474, "dm-shutdown", default_zone={"timeout": 3},
-              extra={"shutdown_timeout": 10})
+def sigterm_during_a_stalled_lookup(world, d: MtastsDaemon, then, timeout: float):
+    """Asks `d` for dm-stall.test (whose policy host stalls: the lookup waits up to the zone
+    timeout), sends SIGTERM half a second later, and returns then(connection); all in the world,
+    the connection timing out after `timeout` seconds."""
     addr = d.address
 
-    def ask_slow():
-        with Connection(addr, timeout=20) as c:
+    def scenario():
+        with Connection(addr, timeout=timeout) as c:
             c.send_raw(request("postfix", "dm-stall.test"))
             time.sleep(0.5)
             os.killpg(d.proc.popen.pid, signal.SIGTERM)
-            started = time.monotonic()
-            reply = c.read_replies(1)[0]
-            return reply, time.monotonic() - started
+            return then(c)
 
-    reply, waited = world.call(ask_slow, timeout=40)
+    return world.call(scenario, timeout=timeout + 20)
+
+
+def test_sigterm_answers_the_request_in_flight_then_exits_zero(world, mtasts_bin):
+    d = start(world, mtasts_bin, 18474, "dm-shutdown", default_zone={"timeout": 3},
+              extra={"shutdown_timeout": 10})
+
+    def read_the_reply(c: Connection):
+        started = time.monotonic()
+        reply = c.read_replies(1)[0]
+        return reply, time.monotonic() - started
+
+    reply, waited = sigterm_during_a_stalled_lookup(world, d, read_the_reply, timeout=20)
     assert reply == NF  # the policy host stalls: no policy within the zone timeout
     assert waited < 3 + 5
     assert d.proc.popen.wait(timeout=15) == 0
@@ -287,10 +290,10 @@ def wait_until(predicate, timeout: float):
     return predicate()
 
 
-def test_sighup_reopens_the_log_file_after_logrotate(world, binary):
+def test_sighup_reopens_the_log_file_after_logrotate(world, mtasts_bin):
     log = Path(world.dir) / "dm-logrotate.log"
     cfg = daemon_config(world, port=18487)
-    d = LoggingDaemon(world, cfg, binary=binary, name="dm-logrotate", verbosity="debug",
+    d = LoggingDaemon(world, cfg, binary=mtasts_bin, name="dm-logrotate", verbosity="debug",
                       log_file=log).start()
     try:
         assert d.query("postfix", "dm-enforce.test").startswith("OK secure")
@@ -307,31 +310,26 @@ def test_sighup_reopens_the_log_file_after_logrotate(world, binary):
         d.stop()
 
 
-def test_a_second_sigterm_while_draining_stops_at_once(world, binary):
-    d = start(world, binary, 18488, "dm-second-signal", default_zone={"timeout": 20},
+def test_a_second_sigterm_while_draining_stops_at_once(world, mtasts_bin):
+    d = start(world, mtasts_bin, 18488, "dm-second-signal", default_zone={"timeout": 20},
               extra={"shutdown_timeout": 30})
-    addr = d.address
 
-    def two_signals():
-        with Connection(addr, timeout=40) as c:
-            c.send_raw(request("postfix", "dm-stall.test"))  # waits up to the zone timeout
-            time.sleep(0.5)
-            os.killpg(d.proc.popen.pid, signal.SIGTERM)
-            time.sleep(0.5)
-            assert d.proc.popen.poll() is None  # draining: the request is still in flight
-            started = time.monotonic()
-            os.killpg(d.proc.popen.pid, signal.SIGTERM)
-            d.proc.popen.wait(timeout=15)
-            return time.monotonic() - started
+    def second_sigterm(c: Connection):
+        time.sleep(0.5)
+        assert d.proc.popen.poll() is None  # draining: the request is still in flight
+        started = time.monotonic()
+        os.killpg(d.proc.popen.pid, signal.SIGTERM)
+        d.proc.popen.wait(timeout=15)
+        return time.monotonic() - started
 
-    waited = world.call(two_signals, timeout=60)
+    waited = sigterm_during_a_stalled_lookup(world, d, second_sigterm, timeout=40)
     assert waited < 5, waited  # not the 20 s the in-flight discovery could still take
     assert d.log_tail(200).count("event=stopping") == 1
     d.stop()
 
 
-def test_metrics_endpoint(world, binary):
-    d = start(world, binary, 18475, "dm-metrics", mtasts={"metrics": "127.0.0.1:18476"})
+def test_metrics_endpoint(world, mtasts_bin):
+    d = start(world, mtasts_bin, 18475, "dm-metrics", mtasts={"metrics": "127.0.0.1:18476"})
     try:
         d.query("postfix", "dm-enforce.test")
 
@@ -361,14 +359,14 @@ class NotifyingDaemon(MtastsDaemon):
         return env
 
 
-def test_sd_notify_ready_and_stopping(world, binary, tmp_path):
+def test_sd_notify_ready_and_stopping(world, mtasts_bin, tmp_path):
     path = str(Path(world.dir) / "dm-notify.sock")
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     sock.bind(path)
     sock.settimeout(20)
     try:
         cfg = daemon_config(world, port=18477)
-        d = NotifyingDaemon(world, cfg, binary=binary, name="dm-notify",
+        d = NotifyingDaemon(world, cfg, binary=mtasts_bin, name="dm-notify",
                             notify_socket=path).start()
         assert sock.recv(1024).startswith(b"READY=1")
         os.killpg(d.proc.popen.pid, signal.SIGTERM)
@@ -379,11 +377,11 @@ def test_sd_notify_ready_and_stopping(world, binary, tmp_path):
         sock.close()
 
 
-def test_preload_list_is_fetched_before_the_first_lookup(world, binary):
+def test_preload_list_is_fetched_before_the_first_lookup(world, mtasts_bin):
     listing = Path(world.dir) / "dm-preload.txt"
     listing.write_text("# domains to fetch at start\n\ndm-preload.test\nnot a domain\n")
     mark = world.https.mark()
-    d = start(world, binary, 18480, "dm-preload", mtasts={"preload": str(listing)})
+    d = start(world, mtasts_bin, 18480, "dm-preload", mtasts={"preload": str(listing)})
     try:
         deadline = time.monotonic() + 20
         while "event=preload-done" not in d.log_tail(200) and time.monotonic() < deadline:
@@ -397,8 +395,8 @@ def test_preload_list_is_fetched_before_the_first_lookup(world, binary):
         d.stop()
 
 
-def test_missing_user_is_a_warning(world, binary):
-    d = start(world, binary, 18478, "dm-nouser", mtasts={"user": "no-such-user-mtasts"})
+def test_missing_user_is_a_warning(world, mtasts_bin):
+    d = start(world, mtasts_bin, 18478, "dm-nouser", mtasts={"user": "no-such-user-mtasts"})
     try:
         assert d.query("postfix", "dm-enforce.test").startswith("OK secure")
         assert "event=user-missing user=no-such-user-mtasts" in d.log_tail(200)

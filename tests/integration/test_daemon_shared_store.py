@@ -26,7 +26,7 @@ import pytest
 
 from world import Domain, Policy
 from world.netns import WorldError
-from world.peer import MtastsDaemon, daemon_config, find_mtasts_daemon
+from world.peer import MtastsDaemon, daemon_config
 
 NF = "NOTFOUND "
 REDIS_PORT = 6391
@@ -117,14 +117,6 @@ class PostgresBackend:
 
 
 @pytest.fixture(scope="module")
-def binary() -> str:
-    path, why = find_mtasts_daemon()
-    if path is None:
-        pytest.fail(why, pytrace=False)
-    return path
-
-
-@pytest.fixture(scope="module")
 def redis_backend(world):
     require_packages("redis-server", "redis-tools")
     scratch = Path(tempfile.mkdtemp(prefix="mtasts-dss-redis-"))
@@ -201,27 +193,27 @@ def backend(request):
     return request.getfixturevalue(f"{request.param}_backend")
 
 
-def start(world, binary: str, port: int, name: str, cache: dict) -> MtastsDaemon:
+def start(world, mtasts_bin: str, port: int, name: str, cache: dict) -> MtastsDaemon:
     cfg = daemon_config(world, port=port, cache=cache)
-    return MtastsDaemon(world, cfg, binary=binary, name=name, verbosity="debug").start()
+    return MtastsDaemon(world, cfg, binary=mtasts_bin, name=name, verbosity="debug").start()
 
 
-def cache_cli(world, binary: str, daemon: MtastsDaemon, *args: str):
+def cache_cli(world, mtasts_bin: str, daemon: MtastsDaemon, *args: str):
     """`mtasts cache ARGS -c <the daemon's config>`, run inside the namespace."""
-    return world.run([binary, "cache", *args, "-c", str(daemon.config_path)], timeout=30)
+    return world.run([mtasts_bin, "cache", *args, "-c", str(daemon.config_path)], timeout=30)
 
 
 def wait_in_log(daemon: MtastsDaemon, text: str, timeout: float = 10.0) -> bool:
     return bool(wait_for(lambda: True if text in daemon.log_tail(400) else None, timeout))
 
 
-def test_daemon_b_enforces_a_policy_daemon_a_fetched_after_the_host_went_down(world, binary,
+def test_daemon_b_enforces_a_policy_daemon_a_fetched_after_the_host_went_down(world, mtasts_bin,
                                                                               backend):
     domain = backend.domain
     enforce = f"OK secure match=mx1.{domain} servername=hostname"
     port_a, port_b, port_c = backend.ports
 
-    a = start(world, binary, port_a, f"dss-{backend.name}-a", backend.cache)
+    a = start(world, mtasts_bin, port_a, f"dss-{backend.name}-a", backend.cache)
     try:
         assert a.query("postfix", domain) == enforce
         # Written through to the store, with an expiry there: fetched now, max_age 86400.
@@ -230,34 +222,34 @@ def test_daemon_b_enforces_a_policy_daemon_a_fetched_after_the_host_went_down(wo
         assert MAX_AGE - 120 < remaining <= MAX_AGE + 1, remaining
 
         # The cache commands work on the configured backend while the daemon runs.
-        shown = cache_cli(world, binary, a, "show", domain, "--json")
+        shown = cache_cli(world, mtasts_bin, a, "show", domain, "--json")
         assert shown.returncode == 0, shown.stderr
         entry = json.loads(shown.stdout)
         assert entry["domain"] == domain and entry["id"] == "1", entry
-        listed = cache_cli(world, binary, a, "list", "--json")
+        listed = cache_cli(world, mtasts_bin, a, "list", "--json")
         assert listed.returncode == 0, listed.stderr
         assert domain in [e["domain"] for e in json.loads(listed.stdout)]
-        exported = cache_cli(world, binary, a, "export")
+        exported = cache_cli(world, mtasts_bin, a, "export")
         assert exported.returncode == 0, exported.stderr
         assert domain in [json.loads(line)["domain"] for line in exported.stdout.splitlines()]
     finally:
         a.stop()
 
     world.set_policy(domain, None)  # the policy host disappears from DNS
-    b = start(world, binary, port_b, f"dss-{backend.name}-b", backend.cache)
+    b = start(world, mtasts_bin, port_b, f"dss-{backend.name}-b", backend.cache)
     try:
         assert b.query("postfix", domain) == enforce
         assert wait_in_log(b, f"event=store-restore domain={domain}"), b.log_tail(60)
         assert f"event=fetch domain={domain}" not in b.log_tail(400)
 
-        purged = cache_cli(world, binary, b, "purge", domain)
+        purged = cache_cli(world, mtasts_bin, b, "purge", domain)
         assert purged.returncode == 0, purged.stdout + purged.stderr
         assert backend.expiry_seconds(domain) is None
     finally:
         b.stop()
 
     # Nothing stored any more and the host is down: a fresh daemon has nothing to enforce.
-    c = start(world, binary, port_c, f"dss-{backend.name}-c", backend.cache)
+    c = start(world, mtasts_bin, port_c, f"dss-{backend.name}-c", backend.cache)
     try:
         assert c.query("postfix", domain) == NF
     finally:

@@ -111,44 +111,42 @@ def test_long_txt_is_split_and_reassembles(world, tool):
     assert txt_records(world, owner, server=world.resolver) == [text]
 
 
+def refused_update(world, tool: str, owner: str, *args: str, **kw) -> str:
+    """Publishes "v=STSv1; id=keep" at `owner`, then runs update(world, tool, *args, **kw),
+    which must exit 1 and leave that record as it was; the update's stderr."""
+    assert update(world, tool, "replace", owner, "1", "v=STSv1; id=keep").returncode == 0
+    r = update(world, tool, *args, **kw)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert txt_records(world, owner) == ["v=STSv1; id=keep"]
+    return r.stderr
+
+
 def test_wrong_secret_is_refused_and_record_unchanged(world, tool):
     owner = f"keep.{ZONE}"
-    assert update(world, tool, "replace", owner, "1", "v=STSv1; id=keep").returncode == 0
     wrong = UpdateZone(ZONE, key_name=KEY, secret="d3Jvbmcgc2VjcmV0IG9mIDMyIGJ5dGVzIGxvbmcgISE=")
-    r = update(world, tool, "replace", owner, "1", "v=STSv1; id=evil", key=wrong)
-    assert r.returncode == 1, r.stdout + r.stderr
-    assert "BADSIG" in r.stderr and f"'{KEY}'" in r.stderr, r.stderr
-    assert txt_records(world, owner) == ["v=STSv1; id=keep"]
+    err = refused_update(world, tool, owner, "replace", owner, "1", "v=STSv1; id=evil", key=wrong)
+    assert "BADSIG" in err and f"'{KEY}'" in err, err
 
 
 def test_unknown_key_is_refused(world, tool):
     owner = f"keep2.{ZONE}"
-    assert update(world, tool, "replace", owner, "1", "v=STSv1; id=keep").returncode == 0
     stranger = UpdateZone(ZONE, key_name="nobody-knows-me")
-    r = update(world, tool, "remove", owner, key=stranger)
-    assert r.returncode == 1, r.stdout + r.stderr
-    assert "BADKEY" in r.stderr and "'nobody-knows-me'" in r.stderr, r.stderr
-    assert txt_records(world, owner) == ["v=STSv1; id=keep"]
+    err = refused_update(world, tool, owner, "remove", owner, key=stranger)
+    assert "BADKEY" in err and "'nobody-knows-me'" in err, err
 
 
 def test_key_of_another_zone_is_refused(world, tool):
     owner = f"keep3.{ZONE}"
-    assert update(world, tool, "replace", owner, "1", "v=STSv1; id=keep").returncode == 0
     other = world.update_zone("sha512.provider.test")
-    r = update(world, tool, "replace", owner, "1", "v=STSv1; id=evil", key=other)
-    assert r.returncode == 1, r.stdout + r.stderr
+    err = refused_update(world, tool, owner, "replace", owner, "1", "v=STSv1; id=evil", key=other)
     # knot answers BADKEY for a key its zone's ACL does not allow.
-    assert "BADKEY" in r.stderr and "'mtasts-update-512'" in r.stderr, r.stderr
-    assert txt_records(world, owner) == ["v=STSv1; id=keep"]
+    assert "BADKEY" in err and "'mtasts-update-512'" in err, err
 
 
 def test_unsigned_update_is_refused(world, tool):
     owner = f"keep4.{ZONE}"
-    assert update(world, tool, "replace", owner, "1", "v=STSv1; id=keep").returncode == 0
-    r = update(world, tool, "remove", owner, key_args=[])
-    assert r.returncode == 1, r.stdout + r.stderr
-    assert "(NOTAUTH)" in r.stderr and "whether the zone needs a TSIG key" in r.stderr, r.stderr
-    assert txt_records(world, owner) == ["v=STSv1; id=keep"]
+    err = refused_update(world, tool, owner, "remove", owner, key_args=[])
+    assert "(NOTAUTH)" in err and "whether the zone needs a TSIG key" in err, err
 
 
 def test_zone_the_server_does_not_have(world, tool):

@@ -3,10 +3,12 @@ certificates over HTTP-01 (one instance) and over TLS-ALPN-01 (another, without 
 real senders fetch every policy over TLS verified against pebble's root: `mtasts resolve` and
 Debian's postfix-mta-sts-resolver (`mta-sts-query`). A domain whose mta-sts host does not point
 at the service gets no certificate, and a TLS alert rather than a self-signed certificate.
+Domains added at once on a fresh instance register one ACME account at pebble, not one each.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 from pathlib import Path
 
@@ -22,10 +24,13 @@ HOST_ADDRESS = "127.0.6.1"
 ALPN_HOSTNAME = f"alpn.{PROVIDER}"
 ALPN_ADDRESS = "127.0.6.4"
 ELSEWHERE_ADDRESS = "127.0.6.99"
+BURST_HOSTNAME = f"burst.{PROVIDER}"
+BURST_ADDRESS = "127.0.6.6"
 
 HTTP01_DOMAINS = ["one.hacme.test", "two.hacme.test", "three.hacme.test"]
 ALPN_DOMAINS = ["alpn1.hacme.test", "alpn2.hacme.test"]
 ELSEWHERE = "elsewhere.hacme.test"
+BURST_DOMAINS = [f"burst{i}.hacme.test" for i in range(1, 5)]
 
 
 def customer(name: str, target: str, by_address: bool = False) -> Domain:
@@ -38,14 +43,15 @@ def customer(name: str, target: str, by_address: bool = False) -> Domain:
 
 WORLD_DOMAINS = [
     Domain(PROVIDER, records=[Record(HOSTNAME, "A", HOST_ADDRESS),
-                              Record(ALPN_HOSTNAME, "A", ALPN_ADDRESS)]),
+                              Record(ALPN_HOSTNAME, "A", ALPN_ADDRESS),
+                              Record(BURST_HOSTNAME, "A", BURST_ADDRESS)]),
     customer("one.hacme.test", HOSTNAME),
     customer("two.hacme.test", HOSTNAME),
     customer("three.hacme.test", HOST_ADDRESS, by_address=True),
     customer("alpn1.hacme.test", ALPN_HOSTNAME),
     customer("alpn2.hacme.test", ALPN_HOSTNAME),
     customer(ELSEWHERE, ELSEWHERE_ADDRESS, by_address=True),
-]
+] + [customer(name, BURST_HOSTNAME) for name in BURST_DOMAINS]
 
 
 # A webhook receiver: every POST body appended as one line to the file given.
@@ -198,6 +204,27 @@ def test_no_certificate_means_a_tls_alert_never_a_self_signed_one(world, http01_
     assert "error" in got and "UNRECOGNIZED_NAME" in got["error"].upper(), got
     # Served domains keep their certificates meanwhile.
     assert fetch_policy(world, HOST_ADDRESS, "mta-sts.one.hacme.test", trust)["status"] == 200
+
+
+def test_domains_added_at_once_on_a_fresh_instance_register_one_account(world, mtasts_bin,
+                                                                         pebble, trust):
+    before = pebble.accounts()
+    config = host_config(Path(world.dir) / "hacme-burst", BURST_ADDRESS, 18503, BURST_HOSTNAME,
+                         pebble.directory_url, world.ca_file, ca_file=str(trust))
+    host = HostInstance(world, mtasts_bin, "hacme-burst", config).start()
+    try:
+        # Every domain is in the store before the certificate manager's next look, so their
+        # first orders start together and all need the account that does not exist yet.
+        with concurrent.futures.ThreadPoolExecutor(len(BURST_DOMAINS)) as pool:
+            added = list(pool.map(lambda d: host.api("POST", "/v1/domains", {"domain": d}),
+                                  BURST_DOMAINS))
+        assert [status for status, _ in added] == [201] * len(BURST_DOMAINS), added
+        for domain in BURST_DOMAINS:
+            host.wait_certificate(domain)
+        assert pebble.accounts() - before == 1, pebble.log_tail()
+        assert host.log_text().count("event=acme-account ") == 1, host.log_tail()
+    finally:
+        host.stop()
 
 
 def test_monitor_passes_then_alerts_on_a_stale_record(world, http01_host, webhook):

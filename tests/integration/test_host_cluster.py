@@ -2,13 +2,15 @@
 the service's address the way instances behind a load balancer do (SO_REUSEPORT on
 127.0.6.2:443 and :80, so pebble's validations and the senders land on either), each with an
 address of its own as well. Both serve every domain; each certificate is ordered exactly once
-(the lease "acme:<name>"); HTTP-01 challenges published by one instance are answered by the
-other. Stopping one loses nothing: the other serves every domain, its API works, and a domain
-added afterwards gets its certificate.
+(the lease "acme:<name>"), and the two register one ACME account between them, although they
+start together and their first orders start at once; HTTP-01 challenges published by one
+instance are answered by the other. Stopping one loses nothing: the other serves every domain,
+its API works, and a domain added afterwards gets its certificate.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import re
 from pathlib import Path
 
@@ -23,9 +25,10 @@ HOSTNAME = f"host.{PROVIDER}"
 SHARED = "127.0.6.2"
 OWN = {"a": "127.0.6.12", "b": "127.0.6.13"}
 ADMIN = {"a": 18531, "b": 18532}
-DOMAINS = [f"c{i}.hclu.test" for i in range(1, 6)]
-FIRST = DOMAINS[:4]
-LATE = DOMAINS[4]
+# More first domains than one instance orders at once (4): names are left for the other one.
+DOMAINS = [f"c{i}.hclu.test" for i in range(1, 8)]
+FIRST = DOMAINS[:6]
+LATE = DOMAINS[6]
 
 WORLD_DOMAINS = [Domain(PROVIDER, records=[Record(HOSTNAME, "A", SHARED)])] + [
     Domain(d, mx=[f"mx1.{d}"], ttl=1, records=[Record(f"mta-sts.{d}", "CNAME", f"{HOSTNAME}.")])
@@ -82,17 +85,25 @@ def orders_started(host: HostInstance, domain: str) -> int:
                           host.log_text()))
 
 
+def add(host: HostInstance, domain: str, by_cli: bool) -> None:
+    if by_cli:
+        r = host.cli("domain", "add", domain)
+        assert r.returncode == 0, r.stdout + r.stderr
+    else:
+        status, body = host.api("POST", "/v1/domains", {"domain": domain, "mode": "enforce"})
+        assert status == 201, body
+
+
 def test_both_instances_serve_every_domain_and_each_certificate_is_ordered_once(
-        world, mtasts_bin, cluster, trust):
+        world, mtasts_bin, pebble, cluster, trust):
     a, b = cluster
-    for i, domain in enumerate(FIRST):
-        host = a if i % 2 == 0 else b
-        if i % 2 == 0:
-            r = host.cli("domain", "add", domain)
-            assert r.returncode == 0, r.stdout + r.stderr
-        else:
-            status, body = host.api("POST", "/v1/domains", {"domain": domain, "mode": "enforce"})
-            assert status == 201, body
+    # All at once, half through each instance (by the CLI on a, the API on b): both instances'
+    # first orders start together.
+    with concurrent.futures.ThreadPoolExecutor(len(FIRST)) as pool:
+        adding = [pool.submit(add, a if i % 2 == 0 else b, domain, i % 2 == 0)
+                  for i, domain in enumerate(FIRST)]
+        for future in adding:
+            future.result()
     documents = {d: publish(world, a, d) for d in FIRST}
     for domain in FIRST:
         a.wait_certificate(domain)
@@ -110,6 +121,11 @@ def test_both_instances_serve_every_domain_and_each_certificate_is_ordered_once(
         # The instance that did not order it answered its HTTP-01 challenge too.
         other = b if orders_started(a, domain) else a
         assert f"event=challenge-mirrored name=mta-sts.{domain} " in other.log_text(), domain
+    # One ACME account for the cluster: registered by one instance, used by both.
+    assert pebble.accounts() == 1, pebble.log_tail()
+    registered = a.log_text().count("event=acme-account ") + \
+        b.log_text().count("event=acme-account ")
+    assert registered == 1, a.log_tail() + "\n" + b.log_tail()
     status, audit = b.api("GET", "/v1/audit?limit=500")
     issued = [e["domain"] for e in audit["entries"] if e["action"] == "cert.issued"]
     assert sorted(issued) == sorted(FIRST), issued
@@ -121,7 +137,7 @@ def test_both_instances_serve_every_domain_and_each_certificate_is_ordered_once(
         assert state["certificates"]["valid"] == len(FIRST), state
 
 
-def test_stopping_one_instance_loses_nothing(world, mtasts_bin, cluster, trust):
+def test_stopping_one_instance_loses_nothing(world, mtasts_bin, pebble, cluster, trust):
     a, b = cluster
     a.stop()
     assert not a.alive()
@@ -141,6 +157,7 @@ def test_stopping_one_instance_loses_nothing(world, mtasts_bin, cluster, trust):
     result, policy = peer_policy(world, LATE, trust)
     assert result == "VALID" and policy[0] == document["id"]
     assert orders_started(b, LATE) == 1
+    assert pebble.accounts() == 1, pebble.log_tail()
     status, audit = b.api("GET", f"/v1/audit?domain={LATE}")
     assert [e["actor"] for e in audit["entries"] if e["action"] == "cert.issued"] == \
         ["system:host-b"]

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from world import Domain, Record
-from world.host import HostInstance, fetch_policy, host_config
+from world.host import fetch_policy, start_host
 
 PROVIDER = "hhost-provider.test"
 HOSTNAME = f"host.{PROVIDER}"
@@ -66,10 +66,8 @@ print(json.dumps({"ok": ok, "failed": failed, "errors": errors[:10]}))
 
 @pytest.fixture(scope="module")
 def host(world, mtasts_bin, pebble, trust):
-    config = host_config(Path(world.dir) / "hhost", ADDRESS, 18541, HOSTNAME,
-                         pebble.directory_url, world.ca_file, ca_file=str(trust),
-                         metrics="127.0.0.1:18542")
-    instance = HostInstance(world, mtasts_bin, "hhost", config).start()
+    instance = start_host(world, mtasts_bin, pebble, trust, "hhost", ADDRESS, 18541, HOSTNAME,
+                          metrics="127.0.0.1:18542")
     status, body = instance.api("POST", "/v1/domains", {"domain": DOMAIN})
     assert status == 201, body
     world.dns.set_txt(f"_mta-sts.{DOMAIN}", f"v=STSv1; id={body['id']}")

@@ -12,14 +12,12 @@ from __future__ import annotations
 import datetime
 import re
 import time
-from pathlib import Path
 
 import pytest
 
 from world import Domain, Record, UpdateZone
 from world.dns import AUTH_ADDR
-from world.host import (HostInstance, fetch_policy, host_config, peer_policy, resolve,
-                        wait_for)
+from world.host import fetch_policy, peer_policy, resolve, start_host, wait_for
 
 PROVIDER = "hrec-provider.test"
 HOSTNAME = f"host.{PROVIDER}"
@@ -42,13 +40,11 @@ WORLD_DOMAINS = [
 @pytest.fixture(scope="module")
 def host(world, mtasts_bin, pebble, trust):
     zone = world.update_zone(ZONE)
-    config = host_config(Path(world.dir) / "hrec", ADDRESS, 18521, HOSTNAME,
-                         pebble.directory_url, world.ca_file, ca_file=str(trust),
-                         dns_update={"server": AUTH_ADDR, "zone": ZONE, "ttl": 1,
-                                     "key": {"name": KEY, "algorithm": zone.algorithm,
-                                             "secret": zone.secret}})
-    config["service"]["delegation_zone"] = ZONE
-    instance = HostInstance(world, mtasts_bin, "hrec", config).start()
+    instance = start_host(world, mtasts_bin, pebble, trust, "hrec", ADDRESS, 18521, HOSTNAME,
+                          service={"delegation_zone": ZONE},
+                          dns_update={"server": AUTH_ADDR, "zone": ZONE, "ttl": 1,
+                                      "key": {"name": KEY, "algorithm": zone.algorithm,
+                                              "secret": zone.secret}})
     yield instance
     instance.stop()
 

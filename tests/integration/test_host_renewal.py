@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from world import Domain, Record
-from world.host import HostInstance, host_config, resolve, wait_for
+from world.host import resolve, start_host, wait_for
 
 PROVIDER = "hren-provider.test"
 HOSTNAME = f"host.{PROVIDER}"
@@ -33,10 +33,8 @@ WORLD_DOMAINS = [
 
 @pytest.fixture(scope="module")
 def host(world, mtasts_bin, pebble, trust):
-    config = host_config(Path(world.dir) / "hren", ADDRESS, 18541, HOSTNAME,
-                         pebble.directory_url, world.ca_file, ca_file=str(trust),
-                         metrics="127.0.0.1:18542")
-    instance = HostInstance(world, mtasts_bin, "hren", config).start()
+    instance = start_host(world, mtasts_bin, pebble, trust, "hren", ADDRESS, 18541, HOSTNAME,
+                          metrics="127.0.0.1:18542")
     yield instance
     instance.stop()
 

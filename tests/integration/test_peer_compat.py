@@ -1,4 +1,4 @@
-"""Drop-in compatibility with Debian's postfix-mta-sts-resolver (issue 4, second "must show").
+"""Drop-in compatibility with Debian's postfix-mta-sts-resolver.
 
 The peer (`mta-sts-daemon`) and `mtasts daemon` are started, one after the other on the same
 port, from the SAME config file: the peer's YAML with an `mtasts:` section holding
@@ -19,8 +19,7 @@ import time
 import pytest
 
 from world import Domain, Policy, WorldError, policy_text
-from world.peer import (MtastsDaemon, PeerDaemon, daemon_config, find_mtasts_daemon,
-                        write_config)
+from world.peer import MtastsDaemon, PeerDaemon, daemon_config, write_config
 from world.socketmap_client import Connection, request
 
 PORT = 18462
@@ -250,11 +249,8 @@ def peer(world, config_path) -> Replies:
 
 
 @pytest.fixture(scope="module")
-def mtasts(world, config_path, peer) -> Replies:
-    binary, why = find_mtasts_daemon()
-    if binary is None:
-        pytest.fail(f"`mtasts daemon` is not available: {why}", pytrace=False)
-    d = MtastsDaemon(world, config_path, binary=binary, name="compat-mtasts").start()
+def mtasts(world, config_path, peer, mtasts_bin) -> Replies:
+    d = MtastsDaemon(world, config_path, binary=mtasts_bin, name="compat-mtasts").start()
     try:
         return scenario(world, d)
     finally:
@@ -325,7 +321,7 @@ def test_difference_concurrent_misses_fetch_once(peer, mtasts):
     assert mtasts.flight_fetches == 1
 
 
-def test_difference_reuse_port_false_is_accepted(world, config_path):
+def test_difference_reuse_port_false_is_accepted(world, config_path, mtasts_bin):
     """`reuse_port: false` is a documented peer key; the peer 1.1.2 dies at start-up with it
     (UnboundLocalError in responder.start). mtasts starts from the same file and serves."""
     import yaml
@@ -335,10 +331,7 @@ def test_difference_reuse_port_false_is_accepted(world, config_path):
     path = write_config(world, cfg, "compat-reuse-port.yml")
     with pytest.raises(WorldError, match="exited"):
         PeerDaemon(world, path, name="compat-peer-reuse-port").start()
-    binary, why = find_mtasts_daemon()
-    if binary is None:
-        pytest.fail(f"`mtasts daemon` is not available: {why}", pytrace=False)
-    d = MtastsDaemon(world, path, binary=binary, name="compat-mtasts-reuse-port").start()
+    d = MtastsDaemon(world, path, binary=mtasts_bin, name="compat-mtasts-reuse-port").start()
     try:
         assert d.query("postfix", "pc-enforce.test") == ok("mx1.pc-enforce.test")
     finally:

@@ -1,5 +1,5 @@
 """Real Postfix (Debian's 3.7) end to end in the test world, asking `mtasts daemon` (default
-`mx_match: resolve`) through `smtp_tls_policy_maps = socketmap:...` (issue 4, first "must show").
+`mx_match: resolve`) through `smtp_tls_policy_maps = socketmap:...`.
 
 Every case gets one message at the start; then:
 - enforce domains deliver over verified TLS to an MX the policy allows (the MX host records the
@@ -27,7 +27,7 @@ import time
 import pytest
 
 from world import Domain, MxHost, Policy
-from world.peer import MtastsDaemon, PeerDaemon, daemon_config, find_mtasts_daemon
+from world.peer import MtastsDaemon, PeerDaemon, daemon_config
 from world.postfix import Postfix
 
 PORT = 18461
@@ -103,19 +103,16 @@ class Run:
         return self.first[domain]
 
 
-def start_daemon(world):
+def start_daemon(world, mtasts_bin: str):
     cfg = daemon_config(world, PORT, default_zone={"timeout": 4})
     if DAEMON == "peer":
         return PeerDaemon(world, cfg, name="e2e-peer").start()
-    binary, why = find_mtasts_daemon()
-    if binary is None:
-        pytest.fail(f"`mtasts daemon` is not available: {why}", pytrace=False)
-    return MtastsDaemon(world, cfg, binary=binary, name="e2e-mtasts").start()
+    return MtastsDaemon(world, cfg, binary=mtasts_bin, name="e2e-mtasts").start()
 
 
 @pytest.fixture(scope="module")
-def run(world):
-    daemon = start_daemon(world)
+def run(world, mtasts_bin):
+    daemon = start_daemon(world, mtasts_bin)
     postfix = Postfix(world, policy_map=daemon.postfix_map("postfix"))
     try:
         postfix.start()

@@ -4,13 +4,10 @@
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/param_build.h>
-#include <openssl/pem.h>
 #include <openssl/sha.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -20,6 +17,7 @@
 
 #include "mtasts/core/acme/acme_messages.hpp"
 #include "test_pki.hpp"
+#include "test_server.hpp"
 
 namespace mtasts::net::testing {
 namespace {
@@ -113,62 +111,20 @@ std::vector<std::string> csr_names(X509_REQ* request) {
   return names;
 }
 
-std::string pem_of(X509* cert) {
-  BIO* bio = BIO_new(BIO_s_mem());
-  PEM_write_bio_X509(bio, cert);
-  char* data = nullptr;
-  const long size = BIO_get_mem_data(bio, &data);
-  std::string out(data, static_cast<std::size_t>(size));
-  BIO_free(bio);
-  return out;
-}
-
-// A leaf for `key` naming `names`, and the self-signed "issuer" that signed it: the client
-// checks the key and names, not the path, which the pebble tests cover.
-std::string issue_chain(EVP_PKEY* key, const std::vector<std::string>& names) {
-  EVP_PKEY* issuer_key = EVP_EC_gen("P-256");
-  X509* issuer = X509_new();
-  X509_set_version(issuer, 2);
-  X509_gmtime_adj(X509_getm_notBefore(issuer), -3600);
-  X509_gmtime_adj(X509_getm_notAfter(issuer), 86400 * 365);
-  X509_NAME_add_entry_by_txt(X509_get_subject_name(issuer), "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("fake acme ca"), -1, -1, 0);
-  X509_set_issuer_name(issuer, X509_get_subject_name(issuer));
-  X509_set_pubkey(issuer, issuer_key);
-  X509_sign(issuer, issuer_key, EVP_sha256());
-  X509* leaf = X509_new();
-  X509_set_version(leaf, 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(leaf), 7);
-  X509_gmtime_adj(X509_getm_notBefore(leaf), -3600);
-  X509_gmtime_adj(X509_getm_notAfter(leaf), 86400 * 90);
-  X509_set_issuer_name(leaf, X509_get_subject_name(issuer));
-  X509_set_pubkey(leaf, key);
-  std::string san;
-  for (const auto& name : names) {
-    san += (san.empty() ? "DNS:" : ",DNS:") + name;
-  }
-  X509_EXTENSION* extension =
-      X509V3_EXT_conf_nid(nullptr, nullptr, NID_subject_alt_name, san.c_str());
-  X509_add_ext(leaf, extension, -1);
-  X509_EXTENSION_free(extension);
-  X509_sign(leaf, issuer_key, EVP_sha256());
-  std::string chain = pem_of(leaf) + pem_of(issuer);
-  X509_free(leaf);
-  X509_free(issuer);
-  EVP_PKEY_free(issuer_key);
-  return chain;
+// The chain for `key` naming `names`: a leaf from the test PKI's trusted CA, then that CA.
+std::string issue_chain(std::shared_ptr<EVP_PKEY> key, const std::vector<std::string>& names) {
+  const TestPki& pki = TestPki::instance();
+  const Credential leaf = pki.issue_for(std::move(key), LeafSpec{"", names, -1, 90});
+  return cert_pem(leaf.cert.get()) + cert_pem(pki.ca().cert.get());
 }
 
 }  // namespace
 
 FakeAcmeCa::FakeAcmeCa(asio::io_context& io, FakeAcmeScript script)
-    : context_(ssl::context::tls_server),
+    : context_(tls_server_context(TestPki::instance().issue({"acme.test", {"acme.test"}}))),
       acceptor_(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
       script_(std::move(script)) {
-  const Credential credential = TestPki::instance().issue({"acme.test", {"acme.test"}});
-  SSL_CTX_use_certificate(context_.native_handle(), credential.cert.get());
-  SSL_CTX_use_PrivateKey(context_.native_handle(), credential.key.get());
-  asio::co_spawn(io, accept_loop(), asio::detached);
+  accept_each(acceptor_, [this](tcp::socket s) { return serve(std::move(s)); });
 }
 
 FakeAcmeCa::~FakeAcmeCa() = default;
@@ -185,18 +141,6 @@ std::string FakeAcmeCa::nonce() {
   std::string value = "nonce" + std::to_string(++next_nonce_);
   nonces_.insert(value);
   return value;
-}
-
-asio::awaitable<void> FakeAcmeCa::accept_loop() {
-  for (;;) {
-    error_code ec;
-    tcp::socket socket =
-        co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) {
-      co_return;
-    }
-    asio::co_spawn(acceptor_.get_executor(), serve(std::move(socket)), asio::detached);
-  }
 }
 
 asio::awaitable<void> FakeAcmeCa::serve(tcp::socket socket) {
@@ -421,6 +365,10 @@ FakeAcmeCa::Reply FakeAcmeCa::handle_post(const std::string& target, const Verif
     return {200, "application/json", json{{"status", "valid"}}.dump(), {}};
   }
   if (target == "/new-order") {
+    log_.order_accounts.push_back(request.account);
+    if (script_.new_order_problem) {
+      return {403, "application/problem+json", *script_.new_order_problem, {}};
+    }
     const json payload = json::parse(request.payload, nullptr, false);
     order_names_.clear();
     answered_.clear();
@@ -476,10 +424,15 @@ FakeAcmeCa::Reply FakeAcmeCa::finalize(const std::string& payload) {
     return problem(400, "badCSR", "the CSR does not parse or verify");
   }
   log_.csr_names = csr_names(request);
-  EVP_PKEY* other = script_.wrong_certificate_key ? EVP_EC_gen("P-256") : nullptr;
-  certificate_pem_ =
-      issue_chain(other != nullptr ? other : X509_REQ_get0_pubkey(request), log_.csr_names);
-  EVP_PKEY_free(other);
+  std::shared_ptr<EVP_PKEY> key;
+  if (script_.wrong_certificate_key) {
+    key = TestPki::new_key();
+  } else {
+    EVP_PKEY* requested = X509_REQ_get0_pubkey(request);
+    EVP_PKEY_up_ref(requested);
+    key.reset(requested, &EVP_PKEY_free);
+  }
+  certificate_pem_ = issue_chain(std::move(key), log_.csr_names);
   X509_REQ_free(request);
   finalized_ = true;
   json order = json::parse(order_json());

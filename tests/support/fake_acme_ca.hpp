@@ -35,6 +35,8 @@ struct FakeAcmeScript {
   std::vector<std::string> challenge_types{"http-01"};
   bool wrong_certificate_key = false;  // issue the certificate for another key
   std::string order_retry_after;       // Retry-After on order polls
+  // Refuse every newOrder (HTTP 403) with this problem document.
+  std::optional<std::string> new_order_problem;
 };
 
 struct FakeAcmeLog {
@@ -50,6 +52,8 @@ struct FakeAcmeLog {
   std::vector<std::string> csr_names;         // SAN dNSNames of the last CSR
   std::string last_accept;                    // Accept of the certificate download
   std::map<std::string, std::string> tokens;  // name -> token
+  // The kid of each newOrder, in order.
+  std::vector<std::string> order_accounts;
 };
 
 class FakeAcmeCa {
@@ -79,7 +83,6 @@ class FakeAcmeCa {
     bool created = false;  // newAccount made a new account
   };
 
-  boost::asio::awaitable<void> accept_loop();
   boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket socket);
   Reply handle(const std::string& method, const std::string& target, const std::string& body,
                const std::string& accept);

@@ -8,7 +8,7 @@
 #include <chrono>
 #include <optional>
 
-#include "fake_network.hpp"
+#include "fake_resolver.hpp"
 #include "mtasts/net/fetch/https_fetcher.hpp"
 #include "test_https_server.hpp"
 #include "test_loop.hpp"
@@ -19,9 +19,18 @@ namespace mtasts::net::testing {
 inline constexpr char kPolicy[] =
     "version: STSv1\nmode: enforce\nmx: mail.example.com\nmax_age: 86400\n";
 
+// Options that trust the test CA and connect to `port` (instead of 443).
+inline FetchOptions test_fetch_options(std::uint16_t port, std::chrono::milliseconds timeout) {
+  FetchOptions options;
+  options.timeout = timeout;
+  options.ca_file = TestPki::instance().ca_file();
+  options.port = port;
+  return options;
+}
+
 class FetcherTest : public ::testing::Test {
  protected:
-  FetcherTest() { resolver_.hosts["mta-sts.example.com"] = {"127.0.0.1"}; }
+  FetcherTest() { resolver_.set_address("mta-sts.example.com", {"127.0.0.1"}); }
 
   static const TestPki& pki() { return TestPki::instance(); }
   static Credential good_cert() {
@@ -31,10 +40,7 @@ class FetcherTest : public ::testing::Test {
   FetchResult fetch(std::uint16_t port, std::chrono::milliseconds timeout = std::chrono::seconds(5),
                     std::optional<ProxyConfig> proxy = std::nullopt,
                     std::string domain = "example.com") {
-    FetchOptions options;
-    options.timeout = timeout;
-    options.ca_file = pki().ca_file();
-    options.port = port;
+    FetchOptions options = test_fetch_options(port, timeout);
     options.proxy = std::move(proxy);
     return fetch_with(std::move(options), std::move(domain));
   }

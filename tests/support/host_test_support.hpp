@@ -1,16 +1,14 @@
 #pragma once
 
-// Fakes and a fixture for the tests of `mtasts host`'s service parts: a clock moved by hand, a
-// resolver answering from maps, a DNS updater and an ACME client that record what they were
-// asked, and the parts themselves wired on one io_context over a real SQLite store in a
-// temporary directory.
+// Fakes and a fixture for the tests of `mtasts host`'s service parts: a DNS updater and an ACME
+// client that record what they were asked, and the parts themselves wired on one io_context
+// (with the shared fake clock and resolver) over a real SQLite store in a temporary directory.
 
 #include <gtest/gtest.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <filesystem>
-#include <functional>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -18,73 +16,28 @@
 #include <string>
 #include <vector>
 
+#include "fake_clock.hpp"
+#include "fake_resolver.hpp"
 #include "mtasts/hosting/host_admin_api.hpp"
 #include "mtasts/hosting/host_challenges.hpp"
-#include "mtasts/hosting/host_clock.hpp"
 #include "mtasts/hosting/host_policy_source.hpp"
 #include "mtasts/hosting/host_store_worker.hpp"
 #include "mtasts/hosting/host_sync.hpp"
 #include "mtasts/net/acme/acme_client.hpp"
 #include "mtasts/net/dns_update/dns_updater.hpp"
 #include "mtasts/net/hosting/certificate_set.hpp"
+#include "test_loop.hpp"
+#include "test_pki.hpp"
 
-namespace mtasts::app::testing {
+namespace mtasts::hosting::testing {
 
 namespace asio = boost::asio;
 
 inline const core::HostTime kStart{std::chrono::seconds(1'750'000'000)};
 
-class FakeClock final : public HostClock {
- public:
-  [[nodiscard]] core::HostTime now() const override { return now_; }
-  void advance(std::chrono::seconds by) { now_ += by; }
-
- private:
-  core::HostTime now_ = kStart;
-};
-
-class MapResolver final : public net::DnsResolver {
- public:
-  std::map<std::string, net::TxtAnswer> txt;
-  std::map<std::string, net::MxAnswer> mx;
-  std::map<std::string, net::AddressAnswer> addresses;
-
-  asio::awaitable<net::TxtAnswer> query_txt(std::string name) override {
-    const auto it = txt.find(name);
-    co_return it != txt.end() ? it->second : net::TxtAnswer{negative(name), {}};
-  }
-  asio::awaitable<net::MxAnswer> query_mx(std::string name) override {
-    const auto it = mx.find(name);
-    co_return it != mx.end() ? it->second : net::MxAnswer{negative(name), {}};
-  }
-  asio::awaitable<net::AddressAnswer> query_addresses(std::string name) override {
-    const auto it = addresses.find(name);
-    co_return it != addresses.end() ? it->second : net::AddressAnswer{negative(name), {}};
-  }
-
-  void set_mx(const std::string& name, std::vector<net::MxRecord> records) {
-    net::MxAnswer answer;
-    answer.meta.status = net::DnsStatus::ok;
-    answer.records = std::move(records);
-    mx[name] = std::move(answer);
-  }
-  void set_address(const std::string& name, std::vector<std::string> cname_chain,
-                   std::vector<std::string> found) {
-    net::AddressAnswer answer;
-    answer.meta.status = net::DnsStatus::ok;
-    answer.meta.cname_chain = std::move(cname_chain);
-    answer.addresses = std::move(found);
-    addresses[name] = std::move(answer);
-  }
-
-  static net::DnsMeta negative(const std::string& name) {
-    net::DnsMeta meta;
-    meta.status = net::DnsStatus::nxdomain;
-    meta.query_name = name;
-    meta.canonical_name = name;
-    return meta;
-  }
-};
+using net::testing::drive;
+using net::testing::FakeClock;
+using net::testing::FakeResolver;
 
 class FakeUpdater final : public net::DnsUpdater {
  public:
@@ -109,11 +62,11 @@ class FakeUpdater final : public net::DnsUpdater {
   }
 };
 
-// Issues a certificate the CertificateSet accepts (an RFC 8737-style self-signed one: SAN =
-// the name) after publishing and withdrawing one challenge; or fails as scripted.
+// Issues a certificate the CertificateSet accepts (from the test PKI: SAN = the name) after
+// publishing and withdrawing one challenge; or fails as scripted.
 class FakeAcme final : public net::AcmeClient {
  public:
-  explicit FakeAcme(const FakeClock& clock) : clock_(clock) {}
+  explicit FakeAcme(const net::Clock& clock) : clock_(clock) {}
   std::vector<std::string> ordered;
   std::optional<net::AcmeError> fail_with;
 
@@ -139,28 +92,17 @@ class FakeAcme final : public net::AcmeClient {
     if (fail_with) {
       co_return tl::unexpected(*fail_with);
     }
-    auto made = net::make_tls_alpn_challenge_certificate(names.front(), "issued");
+    const net::testing::Credential issued =
+        net::testing::TestPki::instance().issue({names.front(), {names.front()}});
     const std::int64_t now = clock_.now().time_since_epoch().count();
-    co_return net::IssuedCertificate{made->first, made->second, now - 60, now + 90 * 86'400};
+    co_return net::IssuedCertificate{net::testing::cert_pem(issued.cert.get()),
+                                     net::testing::key_pem(issued.key.get()), now - 60,
+                                     now + 90 * 86'400};
   }
 
  private:
-  const FakeClock& clock_;
+  const net::Clock& clock_;
 };
-
-// Runs the loop until `done()` or about `limit` of wall time passed; true when done.
-inline bool drive(asio::io_context& io, const std::function<bool()>& done,
-                  std::chrono::milliseconds limit = std::chrono::milliseconds(5000)) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      return false;
-    }
-    io.restart();
-    io.run_for(std::chrono::milliseconds(5));
-  }
-  return true;
-}
 
 // Runs one coroutine to its end and returns its value.
 template <class T>
@@ -181,7 +123,7 @@ inline const core::ServiceIdentity kService{
 
 inline constexpr const char* kToken = "0123456789abcdef0123456789abcdef";
 
-// The service's parts over a fresh SQLite store.
+// The service's parts over a fresh SQLite store, synced once.
 class HostFixture : public ::testing::Test {
  protected:
   HostFixture()
@@ -190,6 +132,9 @@ class HostFixture : public ::testing::Test {
               ::testing::UnitTest::GetInstance()->current_test_info()->name())),
         log_(net::LogLevel::error),
         certificates_(net::make_tls_alpn_challenge_certificate) {
+    // The live MX: example.com's listed out of order (mx1 preference 10, mx2 20).
+    resolver_.set_mx_records("example.com", {{20, "mx2.example.com"}, {10, "mx1.example.com"}});
+    resolver_.set_mx("other.example", {"mx1.other.example"});
     std::filesystem::remove_all(dir_);
     store::HostingStoreConfig config;
     config.filename = (dir_ / "host.db").string();
@@ -204,6 +149,9 @@ class HostFixture : public ::testing::Test {
     api_ = std::make_unique<AdminApi>(*store_, *sync_, resolver_, tokens_, clock_, log_,
                                       AdminApiOptions{kService, "test"});
   }
+  // The first sync, as the service runs at start.
+  void SetUp() override { ASSERT_TRUE(run(io_, sync_->sync_once(true))); }
+
   ~HostFixture() override {
     io_.stop();
     store_->join();
@@ -246,8 +194,8 @@ class HostFixture : public ::testing::Test {
   std::filesystem::path dir_;
   asio::io_context io_;
   net::Logger log_;
-  FakeClock clock_;
-  MapResolver resolver_;
+  FakeClock clock_{kStart};
+  FakeResolver resolver_;
   HostPolicySource source_;
   net::CertificateSet certificates_;
   AdminTokens tokens_ = *AdminTokens::parse(std::string("placeholder ") + kToken + "\n");
@@ -257,4 +205,4 @@ class HostFixture : public ::testing::Test {
   std::unique_ptr<AdminApi> api_;
 };
 
-}  // namespace mtasts::app::testing
+}  // namespace mtasts::hosting::testing

@@ -76,15 +76,6 @@ inline CertificateRow make_certificate(std::string name, std::string chain, std:
   return row;
 }
 
-// `text` as one word of the shell.
-inline std::string shell_quoted(std::string_view text) {
-  std::string out = "'";
-  for (const char c : text) {
-    out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  }
-  return out + "'";
-}
-
 // Runs `sql` on the test PostgreSQL through psql; true if psql succeeded.
 inline bool run_psql(const std::string& dsn, const std::string& sql) {
   const std::string command = "psql -q -v ON_ERROR_STOP=1 " + shell_quoted(dsn) + " -c " +

@@ -104,7 +104,9 @@ class PolicyServerTest : public ::testing::Test {
     return conn->read_response(head);
   }
 
-  // Polls the server's counters until `ready` holds (or 5 s pass).
+  // Polls the server's counters every 10 ms until `ready` holds; false if it does not within
+  // 5 s. A bounded poll rather than a fixed sleep: the counters change on the server's threads,
+  // which notify no one.
   template <class Predicate>
   bool eventually(Predicate ready) {
     for (int i = 0; i < 500; ++i) {

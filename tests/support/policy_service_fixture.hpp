@@ -1,6 +1,6 @@
 #pragma once
 
-// A PolicyService on a test loop with scripted DNS, fetcher, clock and store.
+// A PolicyService on a test loop with fake DNS, fetcher, clock and store.
 
 #include <gtest/gtest.h>
 
@@ -12,8 +12,11 @@
 #include <string_view>
 #include <vector>
 
+#include "fake_clock.hpp"
+#include "fake_fetcher.hpp"
+#include "fake_resolver.hpp"
+#include "memory_persistence.hpp"
 #include "mtasts/net/socketmap/policy_service.hpp"
-#include "scripted_network.hpp"
 #include "test_loop.hpp"
 
 namespace mtasts::net::testing {
@@ -26,6 +29,14 @@ inline std::string policy_body(const std::string& mode, const std::vector<std::s
   }
   return body + "max_age: " + std::to_string(max_age) + "\r\n";
 }
+
+// The reply in a zone with the TLSRPT attributes on, for example.com publishing
+// policy_body("enforce", {"mail.example.com"}).
+inline constexpr char kExampleRptReply[] =
+    "OK secure match=mail.example.com servername=hostname policy_type=sts "
+    "policy_domain=example.com mx_host_pattern=mail.example.com "
+    "{ policy_string = version: STSv1 } { policy_string = mode: enforce } "
+    "{ policy_string = mx: mail.example.com } { policy_string = max_age: 86400 }";
 
 class PolicyServiceTest : public ::testing::Test {
  protected:
@@ -101,8 +112,8 @@ class PolicyServiceTest : public ::testing::Test {
   }
 
   boost::asio::io_context io_;
-  ScriptedResolver resolver_;
-  ScriptedFetcher fetcher_;
+  FakeResolver resolver_;
+  FakeFetcher fetcher_;
   FakeClock clock_;
   Logger log_{LogLevel::error};
   PolicyPersistence* persistence_ = nullptr;

@@ -4,8 +4,6 @@
 
 #include <algorithm>
 #include <array>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -13,6 +11,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+
+#include "test_server.hpp"
 
 namespace mtasts::net::testing {
 namespace {
@@ -50,18 +50,13 @@ asio::awaitable<void> pipe(tcp::socket& from, tcp::socket& to) {
 
 TestHttpsServer::TestHttpsServer(asio::io_context& io, const Credential& credential,
                                  ServerScript script)
-    : context_(ssl::context::tls_server), acceptor_(io, loopback()), script_(std::move(script)) {
+    : context_(tls_server_context(credential, script.max_tls_version)),
+      acceptor_(io, loopback()),
+      script_(std::move(script)) {
   SSL_CTX* ctx = context_.native_handle();
-  SSL_CTX_use_certificate(ctx, credential.cert.get());
-  SSL_CTX_use_PrivateKey(ctx, credential.key.get());
   SSL_CTX_set_tlsext_servername_callback(ctx, &TestHttpsServer::on_server_name);
   SSL_CTX_set_tlsext_servername_arg(ctx, this);
-  if (script_.max_tls_version != 0) {
-    SSL_CTX_set_security_level(ctx, 0);  // let the server offer what the system policy forbids
-    SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION);
-    SSL_CTX_set_max_proto_version(ctx, script_.max_tls_version);
-  }
-  asio::co_spawn(io, accept_loop(), asio::detached);
+  accept_each(acceptor_, [this](tcp::socket s) { return serve(std::move(s)); });
 }
 
 int TestHttpsServer::on_server_name(SSL* ssl, int* alert, void* self) {
@@ -73,17 +68,6 @@ int TestHttpsServer::on_server_name(SSL* ssl, int* alert, void* self) {
     return SSL_TLSEXT_ERR_ALERT_FATAL;
   }
   return SSL_TLSEXT_ERR_OK;
-}
-
-asio::awaitable<void> TestHttpsServer::accept_loop() {
-  while (true) {
-    error_code ec;
-    tcp::socket socket = co_await acceptor_.async_accept(no_throw(ec));
-    if (ec) {
-      co_return;
-    }
-    asio::co_spawn(acceptor_.get_executor(), serve(std::move(socket)), asio::detached);
-  }
 }
 
 asio::awaitable<void> TestHttpsServer::serve(tcp::socket socket) {
@@ -140,18 +124,7 @@ asio::awaitable<void> TestHttpsServer::serve(tcp::socket socket) {
 
 TestConnectProxy::TestConnectProxy(asio::io_context& io, std::uint16_t target_port, bool refuse)
     : acceptor_(io, loopback()), target_port_(target_port), refuse_(refuse) {
-  asio::co_spawn(io, accept_loop(), asio::detached);
-}
-
-asio::awaitable<void> TestConnectProxy::accept_loop() {
-  while (true) {
-    error_code ec;
-    tcp::socket socket = co_await acceptor_.async_accept(no_throw(ec));
-    if (ec) {
-      co_return;
-    }
-    asio::co_spawn(acceptor_.get_executor(), serve(std::move(socket)), asio::detached);
-  }
+  accept_each(acceptor_, [this](tcp::socket s) { return serve(std::move(s)); });
 }
 
 asio::awaitable<void> TestConnectProxy::serve(tcp::socket client) {

@@ -47,7 +47,6 @@ class TestHttpsServer {
 
  private:
   static int on_server_name(SSL* ssl, int* alert, void* self);
-  boost::asio::awaitable<void> accept_loop();
   boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket socket);
 
   boost::asio::ssl::context context_;
@@ -65,7 +64,6 @@ class TestConnectProxy {
   [[nodiscard]] const std::vector<std::string>& requests() const { return requests_; }
 
  private:
-  boost::asio::awaitable<void> accept_loop();
   boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket socket);
 
   boost::asio::ip::tcp::acceptor acceptor_;

@@ -13,14 +13,6 @@ namespace {
 
 constexpr long kDay = 86400;
 
-std::shared_ptr<EVP_PKEY> new_key() {
-  EVP_PKEY* key = EVP_EC_gen("P-256");
-  if (key == nullptr) {
-    throw std::runtime_error("EVP_EC_gen failed");
-  }
-  return {key, &EVP_PKEY_free};
-}
-
 void add_ext(X509* cert, X509* issuer, int nid, const std::string& value) {
   X509V3_CTX ctx;
   X509V3_set_ctx(&ctx, issuer, cert, nullptr, nullptr, 0);
@@ -53,8 +45,16 @@ std::shared_ptr<X509> make_cert(EVP_PKEY* key, const std::string& cn, X509* issu
   return cert;
 }
 
+std::string bio_text(BIO* bio) {
+  char* data = nullptr;
+  const long size = BIO_get_mem_data(bio, &data);
+  std::string out(data, static_cast<std::size_t>(size));
+  BIO_free(bio);
+  return out;
+}
+
 Credential make_ca(const std::string& cn) {
-  Credential ca{new_key(), nullptr};
+  Credential ca{TestPki::new_key(), nullptr};
   ca.cert = make_cert(ca.key.get(), cn, nullptr, -1, 36500);
   X509* x = ca.cert.get();
   add_ext(x, x, NID_basic_constraints, "critical,CA:TRUE");
@@ -64,8 +64,9 @@ Credential make_ca(const std::string& cn) {
   return ca;
 }
 
-Credential make_leaf(const LeafSpec& spec, const Credential* issuer) {
-  Credential leaf{new_key(), nullptr};
+Credential make_leaf(const LeafSpec& spec, const Credential* issuer,
+                     std::shared_ptr<EVP_PKEY> key = TestPki::new_key()) {
+  Credential leaf{std::move(key), nullptr};
   X509* issuer_cert = issuer != nullptr ? issuer->cert.get() : nullptr;
   leaf.cert = make_cert(leaf.key.get(), spec.common_name, issuer_cert, spec.not_before_days,
                         spec.not_after_days);
@@ -76,7 +77,8 @@ Credential make_leaf(const LeafSpec& spec, const Credential* issuer) {
   if (!spec.dns_names.empty()) {
     std::string san;
     for (const std::string& name : spec.dns_names) {
-      san += (san.empty() ? "DNS:" : ",DNS:") + name;
+      const bool ip = name.rfind("IP:", 0) == 0;
+      san += (san.empty() ? "" : ",") + (ip ? name : "DNS:" + name);
     }
     add_ext(x, signer, NID_subject_alt_name, san);
   }
@@ -110,8 +112,32 @@ Credential TestPki::issue(const LeafSpec& spec, bool trusted) const {
   return make_leaf(spec, trusted ? &ca_ : &other_ca_);
 }
 
+Credential TestPki::issue_for(std::shared_ptr<EVP_PKEY> public_key, const LeafSpec& spec) const {
+  return make_leaf(spec, &ca_, std::move(public_key));
+}
+
 Credential TestPki::self_signed(const LeafSpec& spec) const {
   return make_leaf(spec, nullptr);
+}
+
+std::shared_ptr<EVP_PKEY> TestPki::new_key() {
+  EVP_PKEY* key = EVP_EC_gen("P-256");
+  if (key == nullptr) {
+    throw std::runtime_error("EVP_EC_gen failed");
+  }
+  return {key, &EVP_PKEY_free};
+}
+
+std::string cert_pem(X509* cert) {
+  BIO* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_X509(bio, cert);
+  return bio_text(bio);
+}
+
+std::string key_pem(EVP_PKEY* key) {
+  BIO* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr);
+  return bio_text(bio);
 }
 
 }  // namespace mtasts::net::testing

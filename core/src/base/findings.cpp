@@ -2,12 +2,17 @@
 
 namespace mtasts::core {
 
-void Findings::error(std::string_view code, std::string message, std::optional<std::size_t> line) {
-  errors.push_back(Finding{std::string(code), std::move(message), line});
-}
-
-void Findings::warn(std::string_view code, std::string message, std::optional<std::size_t> line) {
-  warnings.push_back(Finding{std::string(code), std::move(message), line});
+void Findings::add(LintCode code, std::string message, std::optional<std::size_t> line) {
+  const LintCodeInfo& info = lint_code_info(code);
+  Finding finding{std::string(info.code), std::move(message), line};
+  switch (info.severity) {
+    case Severity::error:
+      errors.push_back(std::move(finding));
+      return;
+    case Severity::warning:
+      warnings.push_back(std::move(finding));
+      return;
+  }
 }
 
 std::string Findings::first_error() const {

@@ -28,6 +28,21 @@ void append_metric_sample(std::string& out, std::string_view name, std::string_v
   out += '\n';
 }
 
+void append_metric(std::string& out, std::string_view name, std::string_view type,
+                   std::string_view help, std::uint64_t value) {
+  append_metric_family(out, name, type, help);
+  append_metric_sample(out, name, "", value);
+}
+
+void append_labelled_metric(std::string& out, std::string_view name, std::string_view type,
+                            std::string_view help, std::string_view label,
+                            std::initializer_list<LabelledSample> samples) {
+  append_metric_family(out, name, type, help);
+  for (const LabelledSample& sample : samples) {
+    append_metric_sample(out, name, metric_label(label, sample.label_value), sample.value);
+  }
+}
+
 std::string metric_label(std::string_view key, std::string_view value) {
   std::string out(key);
   out += "=\"";

@@ -6,13 +6,6 @@
 #include "mtasts/core/base/text.hpp"
 
 namespace mtasts::core {
-namespace {
-
-std::string code(const TagRecordSyntax& syntax, std::string_view what) {
-  return std::string(syntax.code_prefix) + "-" + std::string(what);
-}
-
-}  // namespace
 
 bool is_tag_ext_value(std::string_view value) {
   return !value.empty() && std::all_of(value.begin(), value.end(), [](char c) {
@@ -38,9 +31,9 @@ std::vector<TagField> split_tag_record(std::string_view text, const TagRecordSyn
   const std::string rec(syntax.record_name);
   if (std::any_of(text.begin(), text.end(),
                   [](char c) { return c != '\t' && (!is_ascii(c) || is_control(c)); })) {
-    findings.error(code(syntax, "non-ascii"),
-                   "the " + rec + " record must be printable US-ASCII; it contains \"" +
-                       printable(text) + "\"");
+    findings.add(syntax.codes.non_ascii, "the " + rec +
+                                             " record must be printable US-ASCII; it contains \"" +
+                                             printable(text) + "\"");
     return fields;
   }
   const std::string_view version = syntax.version_literal;
@@ -51,16 +44,16 @@ std::vector<TagField> split_tag_record(std::string_view text, const TagRecordSyn
     } else if (iequals(text.substr(0, version.size()), version)) {
       hint = " (the version is case-sensitive)";
     }
-    findings.error(code(syntax, "version-missing"), "the " + rec + " record must begin with \"" +
-                                                        std::string(version) + ";\"" + hint);
+    findings.add(syntax.codes.version_missing,
+                 "the " + rec + " record must begin with \"" + std::string(version) + ";\"" + hint);
     return fields;
   }
   std::string_view rest = text.substr(version.size());
   const std::size_t first_semicolon = rest.find(';');
   if (!trim_wsp(rest.substr(0, first_semicolon)).empty()) {
-    findings.error(code(syntax, "version-missing"), "the " + rec + " record must begin with \"" +
-                                                        std::string(version) + ";\", found \"" +
-                                                        printable(text.substr(0, 20)) + "\"");
+    findings.add(syntax.codes.version_missing, "the " + rec + " record must begin with \"" +
+                                                   std::string(version) + ";\", found \"" +
+                                                   printable(text.substr(0, 20)) + "\"");
     return fields;
   }
   if (first_semicolon == std::string_view::npos) {
@@ -74,31 +67,29 @@ std::vector<TagField> split_tag_record(std::string_view text, const TagRecordSyn
     const std::string_view field = trim_wsp(raw);
     if (field.empty()) {
       if (!last) {
-        findings.error(
-            code(syntax, "empty-field"),
-            "the " + rec + " record has an empty field (\";;\"): remove the extra \";\"");
+        findings.add(syntax.codes.empty_field,
+                     "the " + rec + " record has an empty field (\";;\"): remove the extra \";\"");
       }
       // An empty tail after the last ";" is the optional trailing delimiter.
       break;
     }
     if (last && raw.size() != raw.find_last_not_of(" \t") + 1) {
-      findings.warn(code(syntax, "trailing-whitespace"),
-                    "the " + rec +
-                        " record ends in whitespace without a final \";\"; strict "
-                        "parsers reject it: remove the trailing whitespace");
+      findings.add(syntax.codes.trailing_whitespace,
+                   "the " + rec +
+                       " record ends in whitespace without a final \";\"; strict "
+                       "parsers reject it: remove the trailing whitespace");
     }
     const std::size_t eq = field.find('=');
     if (eq == std::string_view::npos) {
-      findings.error(code(syntax, "field-syntax"), "the " + rec + " record field \"" +
-                                                       printable(field) +
-                                                       "\" is not of the form name=value");
+      findings.add(syntax.codes.field_syntax, "the " + rec + " record field \"" + printable(field) +
+                                                  "\" is not of the form name=value");
     } else {
       const std::string_view name = field.substr(0, eq);
       if (!is_ext_name(name)) {
-        findings.error(code(syntax, "field-name-invalid"),
-                       "the " + rec + " record field name \"" + printable(name) +
-                           "\" is not 1-32 letters, digits, \"_\", \"-\" or \".\" starting with a "
-                           "letter or digit");
+        findings.add(syntax.codes.field_name_invalid,
+                     "the " + rec + " record field name \"" + printable(name) +
+                         "\" is not 1-32 letters, digits, \"_\", \"-\" or \".\" starting with a "
+                         "letter or digit");
       } else {
         fields.push_back(TagField{name, field.substr(eq + 1)});
       }

@@ -20,10 +20,20 @@ struct TagField {
   std::string_view value;  // WSP around the field already removed
 };
 
+// The finding codes of the syntax both records share (sts-... or tlsrpt-...).
+struct TagRecordCodes {
+  LintCode non_ascii;
+  LintCode version_missing;
+  LintCode empty_field;
+  LintCode trailing_whitespace;
+  LintCode field_syntax;
+  LintCode field_name_invalid;
+};
+
 struct TagRecordSyntax {
   std::string_view version_literal;  // "v=STSv1" or "v=TLSRPTv1"
-  std::string_view code_prefix;      // "sts" or "tlsrpt": finding codes are <prefix>-<what>
-  std::string_view record_name;      // "_mta-sts" or "_smtp._tls", for messages
+  TagRecordCodes codes;
+  std::string_view record_name;  // "_mta-sts" or "_smtp._tls", for messages
 };
 
 // Splits a record into its fields after the version. Reports, as errors in `findings`:

@@ -1,7 +1,7 @@
 #pragma once
 
 // The storage behind PolicyCache (private to policy_cache*.cpp): its entries by domain and two
-// recency lists. The daemon holds 100,000 domains within 64 MiB in all (issue 4), so an entry
+// recency lists. The daemon holds 100,000 domains within 64 MiB in all, so an entry
 // is 80 bytes plus 10 of index, and the policy it points to about 200 (bench/memory).
 //
 // Entries live in fixed chunks of a slab, so they never move; the recency lists link them by

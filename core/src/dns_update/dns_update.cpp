@@ -104,7 +104,14 @@ Result<DnsBytes> algorithm_wire(TsigAlgorithm algorithm) {
   return encode_dns_name(tsig_algorithm_name(algorithm));
 }
 
-Result<void> check_parameters(std::span<const std::uint8_t> message, const TsigParameters& params) {
+// The key and algorithm names of a TSIG record, in wire form.
+struct TsigNames {
+  DnsBytes key;
+  DnsBytes algorithm;
+};
+
+// Checks `message` and `params` for signing and encodes the names of the TSIG record.
+Result<TsigNames> tsig_names(std::span<const std::uint8_t> message, const TsigParameters& params) {
   if (message.size() < kHeaderSize) {
     return fail(Errc::invalid_value, "a DNS message is at least 12 octets long");
   }
@@ -114,7 +121,15 @@ Result<void> check_parameters(std::span<const std::uint8_t> message, const TsigP
   if (params.other_data.size() > 0xffff) {
     return fail(Errc::too_large, "TSIG other data over 65535 octets");
   }
-  return {};
+  auto key = encode_dns_name(params.key_name);
+  if (!key) {
+    return fail(Errc::invalid_value, "TSIG key name: " + key.error().message);
+  }
+  auto algorithm = algorithm_wire(params.algorithm);
+  if (!algorithm) {
+    return tl::unexpected(algorithm.error());
+  }
+  return TsigNames{std::move(*key), std::move(*algorithm)};
 }
 
 }  // namespace
@@ -310,47 +325,33 @@ Result<DnsBytes> tsig_request_mac_input(std::span<const std::uint8_t> message,
 Result<DnsBytes> tsig_response_mac_input(std::span<const std::uint8_t> request_mac,
                                          std::span<const std::uint8_t> message,
                                          const TsigParameters& params) {
-  if (auto checked = check_parameters(message, params); !checked) {
-    return tl::unexpected(checked.error());
+  auto names = tsig_names(message, params);
+  if (!names) {
+    return tl::unexpected(names.error());
   }
   if (request_mac.size() > 0xffff) {
     return fail(Errc::too_large, "a request MAC over 65535 octets");
-  }
-  auto key = encode_dns_name(params.key_name);
-  if (!key) {
-    return fail(Errc::invalid_value, "TSIG key name: " + key.error().message);
-  }
-  auto algorithm = algorithm_wire(params.algorithm);
-  if (!algorithm) {
-    return tl::unexpected(algorithm.error());
   }
   DnsBytes out;
   put16(out, static_cast<std::uint16_t>(request_mac.size()));
   put_bytes(out, request_mac);
   put_bytes(out, message);
-  put_tsig_variables(out, *key, *algorithm, params);
+  put_tsig_variables(out, names->key, names->algorithm, params);
   return out;
 }
 
 Result<DnsBytes> append_tsig(std::span<const std::uint8_t> message, const TsigParameters& params,
                              std::span<const std::uint8_t> mac) {
-  if (auto checked = check_parameters(message, params); !checked) {
-    return tl::unexpected(checked.error());
-  }
-  auto key = encode_dns_name(params.key_name);
-  if (!key) {
-    return fail(Errc::invalid_value, "TSIG key name: " + key.error().message);
-  }
-  auto algorithm = algorithm_wire(params.algorithm);
-  if (!algorithm) {
-    return tl::unexpected(algorithm.error());
+  auto names = tsig_names(message, params);
+  if (!names) {
+    return tl::unexpected(names.error());
   }
   const std::uint16_t additional = get16(message, 10);
   if (additional == 0xffff || mac.size() > 0xffff) {
     return fail(Errc::too_large, "no room for a TSIG record in this message");
   }
   DnsBytes rdata;
-  put_bytes(rdata, *algorithm);
+  put_bytes(rdata, names->algorithm);
   put48(rdata, params.time_signed);
   put16(rdata, params.fudge);
   put16(rdata, static_cast<std::uint16_t>(mac.size()));
@@ -365,7 +366,7 @@ Result<DnsBytes> append_tsig(std::span<const std::uint8_t> message, const TsigPa
 
   DnsBytes out(message.begin(), message.end());
   set16(out, 10, static_cast<std::uint16_t>(additional + 1));
-  put_bytes(out, *key);
+  put_bytes(out, names->key);
   put16(out, kDnsTypeTsig);
   put16(out, kDnsClassAny);
   put32(out, 0);

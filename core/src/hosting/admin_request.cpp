@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <nlohmann/json.hpp>
+#include <type_traits>
 
 #include "hosting/hosted_policy_check.hpp"
 #include "mtasts/core/base/domain_name.hpp"
@@ -132,24 +133,28 @@ tl::expected<std::string, RequestError> read_domain(const Json& value) {
   return std::move(*name);
 }
 
-tl::expected<PolicyMode, RequestError> read_mode(const Json& value) {
+// A string field that must be one of a few words: `parse` reads it (nullopt for any other
+// text), `allowed` says which words a refusal of `field` lists.
+template <class Parse>
+auto read_choice(const Json& value, const char* field, Parse parse, const char* allowed)
+    -> tl::expected<typename std::invoke_result_t<Parse, std::string_view>::value_type,
+                    RequestError> {
   const auto* text = value.get_ptr<const Json::string_t*>();
-  const std::optional<PolicyMode> mode =
-      text != nullptr ? parse_mode_value(*text) : std::optional<PolicyMode>();
-  if (!mode) {
-    return refuse("mode", "must be \"enforce\", \"testing\" or \"none\"");
+  const auto choice =
+      text != nullptr ? parse(*text) : std::invoke_result_t<Parse, std::string_view>();
+  if (!choice) {
+    return refuse(field, allowed);
   }
-  return *mode;
+  return *choice;
+}
+
+tl::expected<PolicyMode, RequestError> read_mode(const Json& value) {
+  return read_choice(value, "mode", parse_mode_value,
+                     "must be \"enforce\", \"testing\" or \"none\"");
 }
 
 tl::expected<RecordMode, RequestError> read_records(const Json& value) {
-  const auto* text = value.get_ptr<const Json::string_t*>();
-  const std::optional<RecordMode> mode =
-      text != nullptr ? parse_record_mode(*text) : std::optional<RecordMode>();
-  if (!mode) {
-    return refuse("records", "must be \"self\" or \"delegated\"");
-  }
-  return *mode;
+  return read_choice(value, "records", parse_record_mode, "must be \"self\" or \"delegated\"");
 }
 
 tl::expected<std::vector<std::string>, RequestError> read_mx(const Json& value) {
@@ -221,51 +226,62 @@ tl::expected<void, RequestError> read_policy_member(Member member, const Json& v
   return {};
 }
 
-Refusal unknown_member(const std::string& key, std::string_view expected) {
-  return refuse(key, "unknown member; expected " + std::string(expected));
+// Parses `json` as an object and calls `read(member, key, value)` for each of its members, in
+// order, until one fails; a member of no known name is refused, listing `expected`.
+template <class Read>
+tl::expected<void, RequestError> read_members(std::string_view json, std::string_view expected,
+                                              Read read) {
+  const auto object = parse_object(json);
+  if (!object) {
+    return tl::unexpected(object.error());
+  }
+  for (const auto& [key, value] : object->items()) {
+    const std::optional<Member> member = member_of(key);
+    if (!member) {
+      return refuse(key, "unknown member; expected " + std::string(expected));
+    }
+    if (auto done = read(*member, key, value); !done) {
+      return done;
+    }
+  }
+  return {};
 }
 
 }  // namespace
 
 tl::expected<DomainCreate, RequestError> parse_domain_create(std::string_view json) {
-  const auto object = parse_object(json);
-  if (!object) {
-    return tl::unexpected(object.error());
-  }
-  constexpr std::string_view kExpected = "domain, mode, mx, max_age or records";
   DomainCreate out;
   bool has_domain = false;
-  for (const auto& [key, value] : object->items()) {
-    const std::optional<Member> member = member_of(key);
-    if (!member) {
-      return unknown_member(key, kExpected);
-    }
-    switch (*member) {
-      case Member::domain: {
-        auto domain = read_domain(value);
-        if (!domain) {
-          return tl::unexpected(domain.error());
-        }
-        out.domain = std::move(*domain);
-        has_domain = true;
-        break;
-      }
-      case Member::mode:
-      case Member::mx:
-      case Member::max_age:
-        if (const auto read = read_policy_member(*member, value, out); !read) {
-          return tl::unexpected(read.error());
-        }
-        break;
-      case Member::records: {
-        const auto records = read_records(value);
-        if (!records) {
-          return tl::unexpected(records.error());
-        }
-        out.records = *records;
-        break;
-      }
-    }
+  auto read = read_members(json, "domain, mode, mx, max_age or records",
+                           [&](Member member, const std::string&,
+                               const Json& value) -> tl::expected<void, RequestError> {
+                             switch (member) {
+                               case Member::domain: {
+                                 auto domain = read_domain(value);
+                                 if (!domain) {
+                                   return tl::unexpected(domain.error());
+                                 }
+                                 out.domain = std::move(*domain);
+                                 has_domain = true;
+                                 return {};
+                               }
+                               case Member::mode:
+                               case Member::mx:
+                               case Member::max_age:
+                                 return read_policy_member(member, value, out);
+                               case Member::records: {
+                                 const auto records = read_records(value);
+                                 if (!records) {
+                                   return tl::unexpected(records.error());
+                                 }
+                                 out.records = *records;
+                                 return {};
+                               }
+                             }
+                             return {};
+                           });
+  if (!read) {
+    return tl::unexpected(read.error());
   }
   if (!has_domain) {
     return refuse("domain", "is required");
@@ -274,30 +290,26 @@ tl::expected<DomainCreate, RequestError> parse_domain_create(std::string_view js
 }
 
 tl::expected<DomainUpdate, RequestError> parse_domain_update(std::string_view json) {
-  const auto object = parse_object(json);
-  if (!object) {
-    return tl::unexpected(object.error());
-  }
-  constexpr std::string_view kExpected = "mode, mx or max_age";
   DomainUpdate out;
-  for (const auto& [key, value] : object->items()) {
-    const std::optional<Member> member = member_of(key);
-    if (!member) {
-      return unknown_member(key, kExpected);
-    }
-    switch (*member) {
-      case Member::domain:
-        return refuse(key, "cannot be changed: the domain is named by the path");
-      case Member::records:
-        return refuse(key, "cannot be changed: the record mode is chosen when the domain is added");
-      case Member::mode:
-      case Member::mx:
-      case Member::max_age:
-        if (const auto read = read_policy_member(*member, value, out); !read) {
-          return tl::unexpected(read.error());
+  auto read = read_members(
+      json, "mode, mx or max_age",
+      [&](Member member, const std::string& key,
+          const Json& value) -> tl::expected<void, RequestError> {
+        switch (member) {
+          case Member::domain:
+            return refuse(key, "cannot be changed: the domain is named by the path");
+          case Member::records:
+            return refuse(key,
+                          "cannot be changed: the record mode is chosen when the domain is added");
+          case Member::mode:
+          case Member::mx:
+          case Member::max_age:
+            return read_policy_member(member, value, out);
         }
-        break;
-    }
+        return {};
+      });
+  if (!read) {
+    return tl::unexpected(read.error());
   }
   if (!out.mode && !out.mx && !out.max_age) {
     return refuse("", "the body must set at least one of mode, mx and max_age");
@@ -315,15 +327,20 @@ tl::expected<HostedPolicy, RequestError> checked(HostedPolicy policy) {
   return std::move(*result);
 }
 
+// `policy` with the mode, mx and max_age that `request` (a DomainCreate or a DomainUpdate) sets.
+template <class Request>
+HostedPolicy overlaid(HostedPolicy policy, const Request& request) {
+  policy.mode = request.mode.value_or(policy.mode);
+  policy.mx = request.mx.value_or(policy.mx);
+  policy.max_age = request.max_age.value_or(policy.max_age);
+  return policy;
+}
+
 }  // namespace
 
 tl::expected<HostedPolicy, RequestError> policy_for_create(const DomainCreate& request,
                                                            const HostedPolicy& proposed) {
-  HostedPolicy policy = proposed;
-  policy.mode = request.mode.value_or(proposed.mode);
-  policy.mx = request.mx.value_or(proposed.mx);
-  policy.max_age = request.max_age.value_or(proposed.max_age);
-  auto result = checked(std::move(policy));
+  auto result = checked(overlaid(proposed, request));
   if (!result && result.error().field == "mx" && !request.mx) {
     result.error().message += " (none could be proposed from the domain's MX records: name them)";
   }
@@ -332,11 +349,7 @@ tl::expected<HostedPolicy, RequestError> policy_for_create(const DomainCreate& r
 
 tl::expected<HostedPolicy, RequestError> policy_for_update(const HostedPolicy& current,
                                                            const DomainUpdate& request) {
-  HostedPolicy policy = current;
-  policy.mode = request.mode.value_or(current.mode);
-  policy.mx = request.mx.value_or(current.mx);
-  policy.max_age = request.max_age.value_or(current.max_age);
-  return checked(std::move(policy));
+  return checked(overlaid(current, request));
 }
 
 }  // namespace mtasts::core

@@ -36,34 +36,34 @@ class PolicyParser {
 
 void PolicyParser::line(std::string_view text, std::size_t number) {
   if (std::any_of(text.begin(), text.end(), [](char c) { return c != '\t' && is_control(c); })) {
-    findings_.error(
-        "policy-control-character",
+    findings_.add(
+        LintCode::policy_control_character,
         "the line contains a control character (a bare CR, NUL, ...): \"" + printable(text) + "\"",
         number);
     return;
   }
   if (!is_valid_utf8(text)) {
-    findings_.error("policy-encoding", "the line is not valid UTF-8", number);
+    findings_.add(LintCode::policy_encoding, "the line is not valid UTF-8", number);
     return;
   }
   const std::size_t colon = text.find(':');
   if (colon == std::string_view::npos) {
-    findings_.error("policy-line-syntax",
-                    "\"" + printable(text) + "\" is not a \"key: value\" line", number);
+    findings_.add(LintCode::policy_line_syntax,
+                  "\"" + printable(text) + "\" is not a \"key: value\" line", number);
     return;
   }
   const std::string_view key = text.substr(0, colon);
   if (!is_ext_name(key)) {
     if (is_ext_name(trim_wsp(key))) {
-      findings_.error("policy-key-whitespace",
-                      "the key \"" + printable(key) + "\" has whitespace around it: write \"" +
-                          std::string(trim_wsp(key)) + ": value\" at the start of the line",
-                      number);
+      findings_.add(LintCode::policy_key_whitespace,
+                    "the key \"" + printable(key) + "\" has whitespace around it: write \"" +
+                        std::string(trim_wsp(key)) + ": value\" at the start of the line",
+                    number);
     } else {
-      findings_.error("policy-key-invalid",
-                      "\"" + printable(key) +
-                          "\" is not a valid key (1-32 letters, digits, \"_\", \"-\", \".\")",
-                      number);
+      findings_.add(LintCode::policy_key_invalid,
+                    "\"" + printable(key) +
+                        "\" is not a valid key (1-32 letters, digits, \"_\", \"-\", \".\")",
+                    number);
     }
     return;
   }
@@ -76,14 +76,14 @@ void PolicyParser::line(std::string_view text, std::size_t number) {
 void PolicyParser::field(std::string_view key, std::string_view value, std::size_t number) {
   if (key == "version") {
     if (have_version_) {
-      findings_.warn("policy-duplicate-field",
-                     "a second \"version\" line is ignored (RFC 8461 §3.2): remove it", number);
+      findings_.add(LintCode::policy_duplicate_field,
+                    "a second \"version\" line is ignored (RFC 8461 §3.2): remove it", number);
       return;
     }
     have_version_ = true;
     if (value != "STSv1") {
-      findings_.error(
-          "policy-version-invalid",
+      findings_.add(
+          LintCode::policy_version_invalid,
           "the version must be \"STSv1\" (case-sensitive), not \"" + printable(value) + "\"",
           number);
     }
@@ -91,25 +91,25 @@ void PolicyParser::field(std::string_view key, std::string_view value, std::size
   }
   if (key == "mode") {
     if (have_mode_) {
-      findings_.warn("policy-duplicate-field",
-                     "a second \"mode\" line is ignored (RFC 8461 §3.2): remove it", number);
+      findings_.add(LintCode::policy_duplicate_field,
+                    "a second \"mode\" line is ignored (RFC 8461 §3.2): remove it", number);
       return;
     }
     have_mode_ = true;
     if (const auto mode = parse_mode_value(value)) {
       policy_.mode = *mode;
     } else {
-      findings_.error("policy-mode-invalid",
-                      "the mode must be \"enforce\", \"testing\" or \"none\" (lowercase), not \"" +
-                          printable(value) + "\"",
-                      number);
+      findings_.add(LintCode::policy_mode_invalid,
+                    "the mode must be \"enforce\", \"testing\" or \"none\" (lowercase), not \"" +
+                        printable(value) + "\"",
+                    number);
     }
     return;
   }
   if (key == "max_age") {
     if (have_max_age_) {
-      findings_.warn("policy-duplicate-field",
-                     "a second \"max_age\" line is ignored (RFC 8461 §3.2): remove it", number);
+      findings_.add(LintCode::policy_duplicate_field,
+                    "a second \"max_age\" line is ignored (RFC 8461 §3.2): remove it", number);
       return;
     }
     have_max_age_ = true;
@@ -125,63 +125,63 @@ void PolicyParser::field(std::string_view key, std::string_view value, std::size
 
 void PolicyParser::extension(std::string_view key, std::string_view value, std::size_t number) {
   if (!is_policy_ext_value(value)) {
-    findings_.error("policy-extension-invalid",
-                    "the value of \"" + std::string(key) +
-                        "\" must be non-empty printable text (spaces allowed, no tabs or control "
-                        "characters)",
-                    number);
+    findings_.add(LintCode::policy_extension_invalid,
+                  "the value of \"" + std::string(key) +
+                      "\" must be non-empty printable text (spaces allowed, no tabs or control "
+                      "characters)",
+                  number);
     return;
   }
   for (std::string_view known : {"version", "mode", "max_age", "mx"}) {
     if (iequals(key, known)) {
-      findings_.warn("policy-key-case",
-                     "\"" + std::string(key) + "\" is not \"" + std::string(known) +
-                         "\": keys are case-sensitive, so this line is ignored",
-                     number);
+      findings_.add(LintCode::policy_key_case,
+                    "\"" + std::string(key) + "\" is not \"" + std::string(known) +
+                        "\": keys are case-sensitive, so this line is ignored",
+                    number);
       if (known == "mode") {
         mode_case_line_ = number;
       }
       return;
     }
   }
-  findings_.warn("policy-unknown-key",
-                 "unknown key \"" + std::string(key) + "\" is ignored by senders", number);
+  findings_.add(LintCode::policy_unknown_key,
+                "unknown key \"" + std::string(key) + "\" is ignored by senders", number);
 }
 
 std::optional<Policy> PolicyParser::finish() {
   if (!have_version_) {
-    findings_.error("policy-version-missing",
-                    "the policy has no \"version: STSv1\" line: add it as the first line");
+    findings_.add(LintCode::policy_version_missing,
+                  "the policy has no \"version: STSv1\" line: add it as the first line");
   }
   if (!have_mode_) {
-    findings_.error("policy-mode-missing",
-                    std::string("the policy has no \"mode\" line: add \"mode: testing\", "
-                                "\"mode: enforce\" or \"mode: none\"") +
-                        (mode_case_line_ ? " (keys are lowercase)" : ""));
+    findings_.add(LintCode::policy_mode_missing,
+                  std::string("the policy has no \"mode\" line: add \"mode: testing\", "
+                              "\"mode: enforce\" or \"mode: none\"") +
+                      (mode_case_line_ ? " (keys are lowercase)" : ""));
   }
   if (!have_max_age_) {
-    findings_.error("policy-max-age-missing",
-                    "the policy has no \"max_age\" line: add e.g. \"max_age: 604800\" (one week)");
+    findings_.add(LintCode::policy_max_age_missing,
+                  "the policy has no \"max_age\" line: add e.g. \"max_age: 604800\" (one week)");
   }
   if (have_mode_ && policy_.mode != PolicyMode::none && policy_.mx.empty() && findings_.ok()) {
     // CONFORMANCE 019 / C19: never "enforce with nothing allowed".
-    findings_.error("policy-mx-missing",
-                    "mode " + std::string(mode_name(policy_.mode)) +
-                        " needs at least one \"mx:\" line naming the MX hosts");
+    findings_.add(LintCode::policy_mx_missing,
+                  "mode " + std::string(mode_name(policy_.mode)) +
+                      " needs at least one \"mx:\" line naming the MX hosts");
   }
   if (!findings_.ok()) {
     return std::nullopt;
   }
   if (policy_.mode == PolicyMode::testing) {
-    findings_.warn("policy-mode-testing",
-                   "mode testing: senders report failures but still deliver; switch to enforce "
-                   "once TLS-RPT reports are clean");
+    findings_.add(LintCode::policy_mode_testing,
+                  "mode testing: senders report failures but still deliver; switch to enforce "
+                  "once TLS-RPT reports are clean");
   }
   if (policy_.max_age < kShortMaxAge) {
-    findings_.warn("policy-max-age-short",
-                   "max_age " + std::to_string(policy_.max_age) +
-                       " is under a day: a short max_age weakens protection against downgrade "
-                       "(RFC 8461 §10.2); one week (604800) or more is usual");
+    findings_.add(LintCode::policy_max_age_short,
+                  "max_age " + std::to_string(policy_.max_age) +
+                      " is under a day: a short max_age weakens protection against downgrade "
+                      "(RFC 8461 §10.2); one week (604800) or more is usual");
   }
   // Keep the lines only when they say more than the fields (order, spelling, extensions).
   policy_.mx.shrink_to_fit();
@@ -213,12 +213,14 @@ PolicyReport lint_policy(std::string_view body) {
   PolicyReport report;
   Findings& findings = report.findings;
   if (body.size() > kMaxPolicySize) {
-    findings.error("policy-too-large", "the policy is " + std::to_string(body.size()) +
-                                           " bytes; senders read at most 65536 (RFC 8461 §3.3)");
+    findings.add(LintCode::policy_too_large,
+                 "the policy is " + std::to_string(body.size()) +
+                     " bytes; senders read at most 65536 (RFC 8461 §3.3)");
     return report;
   }
   if (body.substr(0, kBom.size()) == kBom) {
-    findings.warn("policy-bom", "the policy starts with a UTF-8 byte order mark: remove it", 1);
+    findings.add(LintCode::policy_bom, "the policy starts with a UTF-8 byte order mark: remove it",
+                 1);
     body.remove_prefix(kBom.size());
   }
   PolicyParser parser(findings);
@@ -233,15 +235,14 @@ PolicyReport lint_policy(std::string_view body) {
       line.remove_suffix(1);  // sts-policy-term = LF / CRLF
     }
     if (trim_wsp(line).empty()) {
-      findings.warn("policy-blank-line",
-                    "blank line: the grammar has none and strict senders reject the policy",
-                    number);
+      findings.add(LintCode::policy_blank_line,
+                   "blank line: the grammar has none and strict senders reject the policy", number);
       continue;
     }
     parser.line(line, number);
   }
   if (number == 0) {
-    findings.error("policy-empty", "the policy is empty");
+    findings.add(LintCode::policy_empty, "the policy is empty");
     return report;
   }
   report.policy = parser.finish();
@@ -254,7 +255,8 @@ Result<Policy> parse_policy(std::string_view body) {
     return std::move(*report.policy);
   }
   const bool too_large =
-      !report.findings.errors.empty() && report.findings.errors.front().code == "policy-too-large";
+      !report.findings.errors.empty() &&
+      report.findings.errors.front().code == lint_code_info(LintCode::policy_too_large).code;
   return fail(too_large ? Errc::too_large : Errc::invalid_syntax, report.findings.first_error());
 }
 

@@ -10,6 +10,7 @@ MxCoverage audit_mx_coverage(const Policy& policy, std::string_view domain,
                              const std::vector<std::string>& mx_hosts) {
   MxCoverage coverage;
   std::vector<std::string> hosts;
+  hosts.reserve(mx_hosts.size());
   for (const auto& host : mx_hosts) {
     hosts.push_back(ascii_lower(host.empty() || host.back() != '.'
                                     ? std::string_view(host)
@@ -41,26 +42,28 @@ MxCoverage audit_mx_coverage(const Policy& policy, std::string_view domain,
 void add_mx_coverage_warnings(const MxCoverage& coverage, std::string_view domain,
                               Findings& findings) {
   for (const auto& host : coverage.uncovered) {
-    findings.warn("policy-mx-not-covered",
-                  "MX host " + host +
-                      " matches no mx pattern: in enforce mode senders will not deliver to it; "
-                      "add \"mx: " +
-                      host + "\"");
+    std::string message = "MX host " + host;
+    message += " matches no mx pattern: in enforce mode senders will not deliver to it; add \"mx: ";
+    message += host;
+    message += '"';
+    findings.add(LintCode::policy_mx_not_covered, std::move(message));
   }
   for (const auto& pattern : coverage.stale) {
-    findings.warn("policy-pattern-stale", "pattern " + pattern.text() + " matches no MX host of " +
-                                              std::string(domain) + ": remove it if it is stale");
+    findings.add(LintCode::policy_pattern_stale,
+                 "pattern " + pattern.text() + " matches no MX host of " + std::string(domain) +
+                     ": remove it if it is stale");
   }
   for (const auto& pattern : coverage.wide) {
-    findings.warn("policy-pattern-wide", "pattern " + pattern.text() +
-                                             " matches a single MX host: list that host instead "
-                                             "of a wildcard");
+    findings.add(LintCode::policy_pattern_wide,
+                 "pattern " + pattern.text() +
+                     " matches a single MX host: list that host instead "
+                     "of a wildcard");
   }
   if (coverage.domain_wildcard) {
-    findings.warn("policy-pattern-domain-wildcard",
-                  "pattern *." + std::string(domain) +
-                      " lets any host in the domain receive its mail (RFC 8461 §10.4): list the "
-                      "MX hosts instead");
+    findings.add(LintCode::policy_pattern_domain_wildcard,
+                 "pattern *." + std::string(domain) +
+                     " lets any host in the domain receive its mail (RFC 8461 §10.4): list the "
+                     "MX hosts instead");
   }
 }
 

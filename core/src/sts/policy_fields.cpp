@@ -27,18 +27,18 @@ void check_max_age(std::string_view value, std::size_t line, Findings& findings,
   const bool digits = !value.empty() && value.size() <= 10 &&
                       std::all_of(value.begin(), value.end(), [](char c) { return is_digit(c); });
   if (!digits) {
-    findings.error("policy-max-age-invalid",
-                   "max_age must be 1 to 10 digits (seconds), not \"" + printable(value) + "\"",
-                   line);
+    findings.add(LintCode::policy_max_age_invalid,
+                 "max_age must be 1 to 10 digits (seconds), not \"" + printable(value) + "\"",
+                 line);
     return;
   }
   std::uint64_t seconds = 0;
   std::from_chars(value.data(), value.data() + value.size(), seconds);
   if (seconds > kMaxPolicyMaxAge) {
-    findings.error("policy-max-age-too-large",
-                   "max_age " + std::string(value) +
-                       " exceeds the maximum of 31557600 seconds (about a year, RFC 8461 §3.2)",
-                   line);
+    findings.add(LintCode::policy_max_age_too_large,
+                 "max_age " + std::string(value) +
+                     " exceeds the maximum of 31557600 seconds (about a year, RFC 8461 §3.2)",
+                 line);
     return;
   }
   policy.max_age = static_cast<std::uint32_t>(seconds);
@@ -47,27 +47,27 @@ void check_max_age(std::string_view value, std::size_t line, Findings& findings,
 void add_mx(std::string_view value, std::size_t line, Findings& findings, Policy& policy,
             std::unordered_set<std::string>& seen) {
   if (value.empty()) {
-    findings.error("policy-mx-invalid", "the mx line has no value", line);
+    findings.add(LintCode::policy_mx_invalid, "the mx line has no value", line);
     return;
   }
   if (value.find_first_of(", \t") != std::string_view::npos) {
-    findings.error(
-        "policy-mx-invalid",
+    findings.add(
+        LintCode::policy_mx_invalid,
         "\"" + printable(value) + "\" holds several names: write one \"mx:\" line per pattern",
         line);
     return;
   }
   if (value.size() >= 2 && value.substr(value.size() - 2) == "..") {
-    findings.error("policy-mx-invalid", "\"" + printable(value) + "\" ends in more than one dot",
-                   line);
+    findings.add(LintCode::policy_mx_invalid,
+                 "\"" + printable(value) + "\" ends in more than one dot", line);
     return;
   }
   if (value.back() == '.') {
-    findings.warn("policy-mx-trailing-dot",
-                  "\"" + printable(value) +
-                      "\" ends in a dot, which the grammar does not allow; senders strip it: "
-                      "remove it",
-                  line);
+    findings.add(LintCode::policy_mx_trailing_dot,
+                 "\"" + printable(value) +
+                     "\" ends in a dot, which the grammar does not allow; senders strip it: "
+                     "remove it",
+                 line);
     value.remove_suffix(1);
   }
   auto pattern = parse_mx_pattern(value);
@@ -78,21 +78,22 @@ void add_mx(std::string_view value, std::size_t line, Findings& findings, Policy
       if (auto a_label = normalize_domain(value.substr(wildcard ? 2 : 0))) {
         message += ": write \"" + std::string(wildcard ? "*." : "") + *a_label + "\"";
       }
-      findings.error("policy-mx-u-label", message, line);
+      findings.add(LintCode::policy_mx_u_label, message, line);
     } else {
-      findings.error("policy-mx-invalid", message, line);
+      findings.add(LintCode::policy_mx_invalid, message, line);
     }
     return;
   }
   if (!pattern->wildcard && is_address_literal(pattern->domain)) {
-    findings.warn("policy-mx-ip-address",
-                  "\"" + pattern->domain +
-                      "\" is an IP address: mx patterns match MX host names only, so it matches "
-                      "nothing",
-                  line);
+    findings.add(LintCode::policy_mx_ip_address,
+                 "\"" + pattern->domain +
+                     "\" is an IP address: mx patterns match MX host names only, so it matches "
+                     "nothing",
+                 line);
   }
   if (!seen.insert(pattern->text()).second) {
-    findings.warn("policy-mx-duplicate", "\"" + pattern->text() + "\" is listed twice", line);
+    findings.add(LintCode::policy_mx_duplicate, "\"" + pattern->text() + "\" is listed twice",
+                 line);
     return;
   }
   policy.mx.push_back(std::move(*pattern));

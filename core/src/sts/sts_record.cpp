@@ -8,7 +8,11 @@
 namespace mtasts::core {
 namespace {
 
-constexpr TagRecordSyntax kStsSyntax{"v=STSv1", "sts", "_mta-sts"};
+constexpr TagRecordSyntax kStsSyntax{"v=STSv1",
+                                     {LintCode::sts_non_ascii, LintCode::sts_version_missing,
+                                      LintCode::sts_empty_field, LintCode::sts_trailing_whitespace,
+                                      LintCode::sts_field_syntax, LintCode::sts_field_name_invalid},
+                                     "_mta-sts"};
 
 bool is_sts_id(std::string_view id) {
   return !id.empty() && id.size() <= kMaxStsIdLength &&
@@ -29,13 +33,13 @@ StsRecordReport lint_sts_record(std::string_view text) {
   for (const TagField& field : fields) {
     if (field.name == "id") {
       if (!is_sts_id(field.value)) {
-        findings.error("sts-id-invalid",
-                       "the id \"" + printable(field.value) +
-                           "\" must be 1 to 32 letters and digits only (no \"-\", \"_\", \"+\", "
-                           "\"/\" or \".\")");
+        findings.add(LintCode::sts_id_invalid,
+                     "the id \"" + printable(field.value) +
+                         "\" must be 1 to 32 letters and digits only (no \"-\", \"_\", \"+\", "
+                         "\"/\" or \".\")");
       } else if (have_id) {
-        findings.warn("sts-id-duplicate", "the record has more than one id; the first, \"" +
-                                              record.id + "\", is used: remove the others");
+        findings.add(LintCode::sts_id_duplicate, "the record has more than one id; the first, \"" +
+                                                     record.id + "\", is used: remove the others");
       } else {
         record.id = std::string(field.value);
         have_id = true;
@@ -43,23 +47,23 @@ StsRecordReport lint_sts_record(std::string_view text) {
       continue;
     }
     if (!is_tag_ext_value(field.value)) {
-      findings.error("sts-extension-invalid",
-                     "the value of field \"" + std::string(field.name) + "\" (\"" +
-                         printable(field.value) +
-                         "\") must be non-empty and contain no spaces, \"=\" or \";\"");
+      findings.add(LintCode::sts_extension_invalid,
+                   "the value of field \"" + std::string(field.name) + "\" (\"" +
+                       printable(field.value) +
+                       "\") must be non-empty and contain no spaces, \"=\" or \";\"");
       continue;
     }
     if (iequals(field.name, "id") || iequals(field.name, "v")) {
-      findings.warn("sts-field-case",
-                    "field \"" + std::string(field.name) +
-                        "\" is not \"id\": field names are case-sensitive, so it is ignored");
+      findings.add(LintCode::sts_field_case,
+                   "field \"" + std::string(field.name) +
+                       "\" is not \"id\": field names are case-sensitive, so it is ignored");
     }
     record.extensions.emplace_back(std::string(field.name), std::string(field.value));
   }
   if (findings.ok() && !have_id) {
-    findings.error("sts-id-missing",
-                   "the record has no id field: add \"id=\" and 1-32 letters and digits, e.g. "
-                   "\"v=STSv1; id=20240101000000\"");
+    findings.add(LintCode::sts_id_missing,
+                 "the record has no id field: add \"id=\" and 1-32 letters and digits, e.g. "
+                 "\"v=STSv1; id=20240101000000\"");
   }
   if (findings.ok()) {
     report.record = std::move(record);

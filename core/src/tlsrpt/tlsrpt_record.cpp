@@ -11,7 +11,12 @@
 namespace mtasts::core {
 namespace {
 
-constexpr TagRecordSyntax kTlsrptSyntax{"v=TLSRPTv1", "tlsrpt", "_smtp._tls"};
+constexpr TagRecordSyntax kTlsrptSyntax{
+    "v=TLSRPTv1",
+    {LintCode::tlsrpt_non_ascii, LintCode::tlsrpt_version_missing, LintCode::tlsrpt_empty_field,
+     LintCode::tlsrpt_trailing_whitespace, LintCode::tlsrpt_field_syntax,
+     LintCode::tlsrpt_field_name_invalid},
+    "_smtp._tls"};
 
 // RFC 3986 characters that may appear in a URI: unreserved, reserved and "%".
 bool is_uri_char(char c) {
@@ -36,16 +41,16 @@ void check_uri(std::string_view uri, TlsrptRecord& record, Findings& findings) {
   const std::string shown = printable(uri);
   const std::string_view scheme = scheme_of(uri);
   if (uri.empty() || scheme.empty() || !std::all_of(uri.begin(), uri.end(), is_uri_char)) {
-    findings.error("tlsrpt-rua-invalid", "\"" + shown + "\" is not a URI");
+    findings.add(LintCode::tlsrpt_rua_invalid, "\"" + shown + "\" is not a URI");
     return;
   }
   record.rua.emplace_back(uri);
   if (uri.find('!') != std::string_view::npos) {
     // RFC 8460 §3: "!" must be percent-encoded; a DMARC-style size suffix is not TLSRPT.
-    findings.warn("tlsrpt-rua-exclamation",
-                  "\"" + shown +
-                      "\" contains an unencoded \"!\" (a DMARC size suffix?); "
-                      "reporters ignore this URI: remove the suffix or encode it as %21");
+    findings.add(LintCode::tlsrpt_rua_exclamation,
+                 "\"" + shown +
+                     "\" contains an unencoded \"!\" (a DMARC size suffix?); "
+                     "reporters ignore this URI: remove the suffix or encode it as %21");
     return;
   }
   const std::string lower_scheme = ascii_lower(scheme);
@@ -55,8 +60,8 @@ void check_uri(std::string_view uri, TlsrptRecord& record, Findings& findings) {
     const std::size_t at = address ? address->rfind('@') : std::string::npos;
     if (!address || at == std::string::npos || at == 0 ||
         !normalize_domain(std::string_view(*address).substr(at + 1))) {
-      findings.error("tlsrpt-rua-invalid",
-                     "\"" + shown + "\" is not a mailto: URI with a valid address");
+      findings.add(LintCode::tlsrpt_rua_invalid,
+                   "\"" + shown + "\" is not a mailto: URI with a valid address");
       return;
     }
     record.endpoints.push_back(RuaEndpoint{RuaScheme::mailto, std::string(uri), *address});
@@ -64,7 +69,7 @@ void check_uri(std::string_view uri, TlsrptRecord& record, Findings& findings) {
   }
   if (lower_scheme == "https") {
     if (rest.substr(0, 2) != "//") {
-      findings.error("tlsrpt-rua-invalid", "\"" + shown + "\" is not an https:// URL");
+      findings.add(LintCode::tlsrpt_rua_invalid, "\"" + shown + "\" is not an https:// URL");
       return;
     }
     std::string_view authority = rest.substr(2);
@@ -73,22 +78,21 @@ void check_uri(std::string_view uri, TlsrptRecord& record, Findings& findings) {
         authority.rfind('@') == std::string_view::npos ? 0 : authority.rfind('@') + 1);
     const auto host_port = parse_host_port(authority, url_authority(443));
     if (!host_port) {
-      findings.error("tlsrpt-rua-invalid",
-                     "\"" + shown + "\" has an invalid host or port: " + host_port.error().message);
+      findings.add(LintCode::tlsrpt_rua_invalid,
+                   "\"" + shown + "\" has an invalid host or port: " + host_port.error().message);
       return;
     }
     const std::string& host = host_port->host;
     if (!normalize_domain(host) && !is_address_literal(host)) {
-      findings.error("tlsrpt-rua-invalid", "\"" + shown + "\" has no valid host name");
+      findings.add(LintCode::tlsrpt_rua_invalid, "\"" + shown + "\" has no valid host name");
       return;
     }
     record.endpoints.push_back(RuaEndpoint{RuaScheme::https, std::string(uri), std::string(uri)});
     return;
   }
-  findings.warn(
-      "tlsrpt-rua-scheme",
-      "\"" + shown + "\" uses the scheme \"" + printable(scheme) +
-          "\"; only mailto: and https: are defined (RFC 8460 §3), so reporters ignore it");
+  findings.add(LintCode::tlsrpt_rua_scheme,
+               "\"" + shown + "\" uses the scheme \"" + printable(scheme) +
+                   "\"; only mailto: and https: are defined (RFC 8460 §3), so reporters ignore it");
 }
 
 void parse_rua(std::string_view value, TlsrptRecord& record, Findings& findings) {
@@ -99,10 +103,10 @@ void parse_rua(std::string_view value, TlsrptRecord& record, Findings& findings)
     const std::string_view uri =
         trim_wsp(value.substr(pos, comma == std::string_view::npos ? comma : comma - pos));
     if (uri.find_first_of(" \t") != std::string_view::npos) {
-      findings.error("tlsrpt-rua-invalid",
-                     "\"" + printable(uri) + "\" contains whitespace: separate URIs with \",\"");
+      findings.add(LintCode::tlsrpt_rua_invalid,
+                   "\"" + printable(uri) + "\" contains whitespace: separate URIs with \",\"");
     } else if (uri.empty()) {
-      findings.error("tlsrpt-rua-invalid", "the rua list has an empty entry");
+      findings.add(LintCode::tlsrpt_rua_invalid, "the rua list has an empty entry");
     } else {
       check_uri(uri, record, findings);
     }
@@ -131,28 +135,28 @@ TlsrptRecordReport lint_tlsrpt_record(std::string_view text) {
       continue;
     }
     if (!is_tag_ext_value(field.value)) {
-      findings.error("tlsrpt-extension-invalid",
-                     "the value of field \"" + std::string(field.name) + "\" (\"" +
-                         printable(field.value) +
-                         "\") must be non-empty and contain no spaces, \"=\" or \";\"");
+      findings.add(LintCode::tlsrpt_extension_invalid,
+                   "the value of field \"" + std::string(field.name) + "\" (\"" +
+                       printable(field.value) +
+                       "\") must be non-empty and contain no spaces, \"=\" or \";\"");
       continue;
     }
     if (iequals(field.name, "rua") || iequals(field.name, "v")) {
-      findings.warn("tlsrpt-field-case",
-                    "field \"" + std::string(field.name) +
-                        "\" is not \"rua\": field names are case-sensitive, so it is ignored");
+      findings.add(LintCode::tlsrpt_field_case,
+                   "field \"" + std::string(field.name) +
+                       "\" is not \"rua\": field names are case-sensitive, so it is ignored");
     }
     record.extensions.emplace_back(std::string(field.name), std::string(field.value));
   }
   if (findings.ok() && !have_rua) {
-    findings.error("tlsrpt-rua-missing",
-                   "the record has no rua field: add \"rua=mailto:tlsrpt@example.com\" or an "
-                   "https:// URL where reports should go");
+    findings.add(LintCode::tlsrpt_rua_missing,
+                 "the record has no rua field: add \"rua=mailto:tlsrpt@example.com\" or an "
+                 "https:// URL where reports should go");
   }
   if (findings.ok() && have_rua && record.endpoints.empty()) {
-    findings.error("tlsrpt-rua-unusable",
-                   "no rua URI is usable (mailto: or https: without an unencoded \"!\"), so no "
-                   "report can be delivered");
+    findings.add(LintCode::tlsrpt_rua_unusable,
+                 "no rua URI is usable (mailto: or https: without an unencoded \"!\"), so no "
+                 "report can be delivered");
   }
   if (findings.ok()) {
     report.record = std::move(record);

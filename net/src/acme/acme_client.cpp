@@ -1,16 +1,13 @@
 // The ACME client's directory, nonces, signed requests and account (RFC 8555 §6, §7.1-7.3).
 
-#include <boost/asio/ssl/context.hpp>
 #include <chrono>
 
 #include "acme/acme_client_impl.hpp"
 #include "mtasts/net/runtime/errc.hpp"
-#include "runtime/tls_client.hpp"
 
 namespace mtasts::net {
 
 namespace asio = boost::asio;
-namespace ssl = asio::ssl;
 
 std::string_view challenge_type_name(ChallengeType type) {
   switch (type) {
@@ -74,17 +71,12 @@ core::Result<std::unique_ptr<AcmeClient>> AcmeClient::create(asio::any_io_execut
     return core::fail(core::Errc::invalid_value,
                       "ACME directory URL " + options.directory_url + ": " + url.error().message);
   }
-  try {
-    ssl::context context(ssl::context::tls_client);
-    if (auto configured = configure_client_context(context.native_handle(), options.ca_file);
-        !configured) {
-      return tl::unexpected(configured.error());
-    }
-    return std::unique_ptr<AcmeClient>(std::make_unique<acme::Client>(
-        std::move(executor), resolver, std::move(options), std::move(context)));
-  } catch (const boost::system::system_error& e) {
-    return core::fail(Errc::system, std::string("cannot set up TLS: ") + e.what());
+  auto http = HttpClient::create(executor, resolver, acme::ca_client_options(options.ca_file));
+  if (!http) {
+    return tl::unexpected(http.error());
   }
+  return std::unique_ptr<AcmeClient>(
+      std::make_unique<acme::Client>(std::move(executor), std::move(options), std::move(*http)));
 }
 
 namespace acme {
@@ -150,11 +142,8 @@ AcmeResult<Signer> signer_for(const std::string& key_pem, std::string kid) {
   return Signer{std::move(*key), std::move(*public_key), std::move(kid)};
 }
 
-Client::Client(asio::any_io_executor executor, DnsResolver& resolver, AcmeOptions options,
-               ssl::context context)
-    : executor_(executor),
-      options_(std::move(options)),
-      http_(std::move(executor), resolver, std::move(context)) {}
+Client::Client(asio::any_io_executor executor, AcmeOptions options, HttpClient http)
+    : executor_(std::move(executor)), options_(std::move(options)), http_(std::move(http)) {}
 
 Clock::time_point Client::request_deadline(Clock::time_point bound) const {
   return std::min(Clock::now() + options_.timeout, bound);

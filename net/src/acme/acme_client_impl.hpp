@@ -4,7 +4,6 @@
 // requests, the account) and acme_order.cpp (the order). Private to mtasts::net.
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/ssl/context.hpp>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -37,8 +36,7 @@ struct Signer {
 
 class Client final : public AcmeClient {
  public:
-  Client(boost::asio::any_io_executor executor, DnsResolver& resolver, AcmeOptions options,
-         boost::asio::ssl::context context);
+  Client(boost::asio::any_io_executor executor, AcmeOptions options, HttpClient http);
 
   boost::asio::awaitable<AcmeResult<AcmeAccount>> ensure_account(
       std::optional<AcmeAccount> known) override;
@@ -74,6 +72,14 @@ class Client final : public AcmeClient {
                                                            std::string authorization_url);
   boost::asio::awaitable<AcmeResult<void>> await_authorization(OrderRun& run,
                                                                std::string authorization_url);
+  // An authorization as read, with the reply's Retry-After.
+  struct AuthorizationReply {
+    core::AcmeAuthorization authorization;
+    std::optional<std::chrono::seconds> retry_after;
+  };
+  // Fetches (POST-as-GET) and parses the authorization at `authorization_url`.
+  boost::asio::awaitable<AcmeResult<AuthorizationReply>> read_authorization(
+      OrderRun& run, std::string authorization_url);
   boost::asio::awaitable<AcmeResult<core::AcmeOrder>> await_order(OrderRun& run,
                                                                   core::OrderStatus wanted);
   boost::asio::awaitable<AcmeResult<IssuedCertificate>> finalize(OrderRun& run);
@@ -83,7 +89,7 @@ class Client final : public AcmeClient {
 
   boost::asio::any_io_executor executor_;
   AcmeOptions options_;
-  HttpClient http_;
+  CaTransport http_;
   std::optional<core::AcmeDirectory> directory_;
   std::vector<std::string> nonces_;  // unused Replay-Nonce values, newest last
 };

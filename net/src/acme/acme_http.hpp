@@ -1,18 +1,17 @@
 #pragma once
 
-// The ACME client's HTTPS: one request per connection (Connection: close) to the CA, under
+// The ACME client's HTTPS, over net's HttpClient: one request per connection to the CA, under
 // one deadline, TLS 1.2+ verified against the CA file or the system store, bodies up to 1 MiB,
 // and the headers ACME uses. Private to mtasts::net.
 
-#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/ssl/context.hpp>
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "mtasts/net/acme/acme_client.hpp"
-#include "mtasts/net/dns/dns_resolver.hpp"
+#include "mtasts/net/http/http_client.hpp"
 
 namespace mtasts::net::acme {
 
@@ -40,20 +39,22 @@ struct HttpReply {
   std::vector<std::string> links;  // every Link field value
 };
 
-class HttpClient {
+// The HttpClient options of the ACME client: its User-Agent and kMaxResponseBody.
+[[nodiscard]] HttpClientOptions ca_client_options(std::optional<std::string> ca_file);
+
+class CaTransport {
  public:
-  HttpClient(boost::asio::any_io_executor executor, DnsResolver& resolver,
-             boost::asio::ssl::context context);
+  explicit CaTransport(HttpClient client) : client_(std::move(client)) {}
 
   // Sends `request` and reads the whole answer by `deadline`. Any status is a reply; only a
-  // failure to get one is an error (AcmeErrc::transport, or timeout).
+  // failure to get one is an error: AcmeErrc::timeout when the deadline passed,
+  // AcmeErrc::protocol for an answer over kMaxResponseBody or a URL that is not https,
+  // AcmeErrc::transport otherwise.
   boost::asio::awaitable<AcmeResult<HttpReply>> send(HttpRequest request,
                                                      Clock::time_point deadline);
 
  private:
-  boost::asio::any_io_executor executor_;
-  DnsResolver& resolver_;
-  boost::asio::ssl::context context_;
+  HttpClient client_;
 };
 
 }  // namespace mtasts::net::acme

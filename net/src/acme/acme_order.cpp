@@ -33,7 +33,7 @@ constexpr seconds kLongestRetryAfter{60};
 constexpr milliseconds kLastPollMargin{500};
 
 // A-labels, deduplicated in order; the first stays first (it becomes the CN).
-AcmeResult<std::vector<std::string>> checked_names(std::vector<std::string> names) {
+AcmeResult<std::vector<std::string>> checked_names(const std::vector<std::string>& names) {
   if (names.empty() || names.size() > core::kMaxAcmeIdentifiers) {
     return acme_failure(AcmeErrc::local, "an order needs 1 to " +
                                              std::to_string(core::kMaxAcmeIdentifiers) + " names");
@@ -116,7 +116,7 @@ AcmeResult<const core::AcmeChallenge*> challenge_of_type(
 asio::awaitable<AcmeResult<IssuedCertificate>> Client::order(const AcmeAccount& account,
                                                              std::vector<std::string> names,
                                                              ChallengePublisher& publisher) {
-  auto checked = checked_names(std::move(names));
+  auto checked = checked_names(names);
   if (!checked) {
     co_return tl::unexpected(std::move(checked.error()));
   }
@@ -189,31 +189,26 @@ asio::awaitable<AcmeResult<void>> Client::authorize(OrderRun& run, ChallengePubl
 asio::awaitable<AcmeResult<void>> Client::start_challenge(OrderRun& run,
                                                           ChallengePublisher& publisher,
                                                           std::string authorization_url) {
-  auto reply =
-      co_await post(run.signer, authorization_url, "", "the authorization request", run.deadline);
-  if (!reply) {
-    co_return tl::unexpected(std::move(reply.error()));
+  auto read = co_await read_authorization(run, authorization_url);
+  if (!read) {
+    co_return tl::unexpected(std::move(read.error()));
   }
-  auto authorization =
-      parsed_or_protocol(core::parse_acme_authorization(reply->body), "authorization");
-  if (!authorization) {
-    co_return tl::unexpected(std::move(authorization.error()));
-  }
-  const std::string name = authorization->identifier.value;
-  if (!names_identifier(run.names, authorization->identifier)) {
+  const core::AcmeAuthorization& authorization = read->authorization;
+  const std::string name = authorization.identifier.value;
+  if (!names_identifier(run.names, authorization.identifier)) {
     co_return acme_failure(AcmeErrc::protocol,
                            "the CA asks to authorize \"" + name + "\", which was not ordered");
   }
   const std::string_view type = challenge_type_name(options_.challenge);
-  if (authorization->status == core::AuthorizationStatus::valid) {
+  if (authorization.status == core::AuthorizationStatus::valid) {
     co_return AcmeResult<void>();  // §7.1.3: the CA reused an earlier authorization
   }
-  if (authorization->status != core::AuthorizationStatus::pending) {
+  if (authorization.status != core::AuthorizationStatus::pending) {
     co_return tl::unexpected(invalid_error("the authorization of " + name + " is " +
-                                               std::string(core::to_string(authorization->status)),
-                                           challenge_problem(*authorization, type)));
+                                               std::string(core::to_string(authorization.status)),
+                                           challenge_problem(authorization, type)));
   }
-  auto challenge = challenge_of_type(*authorization, type);
+  auto challenge = challenge_of_type(authorization, type);
   if (!challenge) {
     co_return tl::unexpected(std::move(challenge.error()));
   }
@@ -237,30 +232,40 @@ asio::awaitable<AcmeResult<void>> Client::start_challenge(OrderRun& run,
   co_return AcmeResult<void>();
 }
 
+asio::awaitable<AcmeResult<Client::AuthorizationReply>> Client::read_authorization(
+    OrderRun& run, std::string authorization_url) {
+  auto reply =
+      co_await post(run.signer, authorization_url, "", "the authorization request", run.deadline);
+  if (!reply) {
+    co_return tl::unexpected(std::move(reply.error()));
+  }
+  auto authorization =
+      parsed_or_protocol(core::parse_acme_authorization(reply->body), "authorization");
+  if (!authorization) {
+    co_return tl::unexpected(std::move(authorization.error()));
+  }
+  co_return AuthorizationReply{std::move(*authorization), retry_after_of(*reply)};
+}
+
 asio::awaitable<AcmeResult<void>> Client::await_authorization(OrderRun& run,
                                                               std::string authorization_url) {
   for (int attempt = 0;; ++attempt) {
-    auto reply =
-        co_await post(run.signer, authorization_url, "", "the authorization request", run.deadline);
-    if (!reply) {
-      co_return tl::unexpected(std::move(reply.error()));
+    auto read = co_await read_authorization(run, authorization_url);
+    if (!read) {
+      co_return tl::unexpected(std::move(read.error()));
     }
-    auto authorization =
-        parsed_or_protocol(core::parse_acme_authorization(reply->body), "authorization");
-    if (!authorization) {
-      co_return tl::unexpected(std::move(authorization.error()));
-    }
-    const std::string& name = authorization->identifier.value;
-    if (authorization->status == core::AuthorizationStatus::valid) {
+    const core::AcmeAuthorization& authorization = read->authorization;
+    const std::string& name = authorization.identifier.value;
+    if (authorization.status == core::AuthorizationStatus::valid) {
       co_return AcmeResult<void>();
     }
-    if (authorization->status != core::AuthorizationStatus::pending) {
-      co_return tl::unexpected(invalid_error(
-          "the CA did not validate " + name + " (authorization " +
-              std::string(core::to_string(authorization->status)) + ")",
-          challenge_problem(*authorization, challenge_type_name(options_.challenge))));
+    if (authorization.status != core::AuthorizationStatus::pending) {
+      co_return tl::unexpected(
+          invalid_error("the CA did not validate " + name + " (authorization " +
+                            std::string(core::to_string(authorization.status)) + ")",
+                        challenge_problem(authorization, challenge_type_name(options_.challenge))));
     }
-    auto waited = co_await pause(run.deadline, retry_after_of(*reply), attempt,
+    auto waited = co_await pause(run.deadline, read->retry_after, attempt,
                                  "waiting for the validation of " + name);
     if (!waited) {
       co_return waited;

@@ -12,6 +12,7 @@
 #include "mtasts/core/check/check_rules.hpp"
 #include "mtasts/core/sts/policy.hpp"
 #include "mtasts/core/sts/policy_audit.hpp"
+#include "mtasts/net/fetch/discovery.hpp"
 
 namespace mtasts::net {
 namespace {
@@ -242,7 +243,7 @@ asio::awaitable<CheckFindings> probe_all(DnsResolver& resolver, SmtpProber& prob
   auto results = std::make_shared<std::vector<CheckFindings>>(hosts.size());
   auto join = std::make_shared<Join>(executor, hosts.size());
   for (std::size_t i = 0; i < hosts.size(); ++i) {
-    auto finish = [results, join, i, host = hosts[i]](std::exception_ptr error,
+    auto finish = [results, join, i, host = hosts[i]](const std::exception_ptr& error,
                                                       CheckFindings found) {
       if (error) {
         // A host that vanished from the report would read as a pass.
@@ -327,13 +328,10 @@ asio::awaitable<DomainCheck> check_domain(DnsResolver& resolver, PolicyFetcher& 
 core::Result<std::vector<DomainCheck>> run_checks(std::vector<std::string> domains,
                                                   CheckOptions options) {
   asio::io_context io;
-  auto resolver = make_ares_resolver(io.get_executor(), std::move(options.dns));
-  if (!resolver) {
-    return tl::unexpected(resolver.error());
-  }
-  auto fetcher = make_https_fetcher(io.get_executor(), **resolver, std::move(options.fetch));
-  if (!fetcher) {
-    return tl::unexpected(fetcher.error());
+  auto tools =
+      make_discovery_tools(io.get_executor(), {std::move(options.dns), std::move(options.fetch)});
+  if (!tools) {
+    return tl::unexpected(tools.error());
   }
   auto prober = make_smtp_prober(io.get_executor(), std::move(options.smtp));
   if (!prober) {
@@ -346,7 +344,7 @@ core::Result<std::vector<DomainCheck>> run_checks(std::vector<std::string> domai
   std::size_t pending = domains.size();
   for (std::size_t i = 0; i < domains.size(); ++i) {
     results[i].domain = domains[i];
-    auto finish = [&results, &pending, &io, i, name = domains[i]](std::exception_ptr error,
+    auto finish = [&results, &pending, &io, i, name = domains[i]](const std::exception_ptr& error,
                                                                   DomainCheck done) {
       if (error) {
         results[i].domain = name;
@@ -359,7 +357,8 @@ core::Result<std::vector<DomainCheck>> run_checks(std::vector<std::string> domai
         io.stop();  // abandoned DNS retries need not keep the loop alive
       }
     };
-    asio::co_spawn(io, check_domain(**resolver, **fetcher, **prober, domains[i], now_unix),
+    asio::co_spawn(io,
+                   check_domain(*tools->resolver, *tools->fetcher, **prober, domains[i], now_unix),
                    std::move(finish));
   }
   if (pending > 0) {

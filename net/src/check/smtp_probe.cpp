@@ -17,6 +17,7 @@
 
 #include "mtasts/core/base/domain_name.hpp"
 #include "mtasts/net/runtime/errc.hpp"
+#include "runtime/client_connect.hpp"
 #include "runtime/tls_client.hpp"
 
 namespace mtasts::net {
@@ -267,20 +268,16 @@ class StarttlsProber final : public SmtpProber {
     if (endpoints.empty()) {
       co_return Failure{SmtpProbeStatus::unreachable, "no address to connect to"};
     }
-    auto& tcp_layer = beast::get_lowest_layer(s.stream);
-    tcp_layer.expires_at(s.deadline);  // one deadline for every operation from here on
-    error_code ec;
-    const tcp::endpoint peer =
-        co_await tcp_layer.async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) {
-      if (ec == beast::error::timeout) {
-        co_return Failure{SmtpProbeStatus::timeout, "the deadline passed while connecting"};
-      }
-      co_return Failure{
-          SmtpProbeStatus::unreachable,
-          "cannot connect to port " + std::to_string(options_.port) + ": " + ec.message()};
+    // One deadline for every operation from here on.
+    const ConnectOutcome connected =
+        co_await connect_endpoints(beast::get_lowest_layer(s.stream), endpoints, s.deadline);
+    if (connected.end != ConnectEnd::connected) {
+      const bool late = connected.end == ConnectEnd::deadline;
+      co_return Failure{late ? SmtpProbeStatus::timeout : SmtpProbeStatus::unreachable,
+                        connect_failure_text(connected, "port " + std::to_string(options_.port))};
     }
-    s.result.peer = peer.address().to_string() + ":" + std::to_string(peer.port());
+    s.result.peer =
+        connected.peer.address().to_string() + ":" + std::to_string(connected.peer.port());
     co_return std::nullopt;
   }
 
@@ -371,17 +368,12 @@ class StarttlsProber final : public SmtpProber {
 
 core::Result<std::unique_ptr<SmtpProber>> make_smtp_prober(asio::any_io_executor executor,
                                                            SmtpProbeOptions options) {
-  try {
-    ssl::context context(ssl::context::tls_client);
-    if (auto configured = configure_client_context(context.native_handle(), options.ca_file);
-        !configured) {
-      return tl::unexpected(configured.error());
-    }
-    return std::unique_ptr<SmtpProber>(std::make_unique<StarttlsProber>(
-        std::move(executor), std::move(options), std::move(context)));
-  } catch (const boost::system::system_error& e) {
-    return core::fail(Errc::system, std::string("cannot set up TLS: ") + e.what());
+  auto context = make_client_context(options.ca_file);
+  if (!context) {
+    return tl::unexpected(context.error());
   }
+  return std::unique_ptr<SmtpProber>(std::make_unique<StarttlsProber>(
+      std::move(executor), std::move(options), std::move(*context)));
 }
 
 }  // namespace mtasts::net

@@ -199,11 +199,11 @@ void AresChannel::set_watch(int fd, bool readable, bool writable) {
 }
 
 void AresChannel::arm(const std::shared_ptr<Watch>& watch) {
-  using wait = asio::posix::stream_descriptor::wait_type;
+  using Wait = asio::posix::stream_descriptor::wait_type;
   std::weak_ptr<AresChannel> self = weak_from_this();
   if (watch->want_read && !watch->reading) {
     watch->reading = true;
-    watch->descriptor.async_wait(wait::wait_read, [self, watch](boost::system::error_code ec) {
+    watch->descriptor.async_wait(Wait::wait_read, [self, watch](boost::system::error_code ec) {
       watch->reading = false;
       if (ec || watch->closed) {
         return;
@@ -215,7 +215,7 @@ void AresChannel::arm(const std::shared_ptr<Watch>& watch) {
   }
   if (watch->want_write && !watch->writing) {
     watch->writing = true;
-    watch->descriptor.async_wait(wait::wait_write, [self, watch](boost::system::error_code ec) {
+    watch->descriptor.async_wait(Wait::wait_write, [self, watch](boost::system::error_code ec) {
       watch->writing = false;
       if (ec || watch->closed) {
         return;

@@ -231,7 +231,7 @@ core::Result<DnsServer> parse_dns_server(std::string_view text) {
 }
 
 core::Result<std::unique_ptr<DnsResolver>> make_ares_resolver(asio::any_io_executor executor,
-                                                              DnsOptions options) {
+                                                              const DnsOptions& options) {
   std::vector<ChannelServer> servers;
   for (const DnsServer& server : options.servers) {
     auto converted = to_channel_server(server);

@@ -15,7 +15,7 @@ constexpr std::size_t kNoOffset = std::numeric_limits<std::size_t>::max();
 
 using Wire = std::span<const std::uint8_t>;
 
-tl::unexpected<core::Error> malformed(std::string what, std::size_t offset) {
+tl::unexpected<core::Error> malformed(const std::string& what, std::size_t offset) {
   return core::fail(core::Errc::invalid_syntax,
                     "malformed DNS message: " + what + " at offset " + std::to_string(offset));
 }

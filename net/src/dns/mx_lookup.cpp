@@ -11,15 +11,15 @@ namespace mtasts::net {
 
 namespace asio = boost::asio;
 
-core::Result<MxAnswer> lookup_mx(std::string domain, DnsOptions options) {
+core::Result<MxAnswer> lookup_mx(std::string domain, const DnsOptions& options) {
   asio::io_context io;
-  auto resolver = make_ares_resolver(io.get_executor(), std::move(options));
+  auto resolver = make_ares_resolver(io.get_executor(), options);
   if (!resolver) {
     return tl::unexpected(resolver.error());
   }
   std::optional<MxAnswer> answer;
   asio::co_spawn(io, (*resolver)->query_mx(std::move(domain)),
-                 [&](std::exception_ptr error, MxAnswer done) {
+                 [&](const std::exception_ptr& error, MxAnswer done) {
                    if (!error) {
                      answer = std::move(done);
                    }

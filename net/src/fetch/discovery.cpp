@@ -108,21 +108,30 @@ asio::awaitable<DiscoveryReport> discover(DnsResolver& resolver, PolicyFetcher& 
   co_return finish(report, FetchDetail::ok, {});
 }
 
-core::Result<DiscoveryReport> run_discovery(std::string destination, DiscoveryOptions options) {
-  asio::io_context io;
-  auto resolver = make_ares_resolver(io.get_executor(), std::move(options.dns));
+core::Result<DiscoveryTools> make_discovery_tools(asio::any_io_executor executor,
+                                                  DiscoveryOptions options) {
+  auto resolver = make_ares_resolver(executor, options.dns);
   if (!resolver) {
     return tl::unexpected(resolver.error());
   }
-  auto fetcher = make_https_fetcher(io.get_executor(), **resolver, std::move(options.fetch));
+  auto fetcher = make_https_fetcher(executor, **resolver, std::move(options.fetch));
   if (!fetcher) {
     return tl::unexpected(fetcher.error());
   }
+  return DiscoveryTools{std::move(*resolver), std::move(*fetcher)};
+}
+
+core::Result<DiscoveryReport> run_discovery(std::string destination, DiscoveryOptions options) {
+  asio::io_context io;
+  auto tools = make_discovery_tools(io.get_executor(), std::move(options));
+  if (!tools) {
+    return tl::unexpected(tools.error());
+  }
   std::optional<DiscoveryReport> report;
   std::exception_ptr failure;
-  asio::co_spawn(io, discover(**resolver, **fetcher, std::move(destination)),
+  asio::co_spawn(io, discover(*tools->resolver, *tools->fetcher, std::move(destination)),
                  [&](std::exception_ptr error, DiscoveryReport done) {
-                   failure = error;
+                   failure = std::move(error);
                    report = std::move(done);
                    io.stop();  // abandoned DNS retries need not keep the loop alive
                  });

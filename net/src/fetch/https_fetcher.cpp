@@ -1,8 +1,6 @@
 #include "mtasts/net/fetch/https_fetcher.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -17,11 +15,11 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <memory>
-#include <variant>
 
 #include "mtasts/core/sts/policy.hpp"
 #include "mtasts/net/check/http_checks.hpp"
 #include "mtasts/net/runtime/errc.hpp"
+#include "runtime/client_connect.hpp"
 #include "runtime/tls_client.hpp"
 
 namespace mtasts::net {
@@ -45,11 +43,6 @@ struct Failure {
 };
 using Step = std::optional<Failure>;  // nullopt: carry on
 using Endpoints = tl::expected<std::vector<tcp::endpoint>, Failure>;
-
-std::string host_port_text(const std::string& host, std::uint16_t port) {
-  const bool v6 = host.find(':') != std::string::npos;
-  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
-}
 
 // Where one fetch goes, decided (and looked up) on the fetcher's executor.
 struct Target {
@@ -141,11 +134,14 @@ class FetchTurns {
 
 // Holds the turns by shared ownership: a fetch whose frame is destroyed after its fetcher
 // (its exchange dropped with the fetcher's thread pool) still hands its turn back safely.
-struct Turn {
+class Turn {
+ public:
   explicit Turn(std::shared_ptr<FetchTurns> turns) : turns_(std::move(turns)) {}
   Turn(const Turn&) = delete;
   Turn& operator=(const Turn&) = delete;
   ~Turn() { turns_->end(); }
+
+ private:
   std::shared_ptr<FetchTurns> turns_;
 };
 
@@ -189,7 +185,8 @@ class HttpsFetcher final : public PolicyFetcher {
       const std::uint16_t port = target.via_proxy ? options_.proxy->port : options_.port;
       // The resolver lives on this executor: look the name up here, then run the exchange
       // (the CPU of the fetch) on the fetcher's threads when it has some.
-      Endpoints endpoints = co_await lookup(name, port, target.deadline, target.via_proxy);
+      Endpoints endpoints =
+          co_await lookup(resolver_, name, port, target.deadline, target.via_proxy);
       if (!endpoints) {
         result.exchange.url = target.url();
         result.detail = endpoints.error().detail;
@@ -240,25 +237,21 @@ class HttpsFetcher final : public PolicyFetcher {
   }
 
  private:
-  asio::awaitable<Endpoints> lookup(std::string name, std::uint16_t port,
-                                    Clock::time_point deadline, bool is_proxy) {
-    error_code ec;
-    const asio::ip::address literal = asio::ip::make_address(name, ec);
-    if (!ec) {
-      co_return std::vector<tcp::endpoint>{tcp::endpoint(literal, port)};
-    }
-    using namespace asio::experimental::awaitable_operators;
-    asio::steady_timer timer(executor_, deadline);
-    auto outcome = co_await (resolver_.query_addresses(name) ||
-                             timer.async_wait(asio::as_tuple(asio::use_awaitable)));
-    if (outcome.index() == 1) {
-      co_return tl::unexpected(
-          Failure{FetchDetail::timeout, "the deadline passed while looking up " + name});
-    }
-    const AddressAnswer& answer = std::get<0>(outcome);
-    const std::string what = (is_proxy ? "proxy " : "") + name + ": ";
+  static asio::awaitable<Endpoints> lookup(DnsResolver& resolver, std::string name,
+                                           std::uint16_t port, Clock::time_point deadline,
+                                           bool is_proxy) {
+    AddressLookup found = co_await lookup_addresses(resolver, name, port, deadline);
     FetchDetail detail = FetchDetail::dns_error;
-    switch (answer.meta.status) {
+    switch (found.end) {
+      case LookupEnd::found:
+        co_return std::move(found.endpoints);
+      case LookupEnd::deadline:
+        co_return tl::unexpected(
+            Failure{FetchDetail::timeout, "the deadline passed while looking up " + name});
+      case LookupEnd::failed:
+        break;
+    }
+    switch (found.status) {
       case DnsStatus::ok:
         break;
       case DnsStatus::nxdomain:
@@ -275,22 +268,9 @@ class HttpsFetcher final : public PolicyFetcher {
       case DnsStatus::error:
         break;
     }
-    if (answer.meta.status != DnsStatus::ok) {
-      const std::string reason =
-          answer.meta.message.empty()
-              ? "no A or AAAA record (" + std::string(dns_status_name(answer.meta.status)) + ")"
-              : answer.meta.message;
-      co_return tl::unexpected(
-          Failure{is_proxy ? FetchDetail::proxy : detail, "cannot resolve " + what + reason});
-    }
-    std::vector<tcp::endpoint> endpoints;
-    for (const std::string& text : answer.addresses) {
-      const asio::ip::address address = asio::ip::make_address(text, ec);
-      if (!ec) {
-        endpoints.emplace_back(address, port);
-      }
-    }
-    co_return endpoints;
+    const std::string what = (is_proxy ? "proxy " : "") + name + ": ";
+    co_return tl::unexpected(
+        Failure{is_proxy ? FetchDetail::proxy : detail, "cannot resolve " + what + found.reason});
   }
 
   asio::awaitable<Step> connect(Exchange& x, const std::vector<tcp::endpoint>& endpoints,
@@ -300,19 +280,16 @@ class HttpsFetcher final : public PolicyFetcher {
     if (via_proxy) {
       x.result.exchange.proxy = host_port_text(target, port);
     }
-    auto& tcp_layer = beast::get_lowest_layer(x.stream);
-    tcp_layer.expires_at(x.deadline);  // one deadline for every operation from here on
-    error_code ec;
-    const tcp::endpoint peer =
-        co_await tcp_layer.async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) {
-      if (ec == beast::error::timeout) {
-        co_return Failure{FetchDetail::timeout, "the deadline passed while connecting"};
-      }
-      co_return Failure{via_proxy ? FetchDetail::proxy : FetchDetail::connect,
-                        "cannot connect to " + host_port_text(target, port) + ": " + ec.message()};
+    const ConnectOutcome connected =
+        co_await connect_endpoints(beast::get_lowest_layer(x.stream), endpoints, x.deadline);
+    if (connected.end != ConnectEnd::connected) {
+      const bool late = connected.end == ConnectEnd::deadline;
+      co_return Failure{
+          late ? FetchDetail::timeout : (via_proxy ? FetchDetail::proxy : FetchDetail::connect),
+          connect_failure_text(connected, host_port_text(target, port))};
     }
-    x.result.exchange.peer = host_port_text(peer.address().to_string(), peer.port());
+    x.result.exchange.peer =
+        host_port_text(connected.peer.address().to_string(), connected.peer.port());
     if (via_proxy) {
       co_return co_await tunnel(x);
     }
@@ -464,17 +441,12 @@ class HttpsFetcher final : public PolicyFetcher {
 core::Result<std::unique_ptr<PolicyFetcher>> make_https_fetcher(asio::any_io_executor executor,
                                                                 DnsResolver& resolver,
                                                                 FetchOptions options) {
-  try {
-    ssl::context context(ssl::context::tls_client);
-    if (auto configured = configure_client_context(context.native_handle(), options.ca_file);
-        !configured) {
-      return tl::unexpected(configured.error());
-    }
-    return std::unique_ptr<PolicyFetcher>(std::make_unique<HttpsFetcher>(
-        std::move(executor), resolver, std::move(options), std::move(context)));
-  } catch (const boost::system::system_error& e) {
-    return core::fail(Errc::system, std::string("cannot set up TLS: ") + e.what());
+  auto context = make_client_context(options.ca_file);
+  if (!context) {
+    return tl::unexpected(context.error());
   }
+  return std::unique_ptr<PolicyFetcher>(std::make_unique<HttpsFetcher>(
+      std::move(executor), resolver, std::move(options), std::move(*context)));
 }
 
 }  // namespace mtasts::net

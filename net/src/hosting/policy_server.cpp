@@ -67,6 +67,8 @@ PolicyServer::PolicyServer(PolicySource& source, CertificateSet& certificates,
                            PolicyServerOptions options, Logger& log)
     : impl_(std::make_unique<Impl>(source, certificates, std::move(options), log)) {}
 
+// NOLINTNEXTLINE(bugprone-exception-escape): stop() throws only when memory runs out or joining
+// a thread fails (std::system_error), where terminating is the right outcome.
 PolicyServer::~PolicyServer() {
   stop(std::chrono::milliseconds(0));
 }
@@ -176,10 +178,8 @@ std::string policy_server_metrics_text(const PolicyServerStats& stats) {
   std::string out;
   const auto per_listener = [&](const char* name, const char* type, const char* help,
                                 std::uint64_t HttpServerStats::*field) {
-    core::append_metric_family(out, name, type, help);
-    for (const Listener& l : listeners) {
-      core::append_metric_sample(out, name, l.label, l.stats->*field);
-    }
+    core::append_labelled_metric(out, name, type, help, "listener",
+                                 {{"https", stats.https.*field}, {"http", stats.http.*field}});
   };
   per_listener("mtasts_host_connections_accepted_total", "counter", "Connections accepted.",
                &HttpServerStats::accepted);
@@ -199,13 +199,10 @@ std::string policy_server_metrics_text(const PolicyServerStats& stats) {
           std::string(l.label) + "," + core::metric_label("status", std::to_string(status)), count);
     }
   }
-  core::append_metric_family(out, "mtasts_host_tls_handshakes_total", "counter",
-                             "TLS handshakes completed (acme-tls/1 included).");
-  core::append_metric_sample(out, "mtasts_host_tls_handshakes_total", "", stats.https.handshakes);
-  core::append_metric_family(out, "mtasts_host_tls_alpn_challenges_total", "counter",
-                             "TLS-ALPN-01 validation handshakes (RFC 8737).");
-  core::append_metric_sample(out, "mtasts_host_tls_alpn_challenges_total", "",
-                             stats.https.alpn_challenges);
+  core::append_metric(out, "mtasts_host_tls_handshakes_total", "counter",
+                      "TLS handshakes completed (acme-tls/1 included).", stats.https.handshakes);
+  core::append_metric(out, "mtasts_host_tls_alpn_challenges_total", "counter",
+                      "TLS-ALPN-01 validation handshakes (RFC 8737).", stats.https.alpn_challenges);
   core::append_metric_family(out, "mtasts_host_tls_handshake_failures_total", "counter",
                              "TLS handshakes that failed, by reason.");
   for (std::size_t i = 0; i < kHandshakeFailureKinds; ++i) {

@@ -360,17 +360,10 @@ SteadyClock::time_point coarse_now() {
 }
 
 asio::awaitable<void> watch_connection(std::shared_ptr<HttpConnection> conn) {
-  while (conn->open) {
-    const SteadyClock::time_point deadline = conn->deadline;
-    if (deadline <= SteadyClock::now()) {
-      conn->timed_out = true;  // counted by the connection: a handshake failure or a timeout
-      conn->close();
-      co_return;
-    }
-    conn->timer.expires_at(deadline);
-    error_code ec;
-    co_await conn->timer.async_wait(asio::redirect_error(use_awaitable, ec));
-  }
+  // A connection closed by its deadline is counted by its coroutine: a handshake failure or
+  // a timeout.
+  const bool expired = co_await watch_deadline(conn);
+  conn->timed_out = expired;
 }
 
 asio::awaitable<void> serve_connection(std::shared_ptr<State> state,

@@ -25,8 +25,6 @@ using detail::HttpConnection;
 using detail::HttpListener;
 using State = HttpServer::State;
 
-constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
-
 core::Error system_error(const std::string& what, const boost::system::error_code& ec) {
   return core::Error{core::Errc::invalid_value, what + ": " + ec.message()};
 }
@@ -70,27 +68,18 @@ bool attach_tls(HttpConnection& conn, SSL_CTX* ctx) {
   return true;
 }
 
-asio::awaitable<void> accept_loop(std::shared_ptr<State> state, HttpListener* listener) {
-  for (;;) {
-    boost::system::error_code ec;
-    tcp::socket socket =
-        co_await listener->acceptor.async_accept(asio::redirect_error(use_awaitable, ec));
-    if (state->draining || !listener->acceptor.is_open() || ec == asio::error::operation_aborted) {
-      co_return;
-    }
-    if (ec) {
-      // EMFILE and friends: pause rather than spin on an error that repeats at once.
-      state->log.log(LogLevel::warn, "accept-error", {{"error", ec.message()}});
-      asio::steady_timer pause(state->executor, kAcceptRetryDelay);
-      co_await pause.async_wait(asio::redirect_error(use_awaitable, ec));
-      continue;
-    }
-    state->counters.accepted.add();
-    if (!state->budget->try_acquire()) {
-      state->counters.rejected.add();
+// Counts a new connection against the budget and starts it (detail::accept_loop).
+struct StartConnection {
+  HttpListener* listener;
+
+  void operator()(const std::shared_ptr<State>& shared, tcp::socket socket) const {
+    State& state = *shared;
+    state.counters.accepted.add();
+    if (!state.budget->try_acquire()) {
+      state.counters.rejected.add();
       boost::system::error_code ignored;
       socket.close(ignored);
-      continue;
+      return;
     }
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
@@ -103,17 +92,17 @@ asio::awaitable<void> accept_loop(std::shared_ptr<State> state, HttpListener* li
                        : address.to_string();
     }
     if (listener->tls != nullptr && !attach_tls(*conn, listener->tls)) {
-      state->log.log(LogLevel::error, "tls-setup-failed", {});
-      state->budget->release();
-      continue;
+      state.log.log(LogLevel::error, "tls-setup-failed", {});
+      state.budget->release();
+      return;
     }
-    conn->deadline = detail::coarse_now() + state->limits.header_timeout;
-    state->connections.insert(conn.get());
-    state->counters.open.set(state->connections.size());
-    asio::co_spawn(state->executor, detail::watch_connection(conn), asio::detached);
-    asio::co_spawn(state->executor, detail::serve_connection(state, conn), asio::detached);
+    conn->deadline = detail::coarse_now() + state.limits.header_timeout;
+    state.connections.insert(conn.get());
+    state.counters.open.set(state.connections.size());
+    asio::co_spawn(state.executor, detail::watch_connection(conn), asio::detached);
+    asio::co_spawn(state.executor, detail::serve_connection(shared, conn), asio::detached);
   }
-}
+};
 
 core::Result<std::uint16_t> listen_on(State& state, const Endpoint& endpoint, PortSharing sharing,
                                       SSL_CTX* tls) {
@@ -232,7 +221,10 @@ void HttpServer::start() {
   }
   state_->started = true;
   for (auto& listener : state_->listeners) {
-    asio::co_spawn(state_->executor, accept_loop(state_, listener.get()), asio::detached);
+    asio::co_spawn(
+        state_->executor,
+        detail::accept_loop(state_, &listener->acceptor, StartConnection{listener.get()}),
+        asio::detached);
   }
 }
 
@@ -240,26 +232,8 @@ asio::awaitable<void> HttpServer::drain(std::chrono::milliseconds timeout) {
   std::shared_ptr<State> state = state_;
   state->draining = true;
   state->close_listeners();
-  std::vector<HttpConnection*> idle;
-  for (HttpConnection* conn : state->connections) {
-    if (conn->phase == HttpConnection::Phase::reading) {
-      idle.push_back(conn);
-    }
-  }
-  for (HttpConnection* conn : idle) {
-    conn->close();
-  }
-  if (state->connections.empty()) {
-    co_return;
-  }
-  co_await detail::Event::wait(state->drained, detail::SteadyClock::now() + timeout);
-  if (!state->connections.empty()) {
-    state->log.log(LogLevel::warn, "http-drain-timeout",
-                   {{"connections", state->connections.size()}});
-    for (HttpConnection* conn : state->connections) {
-      conn->close();
-    }
-  }
+  co_await detail::drain_connections(state->connections, state->drained, timeout, state->log,
+                                     "http-drain-timeout");
 }
 
 HttpServerStats HttpServer::stats() const {

@@ -17,12 +17,11 @@
 #include <vector>
 
 #include "mtasts/net/http/http_server.hpp"
+#include "runtime/accept_loop.hpp"
 #include "runtime/tls_server.hpp"
 #include "socketmap/flight.hpp"
 
 namespace mtasts::net::detail {
-
-using SteadyClock = std::chrono::steady_clock;
 
 // A counter written by the server's one thread and read by any: a relaxed load and store,
 // no read-modify-write on the hot path.
@@ -58,43 +57,14 @@ struct HttpListener {
   SSL_CTX* tls = nullptr;  // owned by the CertificateSet; null for plain HTTP
 };
 
-// One client connection. The watchdog closes the socket when `deadline` passes, which ends any
-// pending read or write: a deadline on every operation without a timer per operation.
-struct HttpConnection {
-  enum class Phase {
-    reading,  // waiting for bytes: closed at once by a drain
-    busy,     // handshaking, handling requests or writing responses: a drain lets it finish
-  };
-
+// One client connection, busy from the accept until its TLS handshake (if any) is done.
+struct HttpConnection : WatchedSocket<boost::asio::ip::tcp> {
   HttpConnection(boost::asio::ip::tcp::socket s, SSL* tls)
-      : socket(std::move(s)), timer(socket.get_executor()), ssl(tls) {}
+      : WatchedSocket(std::move(s), Phase::busy), ssl(tls) {}
   ~HttpConnection() { SSL_free(ssl); }
   HttpConnection(const HttpConnection&) = delete;
   HttpConnection& operator=(const HttpConnection&) = delete;
 
-  void set_deadline(SteadyClock::time_point when) {
-    deadline = when;
-    if (when < timer.expiry()) {
-      timer.cancel();  // the watchdog re-arms for the earlier deadline
-    }
-  }
-
-  void close() {
-    if (!open) {
-      return;
-    }
-    open = false;
-    boost::system::error_code ignored;
-    socket.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
-    socket.close(ignored);
-    timer.cancel();
-  }
-
-  boost::asio::ip::tcp::socket socket;
-  boost::asio::steady_timer timer;
-  SteadyClock::time_point deadline = SteadyClock::time_point::max();
-  Phase phase = Phase::busy;
-  bool open = true;
   bool timed_out = false;  // closed by the watchdog
   SSL* ssl = nullptr;      // TLS only; reads and writes through two memory BIOs
   BIO* rbio = nullptr;     // ciphertext from the client (owned by ssl)

@@ -1,5 +1,6 @@
 #include "runtime/tls_client.hpp"
 
+#include <arpa/inet.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
@@ -64,6 +65,12 @@ std::vector<std::string> dns_names(X509* cert) {
   return names;
 }
 
+bool is_ip_literal(const std::string& host) {
+  std::array<unsigned char, 16> buffer{};
+  return ::inet_pton(AF_INET, host.c_str(), buffer.data()) == 1 ||
+         ::inet_pton(AF_INET6, host.c_str(), buffer.data()) == 1;
+}
+
 }  // namespace
 
 core::Result<void> configure_client_context(SSL_CTX* ctx,
@@ -95,9 +102,14 @@ core::Result<void> prepare_client_ssl(SSL* ssl, const std::string& host) {
   // RFC 8461 §3.3: DNS-IDs only, wildcard only as the complete left-most label (C23, 029).
   X509_VERIFY_PARAM_set_hostflags(
       param, X509_CHECK_FLAG_NEVER_CHECK_SUBJECT | X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-  if (SSL_set_tlsext_host_name(ssl, host.c_str()) != 1 ||
-      X509_VERIFY_PARAM_set1_host(param, host.data(), host.size()) != 1) {
-    return core::fail(Errc::system,
+  if (is_ip_literal(host)) {
+    if (X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str()) != 1) {
+      return core::fail(core::Errc::invalid_value,
+                        "TLS library refused address " + host + ": " + openssl_error());
+    }
+  } else if (host.empty() || SSL_set_tlsext_host_name(ssl, host.c_str()) != 1 ||
+             X509_VERIFY_PARAM_set1_host(param, host.data(), host.size()) != 1) {
+    return core::fail(core::Errc::invalid_value,
                       "TLS library refused host name " + host + ": " + openssl_error());
   }
   SSL_set_verify(ssl, SSL_VERIFY_PEER, nullptr);

@@ -1,6 +1,7 @@
 #pragma once
 
-// OpenSSL settings of the policy fetcher, kept apart from Asio. Private to mtasts::net.
+// OpenSSL settings of every TLS client of mtasts (the policy fetcher, the HTTP client), kept
+// apart from Asio. Private to mtasts::net.
 
 #include <openssl/ssl.h>
 
@@ -21,8 +22,11 @@ namespace mtasts::net {
     SSL_CTX* ctx, const std::optional<std::string>& ca_file);
 
 // Per connection: SNI and the expected DNS-ID are `host` (RFC 8461 §3.3, §7.1); the subject
-// CN is never consulted and a wildcard matches only a whole left-most label.
-// Errors: net::Errc::system when OpenSSL refuses the name.
+// CN is never consulted and a wildcard matches only a whole left-most label. An IP address
+// literal is sent no SNI (RFC 6066 §3 allows names only) and must be an IP-ID of the
+// certificate. Every connection of a TLS client goes through here.
+// Errors: Errc::invalid_value when OpenSSL refuses the name or the address: the connection
+// must then not be made.
 [[nodiscard]] core::Result<void> prepare_client_ssl(SSL* ssl, const std::string& host);
 
 // The leaf certificate the peer sent, also when validation failed; nullopt if none arrived.

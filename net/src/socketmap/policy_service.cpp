@@ -149,10 +149,6 @@ void cancel_timers(Impl& impl) {
 
 }  // namespace
 
-core::TimePoint SystemClock::now() const {
-  return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
-}
-
 PolicyService::Impl::Impl(asio::any_io_executor ex, DnsResolver& r, PolicyFetcher& f,
                           const Clock& c, Logger& l, PolicyPersistence* p, PolicyServiceOptions o)
     : executor(std::move(ex)),

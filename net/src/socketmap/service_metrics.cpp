@@ -47,12 +47,6 @@ void append_family(std::string& out, std::string_view name, std::string_view lab
   }
 }
 
-void append_single(std::string& out, std::string_view name, std::string_view type,
-                   std::string_view help, std::uint64_t value) {
-  core::append_metric_family(out, name, type, help);
-  core::append_metric_sample(out, name, "", value);
-}
-
 }  // namespace
 
 void LatencyHistogram::observe(std::chrono::steady_clock::duration elapsed) {
@@ -114,37 +108,47 @@ std::string render_service_metrics(const ServiceCounters& c, const ServiceGauges
       c.policy_failures, [](core::FetchFailure failure) {
         return core::to_string(core::tlsrpt_result_type(failure));
       });
-  append_single(out, "mtasts_invalid_domains_total", "counter",
-                "Lookup keys that are not valid domain names.", c.invalid_domains);
-  append_single(out, "mtasts_discovery_timeouts_total", "counter",
-                "Lookups answered before their discovery finished (zone timeout).",
-                c.discovery_timeouts);
-  append_single(out, "mtasts_mx_fallbacks_total", "counter",
-                "Replies in the patterns form because the MX lookup failed.", c.mx_fallbacks);
-  append_single(out, "mtasts_mx_no_match_total", "counter",
-                "TEMP replies: no MX host of the destination is allowed by its policy.",
-                c.mx_no_match);
-  append_single(out, "mtasts_rechecks_total", "counter",
-                "RFC 8461 section 5 re-checks before deferring for an MX mismatch.", c.rechecks);
-  append_single(out, "mtasts_policy_alerts_total", "counter",
-                "Failed refreshes of cached enforce or testing policies.", c.alerts);
-  append_single(out, "mtasts_store_restores_total", "counter",
-                "Policies restored from the persistent store on a cache miss.", c.store_restores);
-  append_single(out, "mtasts_discoveries_shed_total", "counter",
-                "Lookups that started no discovery because max_flights were running.",
-                c.discoveries_shed);
-  append_single(out, "mtasts_store_writes_total", "counter",
-                "Policies written to the persistent store.", c.store_writes.load());
-  append_single(out, "mtasts_store_errors_total", "counter", "Failed persistent store operations.",
-                c.store_errors.load());
-  append_single(out, "mtasts_store_purged_total", "counter",
-                "Expired policies deleted from the persistent store.", c.store_purged.load());
-  append_single(out, "mtasts_cache_entries", "gauge",
-                "Entries in the policy cache (policies, negative entries, backoffs).",
-                g.cache_entries);
-  append_single(out, "mtasts_mx_cache_entries", "gauge", "MX answers cached.", g.mx_cache_entries);
-  append_single(out, "mtasts_discoveries_in_flight", "gauge", "Discoveries running now.",
-                g.flights);
+  // The families of one sample each.
+  struct Single {
+    std::string_view name;
+    std::string_view help;
+    std::uint64_t value;
+  };
+  const Single counters[] = {
+      {"mtasts_invalid_domains_total", "Lookup keys that are not valid domain names.",
+       c.invalid_domains},
+      {"mtasts_discovery_timeouts_total",
+       "Lookups answered before their discovery finished (zone timeout).", c.discovery_timeouts},
+      {"mtasts_mx_fallbacks_total", "Replies in the patterns form because the MX lookup failed.",
+       c.mx_fallbacks},
+      {"mtasts_mx_no_match_total",
+       "TEMP replies: no MX host of the destination is allowed by its policy.", c.mx_no_match},
+      {"mtasts_rechecks_total", "RFC 8461 section 5 re-checks before deferring for an MX mismatch.",
+       c.rechecks},
+      {"mtasts_policy_alerts_total", "Failed refreshes of cached enforce or testing policies.",
+       c.alerts},
+      {"mtasts_store_restores_total",
+       "Policies restored from the persistent store on a cache miss.", c.store_restores},
+      {"mtasts_discoveries_shed_total",
+       "Lookups that started no discovery because max_flights were running.", c.discoveries_shed},
+      {"mtasts_store_writes_total", "Policies written to the persistent store.",
+       c.store_writes.load()},
+      {"mtasts_store_errors_total", "Failed persistent store operations.", c.store_errors.load()},
+      {"mtasts_store_purged_total", "Expired policies deleted from the persistent store.",
+       c.store_purged.load()},
+  };
+  for (const Single& metric : counters) {
+    core::append_metric(out, metric.name, "counter", metric.help, metric.value);
+  }
+  const Single gauges[] = {
+      {"mtasts_cache_entries",
+       "Entries in the policy cache (policies, negative entries, backoffs).", g.cache_entries},
+      {"mtasts_mx_cache_entries", "MX answers cached.", g.mx_cache_entries},
+      {"mtasts_discoveries_in_flight", "Discoveries running now.", g.flights},
+  };
+  for (const Single& metric : gauges) {
+    core::append_metric(out, metric.name, "gauge", metric.help, metric.value);
+  }
   c.latency.write(out, "mtasts_lookup_duration_seconds",
                   "Time from request to reply of socketmap lookups.");
   return out;

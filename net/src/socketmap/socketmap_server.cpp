@@ -31,7 +31,6 @@ using asio::use_awaitable;
 constexpr std::size_t kReadChunk = 4096;
 // Replies of pipelined requests are written together, but never more than this at once.
 constexpr std::size_t kFlushAt = 64 * 1024;
-constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
 
 using detail::Connection;
 using detail::Listener;
@@ -39,19 +38,12 @@ using detail::Listener;
 using State = SocketmapServer::State;
 
 asio::awaitable<void> watchdog(std::shared_ptr<State> state, std::shared_ptr<Connection> conn) {
-  while (conn->open) {
-    const Clock::time_point deadline = conn->deadline;
-    if (deadline <= Clock::now()) {
-      ++state->stats.timed_out;
-      if (state->log.enabled(LogLevel::debug)) {
-        state->log.log(LogLevel::debug, "connection-timeout", {});
-      }
-      conn->close();
-      co_return;
+  const bool expired = co_await detail::watch_deadline(conn);
+  if (expired) {
+    ++state->stats.timed_out;
+    if (state->log.enabled(LogLevel::debug)) {
+      state->log.log(LogLevel::debug, "connection-timeout", {});
     }
-    conn->timer.expires_at(deadline);
-    boost::system::error_code ec;
-    co_await conn->timer.async_wait(asio::redirect_error(use_awaitable, ec));
   }
 }
 
@@ -345,28 +337,18 @@ void read_next(const SessionPtr& session) {
   }
 }
 
-asio::awaitable<void> accept_loop(std::shared_ptr<State> state, Listener* listener) {
-  for (;;) {
-    boost::system::error_code ec;
-    Protocol::socket socket =
-        co_await listener->acceptor.async_accept(asio::redirect_error(use_awaitable, ec));
-    if (state->draining || !listener->acceptor.is_open() || ec == asio::error::operation_aborted) {
-      co_return;
-    }
-    if (ec) {
-      // EMFILE and friends: pause rather than spin on an error that repeats at once.
-      state->log.log(LogLevel::warn, "accept-error", {{"error", ec.message()}});
-      asio::steady_timer pause(state->executor, kAcceptRetryDelay);
-      co_await pause.async_wait(asio::redirect_error(use_awaitable, ec));
-      continue;
-    }
+// Applies the connection limit to a new connection and starts it (detail::accept_loop).
+struct StartConnection {
+  bool tcp;
+
+  void operator()(const std::shared_ptr<State>& state, Protocol::socket socket) const {
     if (state->connections.size() >= state->options.max_connections) {
       ++state->stats.rejected;
       boost::system::error_code ignored;
       socket.close(ignored);
-      continue;
+      return;
     }
-    if (listener->tcp) {
+    if (tcp) {
       boost::system::error_code ignored;
       socket.set_option(asio::ip::tcp::no_delay(true), ignored);
     }
@@ -380,7 +362,7 @@ asio::awaitable<void> accept_loop(std::shared_ptr<State> state, Listener* listen
     conn->socket.non_blocking(true, blocking);
     read_next(std::make_shared<Session>(state, conn));
   }
-}
+};
 
 }  // namespace
 
@@ -402,7 +384,9 @@ void SocketmapServer::start() {
   }
   state_->started = true;
   for (auto& listener : state_->listeners) {
-    asio::co_spawn(state_->executor, accept_loop(state_, listener.get()), asio::detached);
+    asio::co_spawn(state_->executor,
+                   detail::accept_loop(state_, &listener->acceptor, StartConnection{listener->tcp}),
+                   asio::detached);
   }
 }
 
@@ -410,22 +394,8 @@ asio::awaitable<void> SocketmapServer::drain(std::chrono::milliseconds timeout) 
   std::shared_ptr<State> state = state_;
   state->draining = true;
   state->close_listeners();
-  for (Connection* conn : state->connections) {
-    if (conn->phase == Connection::Phase::reading) {
-      conn->close();
-    }
-  }
-  if (state->connections.empty()) {
-    co_return;
-  }
-  co_await detail::Event::wait(state->drained, Clock::now() + timeout);
-  if (!state->connections.empty()) {
-    state->log.log(LogLevel::warn, "shutdown-timeout",
-                   {{"connections", state->connections.size()}});
-    for (Connection* conn : state->connections) {
-      conn->close();
-    }
-  }
+  co_await detail::drain_connections(state->connections, state->drained, timeout, state->log,
+                                     "shutdown-timeout");
 }
 
 const SocketmapServerStats& SocketmapServer::stats() const {

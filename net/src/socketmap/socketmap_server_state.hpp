@@ -7,7 +7,6 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/generic/stream_protocol.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -15,12 +14,12 @@
 #include <vector>
 
 #include "mtasts/net/socketmap/socketmap_server.hpp"
+#include "runtime/accept_loop.hpp"
 #include "socketmap/flight.hpp"
 
 namespace mtasts::net::detail {
 
 using Protocol = boost::asio::generic::stream_protocol;
-using SteadyClock = std::chrono::steady_clock;
 
 struct Listener {
   explicit Listener(const boost::asio::any_io_executor& executor) : acceptor(executor) {}
@@ -29,39 +28,9 @@ struct Listener {
   std::string unix_path;  // for UNIX listeners: removed when the listener closes
 };
 
-// One client connection. The watchdog closes the socket when `deadline` passes, which ends any
-// pending read or write: a deadline on every operation without a timer per operation.
-struct Connection {
-  enum class Phase {
-    reading,  // waiting for bytes: closed at once by a drain
-    busy,     // handling requests or writing replies: a drain lets it finish
-  };
-
-  explicit Connection(Protocol::socket s) : socket(std::move(s)), timer(socket.get_executor()) {}
-
-  void set_deadline(SteadyClock::time_point when) {
-    deadline = when;
-    if (when < timer.expiry()) {
-      timer.cancel();  // the watchdog re-arms for the earlier deadline
-    }
-  }
-
-  void close() {
-    if (!open) {
-      return;
-    }
-    open = false;
-    boost::system::error_code ignored;
-    socket.shutdown(Protocol::socket::shutdown_both, ignored);
-    socket.close(ignored);
-    timer.cancel();
-  }
-
-  Protocol::socket socket;
-  boost::asio::steady_timer timer;
-  SteadyClock::time_point deadline = SteadyClock::time_point::max();
-  Phase phase = Phase::reading;
-  bool open = true;
+// One client connection, waiting for bytes until it reads a request.
+struct Connection : WatchedSocket<Protocol> {
+  explicit Connection(Protocol::socket s) : WatchedSocket<Protocol>(std::move(s), Phase::reading) {}
 };
 
 }  // namespace mtasts::net::detail

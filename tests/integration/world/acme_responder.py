@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import http.server
 import re
-import signal
 import sys
 import threading
 from pathlib import Path
 
 from world.eventlog import EventWriter
+from world.serving import serve_until_sigterm
 
 PREFIX = "/.well-known/acme-challenge/"
 TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
@@ -49,11 +49,7 @@ def main(argv: list[str]) -> int:
     server = http.server.ThreadingHTTPServer((address, port), Handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    Path(ready).write_text("ready\n")
-    while not stop.wait(1.0):
-        pass
+    serve_until_sigterm(ready)
     server.shutdown()
     return 0
 

@@ -79,9 +79,9 @@ class TestCA:
         self._cache: dict[tuple[str, str], CertFiles] = {}
         now = datetime.datetime.now(datetime.timezone.utc)
         self._now = now
-        self.root = self._make_root("mtasts test root CA")
-        self.untrusted = self._make_root("mtasts untrusted CA")
-        self.intermediate = self._make_intermediate("mtasts test intermediate CA", self.root)
+        self.root = self._make_authority("mtasts test root CA")
+        self.untrusted = self._make_authority("mtasts untrusted CA")
+        self.intermediate = self._make_authority("mtasts test intermediate CA", self.root)
         self.ca_file = self.dir / "ca.pem"
         self.ca_file.write_bytes(_pem(self.root.cert))
         self.untrusted_ca_file = self.dir / "untrusted-ca.pem"
@@ -89,46 +89,31 @@ class TestCA:
         self.intermediate_file = self.dir / "intermediate-ca.pem"
         self.intermediate_file.write_bytes(_pem(self.intermediate.cert))
 
-    def _make_root(self, cn: str) -> _Authority:
+    def _make_authority(self, cn: str, parent: Optional[_Authority] = None) -> _Authority:
+        """A CA named `cn`: a self-signed root without `parent`, else an intermediate that
+        `parent` signs and that may sign only leaves."""
         key = _new_key()
         name = _name(cn)
-        cert = (x509.CertificateBuilder()
-                .subject_name(name).issuer_name(name)
-                .public_key(key.public_key())
-                .serial_number(x509.random_serial_number())
-                .not_valid_before(self._now - 2 * DAY)
-                .not_valid_after(self._now + 3650 * DAY)
-                .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-                .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False,
-                                             key_encipherment=False, data_encipherment=False,
-                                             key_agreement=False, key_cert_sign=True,
-                                             crl_sign=True, encipher_only=False,
-                                             decipher_only=False), critical=True)
-                .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
-                               critical=False)
-                .sign(key, hashes.SHA256()))
-        return _Authority(cn, key, cert)
-
-    def _make_intermediate(self, cn: str, parent: _Authority) -> _Authority:
-        key = _new_key()
-        cert = (x509.CertificateBuilder()
-                .subject_name(_name(cn)).issuer_name(parent.cert.subject)
-                .public_key(key.public_key())
-                .serial_number(x509.random_serial_number())
-                .not_valid_before(self._now - 2 * DAY)
-                .not_valid_after(self._now + 3650 * DAY)
-                .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-                .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False,
-                                             key_encipherment=False, data_encipherment=False,
-                                             key_agreement=False, key_cert_sign=True,
-                                             crl_sign=True, encipher_only=False,
-                                             decipher_only=False), critical=True)
-                .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
-                               critical=False)
-                .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
-                    parent.key.public_key()), critical=False)
-                .sign(parent.key, hashes.SHA256()))
-        return _Authority(cn, key, cert)
+        builder = (x509.CertificateBuilder()
+                   .subject_name(name).issuer_name(parent.cert.subject if parent else name)
+                   .public_key(key.public_key())
+                   .serial_number(x509.random_serial_number())
+                   .not_valid_before(self._now - 2 * DAY)
+                   .not_valid_after(self._now + 3650 * DAY)
+                   .add_extension(x509.BasicConstraints(ca=True,
+                                                        path_length=0 if parent else None),
+                                  critical=True)
+                   .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False,
+                                                key_encipherment=False, data_encipherment=False,
+                                                key_agreement=False, key_cert_sign=True,
+                                                crl_sign=True, encipher_only=False,
+                                                decipher_only=False), critical=True)
+                   .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
+                                  critical=False))
+        if parent:
+            builder = builder.add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+                parent.key.public_key()), critical=False)
+        return _Authority(cn, key, builder.sign(parent.key if parent else key, hashes.SHA256()))
 
     def leaf(self, name: str, variant: str = "valid") -> CertFiles:
         """The certificate for host `name` in `variant` (one of CERT_VARIANTS), made once."""

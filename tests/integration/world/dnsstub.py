@@ -13,7 +13,6 @@ Every query is logged as {"event": "query", "server": "servfail"|"blackhole", "p
 from __future__ import annotations
 
 import json
-import signal
 import socket
 import struct
 import sys
@@ -21,6 +20,7 @@ import threading
 
 from world.dnswire import QTYPE_NAMES, parse_question, servfail_response
 from world.eventlog import EventWriter
+from world.serving import serve_until_sigterm
 
 TCP_IDLE_LIMIT = 120.0
 
@@ -99,12 +99,7 @@ def main(argv: list[str]) -> int:
             socks += [u, t]
             threading.Thread(target=_udp_loop, args=(u, kind, log), daemon=True).start()
             threading.Thread(target=_tcp_loop, args=(t, kind, log), daemon=True).start()
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with open(cfg["ready"], "w") as f:
-        f.write("ready\n")
-    while not stop.wait(1.0):
-        pass
+    serve_until_sigterm(cfg["ready"])
     for s in socks:
         s.close()
     return 0

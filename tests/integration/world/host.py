@@ -18,7 +18,6 @@ import pwd
 import re
 import secrets
 import shutil
-import socket
 import ssl
 import subprocess
 import tempfile
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from world.netns import WorldError, tool
+from world.tlsutil import https_get
 
 READY_TIMEOUT = 30.0
 
@@ -203,23 +203,24 @@ class HostInstance:
         return found
 
 
+
+def start_host(world, binary: str, pebble, trust: Path, name: str, address: str,
+               admin_port: int, hostname: str, **extra: Any) -> HostInstance:
+    """The started instance `name` of host_config() (state in <world dir>/<name>): pebble as
+    its ACME CA, `trust` (conftest's trust fixture) for everything it checks."""
+    config = host_config(Path(world.dir) / name, address, admin_port, hostname,
+                         pebble.directory_url, world.ca_file, ca_file=str(trust), **extra)
+    return HostInstance(world, binary, name, config).start()
+
 def fetch_policy(world, address: str, host: str, cafile: Path, port: int = 443,
                  path: str = "/.well-known/mta-sts.txt", timeout: float = 10.0) -> dict:
     """One HTTPS GET to address:port with SNI and Host `host`, verified against `cafile`.
     Returns {status, headers, body} or {error}."""
     def call():
         try:
-            ctx = ssl.create_default_context(cafile=str(cafile))
-            with socket.create_connection((address, port), timeout=timeout) as raw:
-                with ctx.wrap_socket(raw, server_hostname=host) as s:
-                    s.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
-                              .encode())
-                    data = b""
-                    while True:
-                        chunk = s.recv(65536)
-                        if not chunk:
-                            break
-                        data += chunk
+            data = https_get(address, port, host,
+                             f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n",
+                             str(cafile), timeout)
             head, _, body = data.partition(b"\r\n\r\n")
             lines = head.decode(errors="replace").split("\r\n")
             headers = {}

@@ -114,16 +114,9 @@ class Policy:
     address: Optional[str] = None  # A record of the policy host; default 127.0.0.1
 
     def __post_init__(self) -> None:
-        if self.cert not in CERT_VARIANTS:
-            raise ValueError(f"unknown cert variant {self.cert!r}; known: {CERT_VARIANTS}")
         if self.stall is not None and self.stall not in STALL_POINTS:
             raise ValueError(f"unknown stall point {self.stall!r}; known: {STALL_POINTS}")
-        if self.tls_versions is not None:
-            for v in self.tls_versions:
-                if v not in TLS_VERSIONS:
-                    raise ValueError(f"unknown TLS version {v!r}; known: {TLS_VERSIONS}")
-        if self.address is not None:
-            _check_loopback(self.address)
+        _check_server(self.cert, self.tls_versions, self.address)
 
 
 @dataclass
@@ -147,14 +140,7 @@ class MxHost:
 
     def __post_init__(self) -> None:
         self.name = normalize_name(self.name)
-        if self.cert not in CERT_VARIANTS:
-            raise ValueError(f"unknown cert variant {self.cert!r}; known: {CERT_VARIANTS}")
-        if self.tls_versions is not None:
-            for v in self.tls_versions:
-                if v not in TLS_VERSIONS:
-                    raise ValueError(f"unknown TLS version {v!r}; known: {TLS_VERSIONS}")
-        if self.address is not None:
-            _check_loopback(self.address)
+        _check_server(self.cert, self.tls_versions, self.address)
 
     def listener_options(self) -> tuple:
         return (self.starttls, tuple(self.tls_versions) if self.tls_versions else None)
@@ -301,3 +287,14 @@ def _check_loopback(address: str) -> None:
     parts = address.split(".")
     if len(parts) != 4 or parts[0] != "127" or not all(p.isdigit() and int(p) < 256 for p in parts):
         raise ValueError(f"{address!r}: the test world uses 127.0.0.0/8 addresses only")
+
+
+def _check_server(cert: str, tls_versions: Optional[Sequence[str]], address: Optional[str]) -> None:
+    """ValueError unless a server's certificate variant, TLS versions and address are known."""
+    if cert not in CERT_VARIANTS:
+        raise ValueError(f"unknown cert variant {cert!r}; known: {CERT_VARIANTS}")
+    for v in tls_versions or ():
+        if v not in TLS_VERSIONS:
+            raise ValueError(f"unknown TLS version {v!r}; known: {TLS_VERSIONS}")
+    if address is not None:
+        _check_loopback(address)

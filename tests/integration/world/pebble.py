@@ -11,6 +11,7 @@ start; `root_file` holds it, fetched from the management port (`/roots/0`).
     ca = Pebble(world).start()
     ca.directory_url   # https://pebble.test:14000/dir
     ca.root_file       # PEM of the issuing root
+    ca.accounts()      # ACME accounts it registered since this start
     ca.stop()
 """
 
@@ -18,13 +19,13 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import ssl
+import re
 import time
 from pathlib import Path
 from typing import Optional
 
 from world.netns import Process, WorldError, tool
+from world.tlsutil import https_get
 
 ACME_PORT = 14000
 MANAGEMENT_PORT = 15000
@@ -32,17 +33,9 @@ MANAGEMENT_PORT = 15000
 
 def _get(host: str, address: str, port: int, path: str, cafile: str, timeout: float) -> bytes:
     """One HTTPS GET to address:port with SNI and verification for `host` (in the namespace)."""
-    context = ssl.create_default_context(cafile=cafile)
-    with socket.create_connection((address, port), timeout=timeout) as raw:
-        with context.wrap_socket(raw, server_hostname=host) as s:
-            s.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
-                      "Connection: close\r\n\r\n".encode())
-            data = b""
-            while True:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
+    data = https_get(address, port, host,
+                     f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n",
+                     cafile, timeout)
     head, _, body = data.partition(b"\r\n\r\n")
     status = head.split(b" ", 2)[1] if b" " in head else b"?"
     if status != b"200":
@@ -77,6 +70,8 @@ class Pebble:
         self.root_file = self.dir / "root.pem"
         self.directory_url = f"https://{name}:{ACME_PORT}/dir"
         self.proc: Optional[Process] = None
+        self.log_file = self.dir / "pebble.log"
+        self.log_start = 0  # where this start's lines begin (every start appends)
 
     def start(self, timeout: float = 20.0) -> "Pebble":
         binary = tool("pebble")
@@ -98,9 +93,10 @@ class Pebble:
         env = dict(os.environ)
         env["PEBBLE_VA_NOSLEEP"] = "1"
         env.update(self.extra_env)
+        self.log_start = self.log_file.stat().st_size if self.log_file.exists() else 0
         self.proc = self.world.spawn("pebble", [binary, "-config", str(config_file),
                                                 "-dnsserver", f"{self.world.resolver}:53"],
-                                     log_path=self.dir / "pebble.log", env=env)
+                                     log_path=self.log_file, env=env)
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -123,6 +119,15 @@ class Pebble:
             if self.proc in self.world.netns.processes:
                 self.world.netns.processes.remove(self.proc)
             self.proc = None
+
+    def accounts(self) -> int:
+        """How many ACME accounts pebble registered since it started: it logs "There are now N
+        accounts in memory" for each new one (a newAccount for a known key makes none)."""
+        with open(self.log_file, "rb") as f:
+            f.seek(self.log_start)
+            text = f.read().decode(errors="replace")
+        counts = re.findall(r"There are now (\d+) accounts in memory", text)
+        return int(counts[-1]) if counts else 0
 
     def log_tail(self, lines: int = 40) -> str:
         return self.proc.log_tail(lines) if self.proc else ""

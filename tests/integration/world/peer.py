@@ -3,7 +3,7 @@ peer, `mta-sts-daemon`) and `mtasts daemon`, both started from the peer's YAML c
 
     cfg = daemon_config(world, port=18461, mtasts={"mx_match": "patterns"})
     peer = PeerDaemon(world, cfg, name="peer").start()
-    mt = MtastsDaemon(world, cfg, binary=find_mtasts_daemon()).start()
+    mt = MtastsDaemon(world, cfg, binary=mtasts_bin).start()   # conftest.mtasts_bin
     peer.query("postfix", "enforce.test")      # -> "OK secure match=..."
 
 The peer trusts the world's test CA through SSL_CERT_FILE: it fetches policies with aiohttp,
@@ -15,7 +15,6 @@ peer ignores unknown top-level keys: utils.populate_cfg_defaults only reads the 
 from __future__ import annotations
 
 import os
-import subprocess
 import time
 from pathlib import Path
 from typing import Any, Optional, Sequence
@@ -23,10 +22,8 @@ from typing import Any, Optional, Sequence
 from world import socketmap_client as smc
 from world.netns import Process, WorldError
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
 PEER_COMMAND = "mta-sts-daemon"
 READY_TIMEOUT = 60.0
-BUILD_DIRS = ("ci", "daemon", "release", "dev", "asan")  # conftest.mtasts_bin's order, + daemon
 
 
 def to_yaml(value: Any, indent: int = 0) -> str:
@@ -232,38 +229,3 @@ def peer_binary() -> Optional[str]:
         if p.is_file() and os.access(p, os.X_OK):
             return str(p)
     return None
-
-
-def has_daemon_command(binary: str) -> bool:
-    """Whether `binary` knows the `daemon` subcommand (its --help lists it)."""
-    try:
-        out = subprocess.run([binary, "daemon", "--help"], capture_output=True, text=True,
-                             timeout=20)
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    text = out.stdout + out.stderr
-    return out.returncode == 0 and "-c" in text and "daemon" in text.lower()
-
-
-def find_mtasts_daemon() -> tuple[Optional[str], str]:
-    """(path, explanation): $MTASTS_BIN, else the first build/<dir>/app/mtasts, in BUILD_DIRS
-    order and then any other build directory, that has the `daemon` subcommand. path is None
-    when no binary has it; the explanation says what was looked at, for a failure message."""
-    env = os.environ.get("MTASTS_BIN")
-    if env:
-        cands = [Path(env)]
-    else:
-        cands = [REPO_ROOT / "build" / d / "app" / "mtasts" for d in BUILD_DIRS]
-        cands += sorted(set((REPO_ROOT / "build").glob("*/app/mtasts")) - set(cands))
-    seen = []
-    for c in cands:
-        if not (c.is_file() and os.access(c, os.X_OK)):
-            continue
-        if has_daemon_command(str(c)):
-            return str(c), f"using {c}"
-        seen.append(str(c))
-    if seen:
-        return None, ("no mtasts binary with the `daemon` subcommand; these lack it: "
-                      + ", ".join(seen) + " (build the daemon, or set MTASTS_BIN)")
-    return None, ("no mtasts binary found (cmake --preset ci && cmake --build --preset ci, "
-                  "or set MTASTS_BIN)")

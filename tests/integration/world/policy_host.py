@@ -24,7 +24,6 @@ import base64
 import itertools
 import json
 import os
-import signal
 import socket
 import ssl
 import sys
@@ -35,6 +34,7 @@ from typing import Iterator, Optional
 
 from world.eventlog import EventWriter
 from world.model import POLICY_PATH, filler
+from world.serving import serve_until_sigterm
 from world.tlsutil import ContextCache, server_context, wait_peer_close
 
 HEAD_LIMIT = 65536
@@ -325,12 +325,7 @@ def main(argv: list[str]) -> int:
             socks.append(s)
             threading.Thread(target=_accept_loop, args=(server, s, listener, tls),
                              daemon=True).start()
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with open(server.cfg["ready"], "w") as f:
-        f.write("ready\n")
-    while not stop.wait(1.0):
-        pass
+    serve_until_sigterm(server.cfg["ready"])
     for s in socks:
         s.close()
     return 0

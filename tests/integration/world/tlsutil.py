@@ -1,4 +1,5 @@
-"""Server-side TLS contexts shared by the policy host and the MX hosts."""
+"""Server-side TLS contexts shared by the policy host and the MX hosts, and a one-shot HTTPS
+GET for the clients of the world (run inside the namespace)."""
 
 from __future__ import annotations
 
@@ -68,3 +69,20 @@ def wait_peer_close(sock: socket.socket, limit: float) -> tuple[bool, float]:
             return True, time.monotonic() - start
         if r:
             return True, time.monotonic() - start
+
+
+def https_get(address: str, port: int, sni: str, request_head: str, cafile: str,
+              timeout: float) -> bytes:
+    """Sends `request_head` (request line and header fields, with the final blank line) over
+    one TLS connection to address:port, with SNI `sni`, verified for `sni` against `cafile`;
+    the raw response bytes, read until the server closes."""
+    context = ssl.create_default_context(cafile=cafile)
+    with socket.create_connection((address, port), timeout=timeout) as raw:
+        with context.wrap_socket(raw, server_hostname=sni) as s:
+            s.sendall(request_head.encode())
+            data = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    return data
+                data += chunk

@@ -5,8 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include <thread>
-
+#include "fake_clock.hpp"
 #include "mtasts/core/sts/policy.hpp"
 
 namespace mtasts::app {
@@ -38,8 +37,9 @@ TEST(StorePersistenceTest, AStoreDownAtStart_IsOpenedOnUse_AtMostOncePerCooldown
   };
   store::StoreConfig config;
   config.type = store::StoreType::memory;
-  constexpr auto kCooldown = 100ms;
-  StorePersistence persistence(config, nullptr, log, opener, kCooldown);
+  constexpr auto kCooldown = 30s;
+  net::testing::FakeClock clock;
+  StorePersistence persistence(config, nullptr, clock, log, opener, kCooldown);
 
   // Within the first cooldown: no attempt, and no error (the lookup goes to the network).
   EXPECT_TRUE(persistence.save("example.com", enforce_policy()));
@@ -47,8 +47,11 @@ TEST(StorePersistenceTest, AStoreDownAtStart_IsOpenedOnUse_AtMostOncePerCooldown
   ASSERT_TRUE(none);
   EXPECT_FALSE(*none);
   EXPECT_EQ(attempts, 0);
+  clock.advance(kCooldown - 1s);
+  EXPECT_TRUE(persistence.save("example.com", enforce_policy()));
+  EXPECT_EQ(attempts, 0) << "still cooling down";
 
-  std::this_thread::sleep_for(kCooldown + 20ms);
+  clock.advance(1s);
   auto refused = persistence.save("example.com", enforce_policy());
   ASSERT_FALSE(refused);
   EXPECT_NE(refused.error().message.find("connection refused"), std::string::npos);
@@ -57,7 +60,7 @@ TEST(StorePersistenceTest, AStoreDownAtStart_IsOpenedOnUse_AtMostOncePerCooldown
   EXPECT_EQ(attempts, 1);
 
   up = true;
-  std::this_thread::sleep_for(kCooldown + 20ms);
+  clock.advance(kCooldown);
   EXPECT_TRUE(persistence.save("example.com", enforce_policy()));
   EXPECT_EQ(attempts, 2);
   auto loaded = persistence.load("example.com", kNow + core::Seconds(60));
@@ -69,6 +72,25 @@ TEST(StorePersistenceTest, AStoreDownAtStart_IsOpenedOnUse_AtMostOncePerCooldown
   ASSERT_TRUE(purged);
   EXPECT_EQ(*purged, 1u);
   EXPECT_EQ(attempts, 2) << "opened once, then kept";
+}
+
+TEST(StorePersistenceTest, AClockSetBack_EndsTheCooldownRatherThanStretchingIt) {
+  net::Logger log(net::LogLevel::error);
+  int attempts = 0;
+  StoreOpener opener = [&](const store::StoreConfig&) {
+    ++attempts;
+    return store::Result<std::unique_ptr<store::PolicyStore>>(
+        store::fail(store::Errc::unavailable, "connection refused"));
+  };
+  store::StoreConfig config;
+  config.type = store::StoreType::redis;
+  net::testing::FakeClock clock;
+  StorePersistence persistence(config, nullptr, clock, log, opener, 30s);
+  EXPECT_TRUE(persistence.save("example.com", enforce_policy()));
+  EXPECT_EQ(attempts, 0);
+  clock.advance(-1h);
+  EXPECT_FALSE(persistence.save("example.com", enforce_policy()));
+  EXPECT_EQ(attempts, 1);
 }
 
 }  // namespace

@@ -2,18 +2,12 @@
 
 #include "host_test_support.hpp"
 
-namespace mtasts::app::testing {
+namespace mtasts::hosting::testing {
 namespace {
 
 using std::chrono::seconds;
 
-class AdminApiTest : public HostFixture {
- protected:
-  void SetUp() override {
-    resolver_.set_mx("example.com", {{20, "mx2.example.com"}, {10, "mx1.example.com"}});
-    ASSERT_TRUE(run(io_, sync_->sync_once(true)));
-  }
-};
+using AdminApiTest = HostFixture;
 
 TEST_F(AdminApiTest, Add_ProposesTheLiveMx_InTesting_AndServesAtOnce) {
   const net::HttpResponse added = request("POST", "/v1/domains", R"({"domain":"Example.COM"})");
@@ -153,4 +147,4 @@ TEST_F(AdminApiTest, ListStatusMonitorAudit) {
 }
 
 }  // namespace
-}  // namespace mtasts::app::testing
+}  // namespace mtasts::hosting::testing

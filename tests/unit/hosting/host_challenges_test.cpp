@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace mtasts::app {
+namespace mtasts::hosting {
 namespace {
 
 using std::chrono::seconds;
@@ -41,4 +41,4 @@ TEST(SharedChallenges, RowsWithoutTokenOrNameServeNothing) {
 }
 
 }  // namespace
-}  // namespace mtasts::app
+}  // namespace mtasts::hosting

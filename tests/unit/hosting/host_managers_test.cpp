@@ -6,19 +6,13 @@
 #include "mtasts/hosting/host_monitor.hpp"
 #include "mtasts/hosting/host_records.hpp"
 
-namespace mtasts::app::testing {
+namespace mtasts::hosting::testing {
 namespace {
 
 using std::chrono::seconds;
 
 class ManagersTest : public HostFixture {
  protected:
-  void SetUp() override {
-    resolver_.set_mx("example.com", {{10, "mx1.example.com"}});
-    resolver_.set_mx("other.example", {{10, "mx1.other.example"}});
-    ASSERT_TRUE(run(io_, sync_->sync_once(true)));
-  }
-
   void add(const std::string& body) {
     const net::HttpResponse added = request("POST", "/v1/domains", body);
     ASSERT_EQ(added.status, 201u) << added.body;
@@ -38,7 +32,7 @@ class ManagersTest : public HostFixture {
 
 TEST_F(ManagersTest, Certificate_IssuedOnce_ForANameThatPointsHere) {
   add(R"({"domain":"example.com"})");
-  resolver_.set_address("mta-sts.example.com", {"mta-sts.provider.test"}, {"192.0.2.10"});
+  resolver_.set_address("mta-sts.example.com", {"192.0.2.10"}, {"mta-sts.provider.test"});
   FakeAcme acme(clock_);
   CertificateManager manager = certificates(acme);
   manager.scan();
@@ -69,7 +63,7 @@ TEST_F(ManagersTest, Certificate_IssuedOnce_ForANameThatPointsHere) {
 
 TEST_F(ManagersTest, Certificate_NotOrdered_WhenTheNamePointsElsewhere) {
   add(R"({"domain":"example.com"})");
-  resolver_.set_address("mta-sts.example.com", {}, {"198.51.100.7"});
+  resolver_.set_address("mta-sts.example.com", {"198.51.100.7"});
   FakeAcme acme(clock_);
   CertificateManager manager = certificates(acme);
   manager.scan();
@@ -77,7 +71,7 @@ TEST_F(ManagersTest, Certificate_NotOrdered_WhenTheNamePointsElsewhere) {
       drive(io_, [&] { return manager.counters().gate_refused == 1 && manager.in_flight() == 0; }));
   EXPECT_TRUE(acme.ordered.empty());
   // It waits a minute before it looks again, then orders once the DNS is right.
-  resolver_.set_address("mta-sts.example.com", {}, {"192.0.2.10"});
+  resolver_.set_address("mta-sts.example.com", {"192.0.2.10"});
   manager.scan();
   drive(io_, [&] { return manager.in_flight() == 0; });
   EXPECT_TRUE(acme.ordered.empty());
@@ -89,7 +83,7 @@ TEST_F(ManagersTest, Certificate_NotOrdered_WhenTheNamePointsElsewhere) {
 
 TEST_F(ManagersTest, Certificate_FailureBacksOff_HonouringRetryAfter) {
   add(R"({"domain":"example.com"})");
-  resolver_.set_address("mta-sts.example.com", {"mta-sts.provider.test"}, {"192.0.2.10"});
+  resolver_.set_address("mta-sts.example.com", {"192.0.2.10"}, {"mta-sts.provider.test"});
   FakeAcme acme(clock_);
   net::AcmeError limited;
   limited.code = net::AcmeErrc::problem;
@@ -122,7 +116,7 @@ TEST_F(ManagersTest, Certificate_FailureBacksOff_HonouringRetryAfter) {
 
 TEST_F(ManagersTest, Certificate_LeaseHeldElsewhere_NoOrder) {
   add(R"({"domain":"example.com"})");
-  resolver_.set_address("mta-sts.example.com", {"mta-sts.provider.test"}, {"192.0.2.10"});
+  resolver_.set_address("mta-sts.example.com", {"192.0.2.10"}, {"mta-sts.provider.test"});
   ASSERT_TRUE(*store_->direct().acquire_lease("acme:mta-sts.example.com", "other-instance",
                                               seconds(600), clock_.now()));
   FakeAcme acme(clock_);
@@ -228,4 +222,4 @@ TEST(MonitorRules, StaleIdWithinTheGrace_IsAWarning_AndTheSenderViewKeepsAllButR
 }
 
 }  // namespace
-}  // namespace mtasts::app::testing
+}  // namespace mtasts::hosting::testing

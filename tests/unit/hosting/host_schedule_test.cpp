@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace mtasts::app {
+namespace mtasts::hosting {
 namespace {
 
 using std::chrono::hours;
@@ -146,4 +146,4 @@ TEST(HostSchedule, Names) {
 }
 
 }  // namespace
-}  // namespace mtasts::app
+}  // namespace mtasts::hosting

@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <fstream>
 
-namespace mtasts::app {
+namespace mtasts::hosting {
 namespace {
 
 constexpr const char* kFile =
@@ -61,4 +61,4 @@ TEST(AdminTokens, ClientToken_FirstOrNamed) {
 }
 
 }  // namespace
-}  // namespace mtasts::app
+}  // namespace mtasts::hosting

@@ -14,28 +14,25 @@ namespace {
 
 using std::chrono::seconds;
 
-#define EXPECT_OK(expr)                                          \
-  do {                                                           \
-    const auto& result_ = (expr);                                \
-    EXPECT_TRUE(result_.has_value()) << result_.error().message; \
-  } while (false)
+using Backend = HostingStoreType;
 
-#define ASSERT_OK(expr)                                          \
-  do {                                                           \
-    const auto& result_ = (expr);                                \
-    ASSERT_TRUE(result_.has_value()) << result_.error().message; \
-  } while (false)
-
-enum class Backend { sqlite, postgres };
-
-std::string backend_name(const ::testing::TestParamInfo<Backend>& info) {
-  switch (info.param) {
-    case Backend::sqlite:
-      return "sqlite";
-    case Backend::postgres:
-      return "postgres";
-  }
-  return "unknown";
+// Runs `first` and `second` on two threads released together, and waits for both.
+template <class First, class Second>
+void at_once(First first, Second second) {
+  std::atomic<bool> go{false};
+  std::thread a([&] {
+    while (!go) {
+    }
+    first();
+  });
+  std::thread b([&] {
+    while (!go) {
+    }
+    second();
+  });
+  go = true;
+  a.join();
+  b.join();
 }
 
 class HostingContract : public ::testing::TestWithParam<Backend> {
@@ -136,7 +133,7 @@ TEST_P(HostingContract, Add_ThenGetAndList_RoundTripEveryField) {
   const auto versions = store_->history("example.com", 10);
   ASSERT_TRUE(versions.has_value()) << versions.error().message;
   EXPECT_EQ(*versions, std::vector<core::PolicyVersion>{row.domain.current});
-  EXPECT_EQ(store_->name(), GetParam() == Backend::sqlite ? "sqlite" : "postgres");
+  EXPECT_EQ(store_->name(), backend_name(GetParam()));
 }
 
 TEST_P(HostingContract, Add_Existing_InvalidArgumentAndNothingWritten) {
@@ -262,22 +259,15 @@ TEST_P(HostingContract, Update_TwoStoresRacing_ExactlyOneWins) {
         changed(*current, std::to_string(base + 1), t0_ + seconds(base), core::PolicyMode::enforce);
     const DomainRow theirs =
         changed(*current, std::to_string(base + 2), t0_ + seconds(base), core::PolicyMode::none);
-    std::atomic<bool> go{false};
     Result<bool> mine_won = false;
     Result<bool> theirs_won = false;
-    std::thread a([&] {
-      while (!go) {
-      }
-      mine_won = store_->update_domain(mine, expected, audit_entry("example.com", "a", t0_));
-    });
-    std::thread b([&] {
-      while (!go) {
-      }
-      theirs_won = other->update_domain(theirs, expected, audit_entry("example.com", "b", t0_));
-    });
-    go = true;
-    a.join();
-    b.join();
+    at_once(
+        [&] {
+          mine_won = store_->update_domain(mine, expected, audit_entry("example.com", "a", t0_));
+        },
+        [&] {
+          theirs_won = other->update_domain(theirs, expected, audit_entry("example.com", "b", t0_));
+        });
     ASSERT_TRUE(mine_won.has_value()) << mine_won.error().message;
     ASSERT_TRUE(theirs_won.has_value()) << theirs_won.error().message;
     ASSERT_NE(*mine_won, *theirs_won) << "round " << round;
@@ -429,6 +419,49 @@ TEST_P(HostingContract, AcmeAccount_OnePerDirectory) {
   got = store_->get_acme_account("https://other.example/dir");
   ASSERT_TRUE(got.has_value()) << got.error().message;
   EXPECT_EQ(*got, std::nullopt);
+}
+
+TEST_P(HostingContract, AcmeAccount_Added_FirstStoredWins) {
+  const AcmeAccountRow first{"https://acme.example/dir", "KEY1", "https://acme.example/acct/1",
+                             t0_};
+  const AcmeAccountRow second{"https://acme.example/dir", "KEY2", "https://acme.example/acct/2",
+                              t0_ + seconds(5)};
+  const AcmeAccountRow staging{"https://acme-staging.example/dir", "KEY3",
+                               "https://acme-staging.example/acct/3", t0_};
+  auto added = store_->add_acme_account(first);
+  ASSERT_TRUE(added.has_value()) << added.error().message;
+  EXPECT_EQ(*added, first);
+  added = store_->add_acme_account(second);
+  ASSERT_TRUE(added.has_value()) << added.error().message;
+  EXPECT_EQ(*added, first);  // the one stored before, unchanged
+  added = store_->add_acme_account(staging);
+  ASSERT_TRUE(added.has_value()) << added.error().message;
+  EXPECT_EQ(*added, staging);
+  auto got = store_->get_acme_account("https://acme.example/dir");
+  ASSERT_TRUE(got.has_value()) << got.error().message;
+  EXPECT_EQ(*got, first);
+  added = store_->add_acme_account(AcmeAccountRow{"", "KEY", "https://acme.example/acct/9", t0_});
+  ASSERT_FALSE(added.has_value());
+  EXPECT_EQ(added.error().code, Errc::invalid_argument);
+}
+
+TEST_P(HostingContract, AcmeAccount_TwoStoresAddingAtOnce_BothGetTheWinner) {
+  auto other = open_hosting_or_fail(config_);
+  ASSERT_NE(other, nullptr);
+  for (int round = 0; round < 20; ++round) {
+    const std::string directory = "https://acme.example/dir/" + std::to_string(round);
+    const AcmeAccountRow mine{directory, "KEY-A", directory + "/acct/a", t0_};
+    const AcmeAccountRow theirs{directory, "KEY-B", directory + "/acct/b", t0_};
+    Result<AcmeAccountRow> mine_got = AcmeAccountRow{};
+    Result<AcmeAccountRow> theirs_got = AcmeAccountRow{};
+    at_once([&] { mine_got = store_->add_acme_account(mine); },
+            [&] { theirs_got = other->add_acme_account(theirs); });
+    ASSERT_TRUE(mine_got.has_value()) << mine_got.error().message;
+    ASSERT_TRUE(theirs_got.has_value()) << theirs_got.error().message;
+    EXPECT_EQ(*mine_got, *theirs_got) << "round " << round;
+    EXPECT_TRUE(*mine_got == mine || *mine_got == theirs);
+    EXPECT_EQ(store_->get_acme_account(directory).value_or(std::nullopt), *mine_got);
+  }
 }
 
 TEST_P(HostingContract, Challenge_AnsweredUntilItExpires) {
@@ -615,7 +648,7 @@ TEST_P(HostingContract, StoredValueThatDoesNotDecode_CorruptNamingTheRow) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, HostingContract,
-                         ::testing::Values(Backend::sqlite, Backend::postgres), backend_name);
+                         ::testing::Values(Backend::sqlite, Backend::postgres), BackendParamName());
 
 }  // namespace
 }  // namespace mtasts::store::test

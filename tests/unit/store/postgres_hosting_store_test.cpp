@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
 #include <thread>
+#include <utility>
 
 #include "hosting_test_support.hpp"
 
@@ -16,87 +18,87 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 using Clock = std::chrono::steady_clock;
 
-struct LeaseTally {
+// Two instances of the service on one schema, racing for leases.
+class PostgresHostingLeases : public ::testing::Test {
+ protected:
+  using Attempt = std::function<bool(HostingStore& store, const std::string& holder)>;
+
+  void SetUp() override {
+    ASSERT_TRUE(schema_.ready());
+    a_ = open_hosting_or_fail(schema_.config());
+    b_ = open_hosting_or_fail(schema_.config());
+    ASSERT_NE(a_, nullptr);
+    ASSERT_NE(b_, nullptr);
+  }
+
+  // Runs `attempt` 200 times for "instance-a" and 200 times for "instance-b", each on its own
+  // connection and thread, both starting at once; returns how many attempts of each won.
+  std::pair<int, int> race(const Attempt& attempt) {
+    std::atomic<bool> go{false};
+    auto worker = [&](HostingStore& store, const std::string& holder, std::atomic<int>& won) {
+      while (!go) {
+      }
+      for (int i = 0; i < 200; ++i) {
+        if (attempt(store, holder)) {
+          ++won;
+        }
+      }
+    };
+    std::atomic<int> a_won{0};
+    std::atomic<int> b_won{0};
+    std::thread first([&] { worker(*a_, "instance-a", a_won); });
+    std::thread second([&] { worker(*b_, "instance-b", b_won); });
+    go = true;
+    first.join();
+    second.join();
+    return {a_won, b_won};
+  }
+
+  const PostgresSchema schema_;
+  std::unique_ptr<HostingStore> a_;
+  std::unique_ptr<HostingStore> b_;
+  const HostTime now_ = host_time(kT0);  // one instant: no lease expires during the test
+};
+
+TEST_F(PostgresHostingLeases, TwoConnectionsRacing_NeverTwoHolders) {
   std::atomic<int> holding{0};
   std::atomic<int> overlaps{0};
   std::atomic<int> errors{0};
-};
-
-TEST(PostgresHostingStore, Leases_TwoConnectionsRacing_NeverTwoHolders) {
-  const PostgresSchema schema;
-  ASSERT_TRUE(schema.ready());
-  auto a = open_hosting_or_fail(schema.config());
-  auto b = open_hosting_or_fail(schema.config());
-  ASSERT_NE(a, nullptr);
-  ASSERT_NE(b, nullptr);
-  const HostTime now = host_time(kT0);  // one instant: no lease expires during the test
-  LeaseTally tally;
-  std::atomic<bool> go{false};
-  // Each thread takes the lease, notes that it holds it, and gives it up again; a second
+  // Each attempt takes the lease, notes that it holds it, and gives it up again; a second
   // holder at any moment shows as an overlap.
-  auto worker = [&](HostingStore& store, const std::string& holder, std::atomic<int>& won) {
-    while (!go) {
+  const auto [a_won, b_won] = race([&](HostingStore& store, const std::string& holder) {
+    auto got = store.acquire_lease("acme:mta-sts.example.com", holder, seconds(60), now_);
+    if (!got) {
+      ++errors;
+      return false;
     }
-    for (int i = 0; i < 200; ++i) {
-      auto got = store.acquire_lease("acme:mta-sts.example.com", holder, seconds(60), now);
-      if (!got) {
-        ++tally.errors;
-        continue;
-      }
-      if (!*got) {
-        continue;
-      }
-      if (tally.holding.fetch_add(1) != 0) {
-        ++tally.overlaps;
-      }
-      ++won;
-      tally.holding.fetch_sub(1);
-      if (!store.release_lease("acme:mta-sts.example.com", holder)) {
-        ++tally.errors;
-      }
+    if (!*got) {
+      return false;
     }
-  };
-  std::atomic<int> a_won{0};
-  std::atomic<int> b_won{0};
-  std::thread first([&] { worker(*a, "instance-a", a_won); });
-  std::thread second([&] { worker(*b, "instance-b", b_won); });
-  go = true;
-  first.join();
-  second.join();
-  EXPECT_EQ(tally.overlaps, 0);
-  EXPECT_EQ(tally.errors, 0);
+    if (holding.fetch_add(1) != 0) {
+      ++overlaps;
+    }
+    holding.fetch_sub(1);
+    if (!store.release_lease("acme:mta-sts.example.com", holder)) {
+      ++errors;
+    }
+    return true;
+  });
+  EXPECT_EQ(overlaps, 0);
+  EXPECT_EQ(errors, 0);
   EXPECT_GT(a_won + b_won, 0);
 }
 
-TEST(PostgresHostingStore, Leases_NeverReleased_StayWithTheFirstHolder) {
-  const PostgresSchema schema;
-  ASSERT_TRUE(schema.ready());
-  auto a = open_hosting_or_fail(schema.config());
-  auto b = open_hosting_or_fail(schema.config());
-  ASSERT_NE(a, nullptr);
-  ASSERT_NE(b, nullptr);
-  const HostTime now = host_time(kT0);
-  std::atomic<bool> go{false};
+TEST_F(PostgresHostingLeases, NeverReleased_StayWithTheFirstHolder) {
   std::atomic<int> errors{0};
-  auto worker = [&](HostingStore& store, const std::string& holder, std::atomic<int>& won) {
-    while (!go) {
+  const auto [a_won, b_won] = race([&](HostingStore& store, const std::string& holder) {
+    auto got = store.acquire_lease("sync", holder, seconds(60), now_);
+    if (!got) {
+      ++errors;
+      return false;
     }
-    for (int i = 0; i < 200; ++i) {
-      auto got = store.acquire_lease("sync", holder, seconds(60), now);
-      if (!got) {
-        ++errors;
-      } else if (*got) {
-        ++won;
-      }
-    }
-  };
-  std::atomic<int> a_won{0};
-  std::atomic<int> b_won{0};
-  std::thread first([&] { worker(*a, "instance-a", a_won); });
-  std::thread second([&] { worker(*b, "instance-b", b_won); });
-  go = true;
-  first.join();
-  second.join();
+    return *got;
+  });
   EXPECT_EQ(errors, 0);
   // The first to take it extends it on every attempt; the other never gets it.
   EXPECT_EQ(a_won + b_won, 200);
@@ -186,7 +188,9 @@ TEST(PostgresHostingStore, TableLockedByAnotherSession_FailsWithinTheTimeoutThen
                                           " MODE; SELECT pg_sleep(2); COMMIT;") +
                              " >/dev/null 2>&1 &";
   ASSERT_EQ(std::system(locker.c_str()), 0);
-  std::this_thread::sleep_for(milliseconds(500));
+  const std::string table = "\"" + schema.name() + "\".host_domains";
+  ASSERT_TRUE(wait_for_table_lock(schema.admin_dsn(), table, LockState::held))
+      << "the table was not locked: is psql installed? run " << kStartScript;
 
   const auto start = Clock::now();
   const auto listed = store->list_domains();
@@ -196,7 +200,7 @@ TEST(PostgresHostingStore, TableLockedByAnotherSession_FailsWithinTheTimeoutThen
   EXPECT_EQ(listed.error().code, Errc::unavailable) << listed.error().message;
   EXPECT_LT(elapsed, milliseconds(1400));
 
-  std::this_thread::sleep_for(seconds(2));
+  ASSERT_TRUE(wait_for_table_lock(schema.admin_dsn(), table, LockState::released));
   const auto later = store->list_domains();
   EXPECT_TRUE(later.has_value()) << later.error().message;
 }
@@ -204,15 +208,7 @@ TEST(PostgresHostingStore, TableLockedByAnotherSession_FailsWithinTheTimeoutThen
 TEST(PostgresHostingStore, Open_NothingListening_UnavailableNamingTheServer) {
   HostingStoreConfig config;
   config.type = HostingStoreType::postgres;
-  config.dsn = "postgresql://postgres:s3cret-pw@127.0.0.1:9/mtasts_test";
-  config.connect_timeout = milliseconds(500);
-  const auto start = Clock::now();
-  const auto store = open_hosting_store(config);
-  ASSERT_FALSE(store.has_value());
-  EXPECT_EQ(store.error().code, Errc::unavailable) << store.error().message;
-  EXPECT_NE(store.error().message.find("127.0.0.1:9"), std::string::npos) << store.error().message;
-  EXPECT_EQ(store.error().message.find("s3cret-pw"), std::string::npos) << store.error().message;
-  EXPECT_LT(Clock::now() - start, seconds(2));
+  expect_postgres_unreachable(config, open_hosting_store);
 }
 
 TEST(PostgresHostingStore, Open_MalformedOrMissingDsn_InvalidConfig) {

@@ -3,8 +3,6 @@
 
 #include <gtest/gtest.h>
 
-#include <thread>
-
 #include "store_test_support.hpp"
 
 namespace mtasts::store::test {
@@ -29,7 +27,9 @@ TEST(PostgresStore, TableLockedByAnotherSession_FailsWithinTheTimeoutThenRecover
                              "\" IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(2); COMMIT;'"
                              " >/dev/null 2>&1 &";
   ASSERT_EQ(std::system(locker.c_str()), 0);
-  std::this_thread::sleep_for(milliseconds(500));
+  const std::string table = "\"" + config->table + "\"";
+  ASSERT_TRUE(wait_for_table_lock(config->dsn, table, LockState::held))
+      << "the table was not locked: is psql installed? run " << kStartScript;
 
   const auto start = Clock::now();
   const auto get = store->get("example.com", now);
@@ -39,7 +39,7 @@ TEST(PostgresStore, TableLockedByAnotherSession_FailsWithinTheTimeoutThenRecover
   EXPECT_EQ(get.error().code, Errc::unavailable) << get.error().message;
   EXPECT_LT(elapsed, milliseconds(1400));
 
-  std::this_thread::sleep_for(seconds(2));
+  ASSERT_TRUE(wait_for_table_lock(config->dsn, table, LockState::released));
   const auto got = store->get("example.com", now);
   ASSERT_TRUE(got.has_value()) << got.error().message;
   EXPECT_TRUE(got->has_value());
@@ -50,14 +50,7 @@ TEST(PostgresStore, TableLockedByAnotherSession_FailsWithinTheTimeoutThenRecover
 TEST(PostgresStore, Open_NothingListening_UnavailableNamingTheServer) {
   StoreConfig config;
   config.type = StoreType::postgres;
-  config.dsn = "postgresql://postgres@127.0.0.1:9/mtasts_test";
-  config.connect_timeout = milliseconds(500);
-  const auto start = Clock::now();
-  const auto store = open_store(config);
-  ASSERT_FALSE(store.has_value());
-  EXPECT_EQ(store.error().code, Errc::unavailable) << store.error().message;
-  EXPECT_NE(store.error().message.find("127.0.0.1:9"), std::string::npos) << store.error().message;
-  EXPECT_LT(Clock::now() - start, seconds(2));
+  expect_postgres_unreachable(config, open_store);
 }
 
 TEST(PostgresStore, Open_MalformedDsn_InvalidConfig) {
@@ -67,16 +60,6 @@ TEST(PostgresStore, Open_MalformedDsn_InvalidConfig) {
   const auto store = open_store(config);
   ASSERT_FALSE(store.has_value());
   EXPECT_EQ(store.error().code, Errc::invalid_config) << store.error().message;
-}
-
-TEST(PostgresStore, Message_NeverShowsThePassword) {
-  StoreConfig config;
-  config.type = StoreType::postgres;
-  config.dsn = "postgresql://postgres:s3cret-pw@127.0.0.1:9/mtasts_test";
-  config.connect_timeout = milliseconds(500);
-  const auto store = open_store(config);
-  ASSERT_FALSE(store.has_value());
-  EXPECT_EQ(store.error().message.find("s3cret-pw"), std::string::npos) << store.error().message;
 }
 
 }  // namespace

@@ -11,7 +11,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
 #include <thread>
 
 #include "store_test_support.hpp"
@@ -24,24 +23,6 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 using Clock = std::chrono::steady_clock;
-
-// Standard output of a shell command, trailing newline removed.
-std::string shell_output(const std::string& command) {
-  std::string out;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) {
-    return out;
-  }
-  std::array<char, 256> buffer{};
-  while (std::fgets(buffer.data(), static_cast<int>(buffer.size()), pipe) != nullptr) {
-    out += buffer.data();
-  }
-  ::pclose(pipe);
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) {
-    out.pop_back();
-  }
-  return out;
-}
 
 int free_port() {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -79,6 +60,7 @@ class RedisProcess {
       ADD_FAILURE() << "cannot run redis-server: install it with " << kStartScript;
       return false;
     }
+    // A bounded poll (every 50 ms, at most 5 s): the server tells no one when it is ready.
     for (int i = 0; i < 100; ++i) {
       if (shell_output("redis-cli -p " + port + " ping 2>/dev/null") == "PONG") {
         return true;

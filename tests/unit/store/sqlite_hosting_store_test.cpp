@@ -1,15 +1,10 @@
-// The SQLite hosting store's own behaviour: the private file and directories it creates, a
-// damaged file, a directory it cannot write, a full disk (a transaction is all or nothing),
-// and waits on another writer bounded by the timeout.
+// The SQLite hosting store's own behaviour: the private file and directories it creates, a full
+// disk (a transaction is all or nothing), and waits on another writer bounded by the timeout
+// (sqlite_file_test.cpp: damaged files and directories it cannot write).
 
 #include <gtest/gtest.h>
-#include <signal.h>
 #include <sqlite3.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
-#include <unistd.h>
-
-#include <fstream>
 
 #include "hosting_test_support.hpp"
 
@@ -19,16 +14,6 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 using Clock = std::chrono::steady_clock;
-
-void write_bytes(const std::filesystem::path& file, const std::string& bytes,
-                 std::streamoff offset = 0) {
-  std::fstream out(file, std::ios::in | std::ios::out | std::ios::binary);
-  if (!out) {
-    out.open(file, std::ios::out | std::ios::binary);
-  }
-  out.seekp(offset);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
 
 unsigned mode_of(const std::filesystem::path& path) {
   struct stat info {};
@@ -59,69 +44,6 @@ TEST(SqliteHostingStore, Open_ExistingFile_KeepsItsMode) {
   ASSERT_EQ(::chmod(file.c_str(), 0640), 0);
   ASSERT_NE(open_hosting_or_fail(sqlite_hosting_config(file)), nullptr);
   EXPECT_EQ(mode_of(file), 0640U);
-}
-
-TEST(SqliteHostingStore, Open_GarbageFile_CorruptNamingTheFile) {
-  const ScratchDir dir;
-  const auto file = dir.path() / "hosting.db";
-  write_bytes(file, std::string(4096, '\x5a'));
-  const auto store = open_hosting_store(sqlite_hosting_config(file));
-  ASSERT_FALSE(store.has_value());
-  EXPECT_EQ(store.error().code, Errc::corrupt);
-  EXPECT_NE(store.error().message.find(file.string()), std::string::npos) << store.error().message;
-}
-
-TEST(SqliteHostingStore, Open_DamagedPages_Corrupt) {
-  const ScratchDir dir;
-  const auto file = dir.path() / "hosting.db";
-  {
-    auto store = open_hosting_or_fail(sqlite_hosting_config(file));
-    ASSERT_NE(store, nullptr);
-    for (int i = 0; i < 300; ++i) {
-      ASSERT_TRUE(
-          store->append_audit(audit_entry("d" + std::to_string(i) + ".example", "domain.add",
-                                          host_time(kT0), std::string(200, 'x'))));
-    }
-  }
-  // Page 1 (the header) stays intact; the b-tree pages after it are overwritten.
-  write_bytes(file, std::string(3 * 4096, '\x5a'), 4096);
-  const auto store = open_hosting_store(sqlite_hosting_config(file));
-  ASSERT_FALSE(store.has_value());
-  EXPECT_EQ(store.error().code, Errc::corrupt) << store.error().message;
-  EXPECT_NE(store.error().message.find(file.string()), std::string::npos) << store.error().message;
-}
-
-TEST(SqliteHostingStore, Open_DirectoryCannotBeCreated_WriteFailed) {
-  const ScratchDir dir;
-  write_bytes(dir.path() / "not-a-directory", "x");
-  const auto store =
-      open_hosting_store(sqlite_hosting_config(dir.path() / "not-a-directory" / "hosting.db"));
-  ASSERT_FALSE(store.has_value());
-  EXPECT_EQ(store.error().code, Errc::write_failed) << store.error().message;
-}
-
-TEST(SqliteHostingStore, Open_UnwritableDirectory_WriteFailed) {
-  if (::geteuid() == 0) {
-    // Root writes through directory permissions; a directory that cannot be created stands
-    // in for it.
-    const auto store =
-        open_hosting_store(sqlite_hosting_config("/proc/mtasts-cannot-exist/hosting.db"));
-    ASSERT_FALSE(store.has_value());
-    EXPECT_EQ(store.error().code, Errc::write_failed) << store.error().message;
-    return;
-  }
-  const ScratchDir dir;
-  std::filesystem::permissions(
-      dir.path(), std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);
-  const auto store = open_hosting_store(sqlite_hosting_config(dir.path() / "hosting.db"));
-  ASSERT_FALSE(store.has_value());
-  EXPECT_EQ(store.error().code, Errc::write_failed) << store.error().message;
-}
-
-TEST(SqliteHostingStore, Open_EmptyFilename_InvalidConfig) {
-  const auto store = open_hosting_store(sqlite_hosting_config(""));
-  ASSERT_FALSE(store.has_value());
-  EXPECT_EQ(store.error().code, Errc::invalid_config);
 }
 
 TEST(SqliteHostingStore, Open_RecordsTheSchemaVersion) {
@@ -168,27 +90,6 @@ TEST(SqliteHostingStore, Write_AnotherProcessHoldsTheLock_UnavailableWithinTheTi
   EXPECT_TRUE(store->add_domain(make_domain_row("example.com", "1", host_time(kT0)),
                                 audit_entry("example.com", "domain.add", host_time(kT0))));
 }
-
-// Restores RLIMIT_FSIZE and the SIGXFSZ disposition when the test ends.
-class FileSizeLimit {
- public:
-  explicit FileSizeLimit(rlim_t bytes) {
-    getrlimit(RLIMIT_FSIZE, &saved_);
-    old_handler_ = signal(SIGXFSZ, SIG_IGN);
-    const rlimit limit{bytes, saved_.rlim_max};
-    setrlimit(RLIMIT_FSIZE, &limit);
-  }
-  FileSizeLimit(const FileSizeLimit&) = delete;
-  FileSizeLimit& operator=(const FileSizeLimit&) = delete;
-  ~FileSizeLimit() {
-    setrlimit(RLIMIT_FSIZE, &saved_);
-    signal(SIGXFSZ, old_handler_);
-  }
-
- private:
-  rlimit saved_{};
-  sighandler_t old_handler_ = SIG_DFL;
-};
 
 TEST(SqliteHostingStore, AddDomain_DiskFull_WriteFailedAndNothingHalfWritten) {
   const ScratchDir dir;

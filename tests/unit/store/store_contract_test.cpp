@@ -14,27 +14,7 @@ namespace {
 
 using std::chrono::seconds;
 
-#define EXPECT_OK(expr)                                          \
-  do {                                                           \
-    const auto& result_ = (expr);                                \
-    EXPECT_TRUE(result_.has_value()) << result_.error().message; \
-  } while (false)
-
-enum class Backend { memory, sqlite, redis, postgres };
-
-std::string backend_name(const ::testing::TestParamInfo<Backend>& info) {
-  switch (info.param) {
-    case Backend::memory:
-      return "memory";
-    case Backend::sqlite:
-      return "sqlite";
-    case Backend::redis:
-      return "redis";
-    case Backend::postgres:
-      return "postgres";
-  }
-  return "unknown";
-}
+using Backend = StoreType;
 
 class StoreContract : public ::testing::TestWithParam<Backend> {
  protected:
@@ -111,9 +91,7 @@ TEST_P(StoreContract, PutThenGet_RoundTripsEveryField) {
   EXPECT_OK(store_->put(policy));
   EXPECT_EQ(fetch("example.com", now_), policy);
   EXPECT_EQ(fetch("example.org", now_), std::nullopt);
-  EXPECT_EQ(store_->name(), store_type_name(config_->type) == "internal"
-                                ? std::string_view("memory")
-                                : store_type_name(config_->type));
+  EXPECT_EQ(store_->name(), backend_name(GetParam()));
 }
 
 TEST_P(StoreContract, StoredBody_ParsesBackToTheCachedPolicy) {
@@ -258,10 +236,10 @@ TEST_P(PersistentStore, SecondHandle_SeesWhatTheFirstStored) {
 INSTANTIATE_TEST_SUITE_P(Backends, StoreContract,
                          ::testing::Values(Backend::memory, Backend::sqlite, Backend::redis,
                                            Backend::postgres),
-                         backend_name);
+                         BackendParamName());
 INSTANTIATE_TEST_SUITE_P(Backends, PersistentStore,
                          ::testing::Values(Backend::sqlite, Backend::redis, Backend::postgres),
-                         backend_name);
+                         BackendParamName());
 
 }  // namespace
 }  // namespace mtasts::store::test

@@ -23,12 +23,12 @@
 #include <string>
 #include <variant>
 
-#include "mtasts/hosting/host_clock.hpp"
 #include "mtasts/hosting/host_store_worker.hpp"
 #include "mtasts/hosting/host_sync.hpp"
 #include "mtasts/hosting/host_tokens.hpp"
 #include "mtasts/net/dns/dns_resolver.hpp"
 #include "mtasts/net/http/http_server.hpp"
+#include "mtasts/net/runtime/clock.hpp"
 #include "mtasts/net/runtime/log.hpp"
 
 namespace mtasts::hosting {
@@ -42,7 +42,7 @@ class AdminApi final : public net::HttpHandler {
  public:
   // Everything given must outlive the API.
   AdminApi(StoreWorker& store, HostSync& sync, net::DnsResolver& resolver,
-           const AdminTokens& tokens, const HostClock& clock, net::Logger& log,
+           const AdminTokens& tokens, const net::Clock& clock, net::Logger& log,
            AdminApiOptions options);
 
   boost::asio::awaitable<net::HttpResponse> handle(net::HttpRequest request) override;
@@ -50,6 +50,10 @@ class AdminApi final : public net::HttpHandler {
  private:
   boost::asio::awaitable<net::HttpResponse> dispatch(const net::HttpRequest& request,
                                                      const std::string& actor);
+  // The handler of the request's route and method, not started; nullopt when the route does
+  // not take the method (or there is no such route).
+  std::optional<boost::asio::awaitable<net::HttpResponse>> route(const net::HttpRequest& request,
+                                                                 const std::string& actor);
   boost::asio::awaitable<net::HttpResponse> list();
   boost::asio::awaitable<net::HttpResponse> add(std::string actor, std::string body);
   boost::asio::awaitable<net::HttpResponse> show(std::string domain);
@@ -77,7 +81,7 @@ class AdminApi final : public net::HttpHandler {
   HostSync& sync_;
   net::DnsResolver& resolver_;
   const AdminTokens& tokens_;
-  const HostClock& clock_;
+  const net::Clock& clock_;
   net::Logger& log_;
   AdminApiOptions options_;
 };

@@ -33,8 +33,10 @@ struct WebhookUrl {
 // Errors: Errc::invalid_value naming the problem (scheme, empty host, bad port, user info).
 [[nodiscard]] core::Result<WebhookUrl> parse_webhook_url(std::string_view url);
 
-// POSTs `body` to `url` within `timeout` (lookup through `resolver`, connect, TLS with SNI and
-// PKIX against `ca_file` or the system store, request, status line).
+// POSTs `body` to `url` within `timeout` (lookup through `resolver`, connect, TLS checked as
+// net::HttpClient checks it: PKIX against `ca_file` or the system store, SNI, and the host's
+// name (or address) in the certificate, request, status line). Nothing is sent to a host whose
+// certificate fails these checks.
 // Errors: Errc::invalid_value with what failed, or the status when it is not 2xx.
 boost::asio::awaitable<core::Result<void>> post_webhook(net::DnsResolver& resolver, WebhookUrl url,
                                                         std::string body,

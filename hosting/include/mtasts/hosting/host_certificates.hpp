@@ -10,7 +10,8 @@
 //   2. the store lease "acme:<name>", so that one instance of a cluster orders it; renewed
 //      while the order runs. The row is read again under the lease: another instance may
 //      have just stored a certificate.
-//   3. the order (net::AcmeClient, challenges through the ChallengeBoard).
+//   3. the account (AcmeAccountKeeper: one for the cluster, registered once), then the order
+//      (net::AcmeClient, challenges through the ChallengeBoard).
 //   4. success: the certificate and key stored, audit cert.issued, served at once here and by
 //      the others at their next sync. Failure: the row records it (failures, last_error,
 //      retry_at: 5 minutes doubling to a day, never before the CA's Retry-After), audit
@@ -24,13 +25,14 @@
 #include <set>
 #include <string>
 
+#include "mtasts/hosting/host_acme_account.hpp"
 #include "mtasts/hosting/host_async.hpp"
 #include "mtasts/hosting/host_challenges.hpp"
-#include "mtasts/hosting/host_clock.hpp"
 #include "mtasts/hosting/host_store_worker.hpp"
 #include "mtasts/hosting/host_sync.hpp"
 #include "mtasts/net/acme/acme_client.hpp"
 #include "mtasts/net/dns/dns_resolver.hpp"
+#include "mtasts/net/runtime/clock.hpp"
 #include "mtasts/net/runtime/log.hpp"
 
 namespace mtasts::hosting {
@@ -55,7 +57,7 @@ class CertificateManager {
   // Everything given must outlive the manager.
   CertificateManager(boost::asio::any_io_executor executor, StoreWorker& store, HostSync& sync,
                      net::AcmeClient& acme, net::ChallengePublisher& publisher,
-                     net::DnsResolver& resolver, const HostClock& clock, net::Logger& log,
+                     net::DnsResolver& resolver, const net::Clock& clock, net::Logger& log,
                      CertificateManagerOptions options);
 
   // Starts orders for the names that need one, up to the concurrency.
@@ -70,7 +72,6 @@ class CertificateManager {
  private:
   boost::asio::awaitable<void> obtain(std::string domain);
   boost::asio::awaitable<bool> gate(const std::string& name);
-  boost::asio::awaitable<net::AcmeResult<net::AcmeAccount>> account();
   boost::asio::awaitable<void> finish(const std::string& name,
                                       const std::optional<store::CertificateRow>& previous,
                                       const net::AcmeResult<net::IssuedCertificate>& result);
@@ -83,13 +84,13 @@ class CertificateManager {
   net::AcmeClient& acme_;
   net::ChallengePublisher& publisher_;
   net::DnsResolver& resolver_;
-  const HostClock& clock_;
+  const net::Clock& clock_;
   net::Logger& log_;
   CertificateManagerOptions options_;
   std::set<std::string, std::less<>> in_flight_;
   // Names whose gate failed: failures in a row and when to look again.
   std::map<std::string, std::pair<std::uint32_t, core::HostTime>, std::less<>> gate_wait_;
-  std::optional<net::AcmeAccount> account_;
+  AcmeAccountKeeper account_;
   CertificateCounters counters_;
 };
 

@@ -16,11 +16,11 @@
 #include <string_view>
 #include <vector>
 
-#include "mtasts/hosting/host_clock.hpp"
 #include "mtasts/hosting/host_policy_source.hpp"
 #include "mtasts/hosting/host_store_worker.hpp"
 #include "mtasts/net/acme/acme_client.hpp"
 #include "mtasts/net/hosting/certificate_set.hpp"
+#include "mtasts/net/runtime/clock.hpp"
 #include "mtasts/net/runtime/log.hpp"
 
 namespace mtasts::hosting {
@@ -53,7 +53,7 @@ class ChallengeBoard final : public net::ChallengePublisher {
  public:
   // Everything given must outlive the board. Its coroutines run on the main loop.
   ChallengeBoard(StoreWorker& store, HostPolicySource& source, net::CertificateSet& certificates,
-                 const HostClock& clock, net::Logger& log, ChallengeBoardOptions options);
+                 const net::Clock& clock, net::Logger& log, ChallengeBoardOptions options);
 
   boost::asio::awaitable<core::Result<void>> publish(net::PendingChallenge challenge) override;
   boost::asio::awaitable<void> withdraw(net::PendingChallenge challenge) override;
@@ -76,7 +76,7 @@ class ChallengeBoard final : public net::ChallengePublisher {
   StoreWorker& store_;
   HostPolicySource& source_;
   net::CertificateSet& certificates_;
-  const HostClock& clock_;
+  const net::Clock& clock_;
   net::Logger& log_;
   ChallengeBoardOptions options_;
   std::set<std::string, std::less<>> own_;                 // published by this instance

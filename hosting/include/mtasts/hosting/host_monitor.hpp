@@ -25,12 +25,12 @@
 #include "mtasts/core/hosting/hosting_checks.hpp"
 #include "mtasts/hosting/host_alert.hpp"
 #include "mtasts/hosting/host_async.hpp"
-#include "mtasts/hosting/host_clock.hpp"
 #include "mtasts/hosting/host_store_worker.hpp"
 #include "mtasts/hosting/host_sync.hpp"
 #include "mtasts/net/check/smtp_probe.hpp"
 #include "mtasts/net/dns/dns_resolver.hpp"
 #include "mtasts/net/fetch/policy_fetcher.hpp"
+#include "mtasts/net/runtime/clock.hpp"
 #include "mtasts/net/runtime/log.hpp"
 
 namespace mtasts::hosting {
@@ -71,7 +71,7 @@ class Monitor {
   // `alerts` may be null (no hook). Everything given must outlive the monitor.
   Monitor(boost::asio::any_io_executor executor, StoreWorker& store, HostSync& sync,
           net::DnsResolver& resolver, net::PolicyFetcher& fetcher, net::SmtpProber& prober,
-          AlertHook* alerts, const HostClock& clock, net::Logger& log, MonitorOptions options);
+          AlertHook* alerts, const net::Clock& clock, net::Logger& log, MonitorOptions options);
 
   // Starts the checks that are due.
   void scan();
@@ -100,7 +100,7 @@ class Monitor {
   net::PolicyFetcher& fetcher_;
   net::SmtpProber& prober_;
   AlertHook* alerts_;
-  const HostClock& clock_;
+  const net::Clock& clock_;
   net::Logger& log_;
   MonitorOptions options_;
   std::map<std::string, core::HostTime, std::less<>> next_;

@@ -20,10 +20,10 @@
 #include <string>
 
 #include "mtasts/hosting/host_async.hpp"
-#include "mtasts/hosting/host_clock.hpp"
 #include "mtasts/hosting/host_store_worker.hpp"
 #include "mtasts/hosting/host_sync.hpp"
 #include "mtasts/net/dns_update/dns_updater.hpp"
+#include "mtasts/net/runtime/clock.hpp"
 #include "mtasts/net/runtime/log.hpp"
 
 namespace mtasts::hosting {
@@ -47,7 +47,7 @@ class RecordManager {
   // `updater` may be null (no dns_update section): delegated records are then not managed,
   // which is logged once per domain. Everything given must outlive the manager.
   RecordManager(boost::asio::any_io_executor executor, StoreWorker& store, HostSync& sync,
-                net::DnsUpdater* updater, const HostClock& clock, net::Logger& log,
+                net::DnsUpdater* updater, const net::Clock& clock, net::Logger& log,
                 RecordManagerOptions options);
 
   // Starts the updates and removal ends that are due.
@@ -70,7 +70,7 @@ class RecordManager {
   StoreWorker& store_;
   HostSync& sync_;
   net::DnsUpdater* updater_;
-  const HostClock& clock_;
+  const net::Clock& clock_;
   net::Logger& log_;
   RecordManagerOptions options_;
   std::set<std::string, std::less<>> in_flight_;

@@ -27,6 +27,7 @@
 #include "mtasts/net/hosting/policy_server.hpp"
 #include "mtasts/net/http/http_server.hpp"
 #include "mtasts/net/http/metrics_server.hpp"
+#include "mtasts/net/runtime/clock.hpp"
 
 namespace mtasts::hosting {
 
@@ -72,7 +73,7 @@ class HostRuntime {
   HostClients clients_;
   net::CertificateSet certificates_;
   HostPolicySource source_;
-  SystemHostClock clock_;
+  net::SystemClock clock_;
   ChallengeBoard challenges_;
   HostSync sync_;
   CertificateManager certificate_manager_;

@@ -18,11 +18,11 @@
 
 #include "mtasts/hosting/host_async.hpp"
 #include "mtasts/hosting/host_challenges.hpp"
-#include "mtasts/hosting/host_clock.hpp"
 #include "mtasts/hosting/host_policy_source.hpp"
 #include "mtasts/hosting/host_schedule.hpp"
 #include "mtasts/hosting/host_store_worker.hpp"
 #include "mtasts/net/hosting/certificate_set.hpp"
+#include "mtasts/net/runtime/clock.hpp"
 #include "mtasts/net/runtime/log.hpp"
 
 namespace mtasts::hosting {
@@ -36,6 +36,15 @@ struct LoadedState {
   [[nodiscard]] std::optional<CertificateStatus> certificate(std::string_view name) const;
 };
 
+// Every hosted domain and every certificate, as the store holds them.
+struct HostedRows {
+  std::vector<store::DomainRow> domains;
+  std::vector<store::CertificateRow> certificates;
+};
+
+// Reads the domains, then the certificates (run on the store's thread). Errors: the store's.
+[[nodiscard]] store::Result<HostedRows> read_hosted_rows(store::HostingStore& hosting);
+
 // The bodies served at `now`: every domain hosted_serving() says is served.
 [[nodiscard]] std::shared_ptr<const ServedPolicies> build_served_policies(const LoadedState& state,
                                                                           core::HostTime now);
@@ -44,7 +53,7 @@ class HostSync {
  public:
   // Everything given must outlive the sync. `challenges` may be null (no ACME).
   HostSync(StoreWorker& store, HostPolicySource& source, net::CertificateSet& certificates,
-           ChallengeBoard* challenges, const HostClock& clock, net::Logger& log);
+           ChallengeBoard* challenges, const net::Clock& clock, net::Logger& log);
 
   // One pass: the generation, a reload when it moved (or `force`), the snapshot, the
   // certificates, the challenges of other instances.
@@ -73,7 +82,7 @@ class HostSync {
   HostPolicySource& source_;
   net::CertificateSet& certificates_;
   ChallengeBoard* challenges_;
-  const HostClock& clock_;
+  const net::Clock& clock_;
   net::Logger& log_;
   std::shared_ptr<const LoadedState> state_;
   // Per name: a fingerprint of the chain the set serves.

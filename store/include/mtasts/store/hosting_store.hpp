@@ -157,7 +157,14 @@ class HostingStore {
 
   [[nodiscard]] virtual Result<std::optional<AcmeAccountRow>> get_acme_account(
       std::string_view directory_url) = 0;
+  // Inserts or replaces the account of `row.directory_url` (every field): the same account
+  // registered anew. Errors: invalid_argument (no directory URL).
   [[nodiscard]] virtual Result<void> put_acme_account(const AcmeAccountRow& row) = 0;
+  // Stores `row` unless an account of `row.directory_url` is stored already, in one
+  // transaction: of instances that registered at once, the first to store wins. Returns the
+  // stored row: `row` when it was inserted, else the one stored before (unchanged).
+  // Errors: invalid_argument (no directory URL), write_failed, unavailable.
+  [[nodiscard]] virtual Result<AcmeAccountRow> add_acme_account(const AcmeAccountRow& row) = 0;
 
   [[nodiscard]] virtual Result<void> put_challenge(const ChallengeRow& row) = 0;
   // The challenge for `token` unless it expired at `now`.

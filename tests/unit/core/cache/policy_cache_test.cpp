@@ -244,14 +244,20 @@ TEST(PolicyCache, UnknownDomainLookup_CreatesNoEntry) {
   EXPECT_EQ(cache.size(), 0U);
 }
 
-TEST(PolicyCache, CapacityExceeded_EvictsLeastRecentlyUsedPolicy) {
+constexpr std::uint32_t kWeek = 604800;
+
+CacheConfig with_capacity(std::size_t capacity) {
   CacheConfig config;
-  config.capacity = 2;
-  PolicyCache cache(config);
-  prime(cache, "a.example", 0, PolicyMode::enforce, 604800);
-  prime(cache, "b.example", 1, PolicyMode::enforce, 604800);
+  config.capacity = capacity;
+  return config;
+}
+
+TEST(PolicyCache, CapacityExceeded_EvictsLeastRecentlyUsedPolicy) {
+  PolicyCache cache(with_capacity(2));
+  prime(cache, "a.example", 0, PolicyMode::enforce, kWeek);
+  prime(cache, "b.example", 1, PolicyMode::enforce, kWeek);
   (void)cache.lookup("a.example", at(2));  // b is now least recently used
-  prime(cache, "c.example", 3, PolicyMode::enforce, 604800);
+  prime(cache, "c.example", 3, PolicyMode::enforce, kWeek);
   EXPECT_EQ(cache.size(), 2U);
   EXPECT_NE(cache.cached("a.example", at(4)), nullptr);
   EXPECT_EQ(cache.cached("b.example", at(4)), nullptr);
@@ -259,29 +265,25 @@ TEST(PolicyCache, CapacityExceeded_EvictsLeastRecentlyUsedPolicy) {
 }
 
 TEST(PolicyCache, CapacityExceeded_EvictsNegativeEntriesBeforePolicies) {
-  CacheConfig config;
-  config.capacity = 3;
-  PolicyCache cache(config);
-  prime(cache, "old-policy.example", 0, PolicyMode::enforce, 604800);
+  PolicyCache cache(with_capacity(3));
+  prime(cache, "old-policy.example", 0, PolicyMode::enforce, kWeek);
   (void)cache.on_record("negative.example", RecordOutcome{}, at(1));
   (void)cache.on_fetch("failed.example", "1", FetchOutcome::failed(FetchFailure::fetch_error),
                        at(2));
   (void)cache.lookup("negative.example", at(3));  // recently used, but only a negative entry
-  prime(cache, "new.example", 4, PolicyMode::enforce, 604800);
+  prime(cache, "new.example", 4, PolicyMode::enforce, kWeek);
   EXPECT_EQ(cache.size(), 3U);
   EXPECT_NE(cache.cached("old-policy.example", at(5)), nullptr);
   EXPECT_EQ(cache.lookup("failed.example", at(5)).reason, Reason::miss);  // evicted first
-  prime(cache, "newer.example", 6, PolicyMode::enforce, 604800);
+  prime(cache, "newer.example", 6, PolicyMode::enforce, kWeek);
   EXPECT_EQ(cache.lookup("negative.example", at(7)).reason, Reason::miss);
   EXPECT_NE(cache.cached("old-policy.example", at(7)), nullptr);
 }
 
 TEST(PolicyCache, CapacityZero_TreatedAsOne) {
-  CacheConfig config;
-  config.capacity = 0;
-  PolicyCache cache(config);
-  prime(cache, "a.example", 0, PolicyMode::enforce, 604800);
-  prime(cache, "b.example", 0, PolicyMode::enforce, 604800);
+  PolicyCache cache(with_capacity(0));
+  prime(cache, "a.example", 0, PolicyMode::enforce, kWeek);
+  prime(cache, "b.example", 0, PolicyMode::enforce, kWeek);
   EXPECT_EQ(cache.size(), 1U);
   EXPECT_NE(cache.cached("b.example", at(0)), nullptr);
 }

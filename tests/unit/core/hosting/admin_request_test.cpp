@@ -17,24 +17,9 @@ using mtasts::testing::load_golden;
 using nlohmann::json;
 using std::chrono::seconds;
 
-json value_json(const DomainCreate& v) {
-  json out = {{"domain", v.domain}};
-  if (v.mode) {
-    out["mode"] = std::string(mode_name(*v.mode));
-  }
-  if (v.mx) {
-    out["mx"] = *v.mx;
-  }
-  if (v.max_age) {
-    out["max_age"] = *v.max_age;
-  }
-  if (v.records) {
-    out["records"] = std::string(record_mode_name(*v.records));
-  }
-  return out;
-}
-
-json value_json(const DomainUpdate& v) {
+// The policy fields a create and an update both carry, those present only.
+template <class Request>
+json policy_json(const Request& v) {
   json out = json::object();
   if (v.mode) {
     out["mode"] = std::string(mode_name(*v.mode));
@@ -46,6 +31,31 @@ json value_json(const DomainUpdate& v) {
     out["max_age"] = *v.max_age;
   }
   return out;
+}
+
+// `got` is `want`, or (want nullopt) an error naming `field`.
+void expect_policy(const tl::expected<HostedPolicy, RequestError>& got,
+                   const std::optional<HostedPolicy>& want, const std::string& field) {
+  if (want) {
+    ASSERT_TRUE(got) << got.error().field << ": " << got.error().message;
+    EXPECT_EQ(*got, *want);
+  } else {
+    ASSERT_FALSE(got);
+    EXPECT_EQ(got.error().field, field);
+  }
+}
+
+json value_json(const DomainCreate& v) {
+  json out = policy_json(v);
+  out["domain"] = v.domain;
+  if (v.records) {
+    out["records"] = std::string(record_mode_name(*v.records));
+  }
+  return out;
+}
+
+json value_json(const DomainUpdate& v) {
+  return policy_json(v);
 }
 
 template <class T>
@@ -157,13 +167,7 @@ TEST(AdminRequest, PolicyForCreate_Table_RequestOverProposal) {
     const auto request = parse_domain_create(c.body);
     ASSERT_TRUE(request) << request.error().message;
     const auto got = policy_for_create(*request, c.proposed);
-    if (c.want) {
-      ASSERT_TRUE(got) << got.error().field << ": " << got.error().message;
-      EXPECT_EQ(*got, *c.want);
-    } else {
-      ASSERT_FALSE(got);
-      EXPECT_EQ(got.error().field, c.field);
-    }
+    expect_policy(got, c.want, c.field);
   }
 }
 
@@ -200,13 +204,7 @@ TEST(AdminRequest, PolicyForUpdate_Table_MembersOverCurrent) {
     const auto request = parse_domain_update(c.body);
     ASSERT_TRUE(request) << request.error().message;
     const auto got = policy_for_update(c.current, *request);
-    if (c.want) {
-      ASSERT_TRUE(got) << got.error().field << ": " << got.error().message;
-      EXPECT_EQ(*got, *c.want);
-    } else {
-      ASSERT_FALSE(got);
-      EXPECT_EQ(got.error().field, c.field);
-    }
+    expect_policy(got, c.want, c.field);
   }
 }
 

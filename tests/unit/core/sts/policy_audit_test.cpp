@@ -1,4 +1,4 @@
-// The policy compared with live MX hosts (linter --domain, and later the checker).
+// The policy compared with live MX hosts (`mtasts lint policy --domain` and `mtasts check`).
 
 #include "mtasts/core/sts/policy_audit.hpp"
 

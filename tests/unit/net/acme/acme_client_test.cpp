@@ -13,7 +13,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "fake_acme_ca.hpp"
-#include "fake_network.hpp"
+#include "fake_resolver.hpp"
 #include "test_https_server.hpp"
 #include "test_loop.hpp"
 #include "test_pki.hpp"
@@ -50,7 +50,7 @@ class RecordingPublisher final : public ChallengePublisher {
 
 class AcmeClientTest : public ::testing::Test {
  protected:
-  void SetUp() override { resolver_.hosts["acme.test"] = {"127.0.0.1"}; }
+  void SetUp() override { resolver_.set_address("acme.test", {"127.0.0.1"}); }
 
   FakeAcmeCa& ca(FakeAcmeScript script = {}) {
     ca_ = std::make_unique<FakeAcmeCa>(io_, std::move(script));

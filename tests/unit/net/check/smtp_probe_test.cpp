@@ -3,8 +3,6 @@
 #include <gtest/gtest.h>
 #include <openssl/ssl.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read_until.hpp>
@@ -18,6 +16,7 @@
 #include "test_https_server.hpp"
 #include "test_loop.hpp"
 #include "test_pki.hpp"
+#include "test_server.hpp"
 
 namespace mtasts::net {
 namespace {
@@ -44,36 +43,16 @@ struct SmtpScript {
 class FakeSmtpServer {
  public:
   FakeSmtpServer(asio::io_context& io, const Credential& credential, SmtpScript script)
-      : context_(ssl::context::tls_server),
+      : context_(testing::tls_server_context(credential, script.max_tls_version)),
         acceptor_(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
         script_(std::move(script)) {
-    SSL_CTX* ctx = context_.native_handle();
-    SSL_CTX_use_certificate(ctx, credential.cert.get());
-    SSL_CTX_use_PrivateKey(ctx, credential.key.get());
-    if (script_.max_tls_version != 0) {
-      SSL_CTX_set_security_level(ctx, 0);
-      SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION);
-      SSL_CTX_set_max_proto_version(ctx, script_.max_tls_version);
-    }
-    asio::co_spawn(io, accept_loop(), asio::detached);
+    testing::accept_each(acceptor_, [this](tcp::socket s) { return serve(std::move(s)); });
   }
 
   [[nodiscard]] std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
   [[nodiscard]] const std::vector<std::string>& commands() const { return commands_; }
 
  private:
-  asio::awaitable<void> accept_loop() {
-    for (;;) {
-      error_code ec;
-      tcp::socket socket =
-          co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) {
-        co_return;
-      }
-      asio::co_spawn(acceptor_.get_executor(), serve(std::move(socket)), asio::detached);
-    }
-  }
-
   asio::awaitable<void> serve(tcp::socket socket) {
     error_code ec;
     if (script_.stall) {
@@ -155,6 +134,20 @@ SmtpProbeResult probe(asio::io_context& io, std::uint16_t port,
   return result.value_or(SmtpProbeResult{});
 }
 
+struct Probed {
+  SmtpProbeResult result;
+  std::vector<std::string> commands;  // what the server received
+};
+
+// Probes a server following `script`, with a valid certificate for kMx.
+Probed probe_script(SmtpScript script,
+                    std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+  asio::io_context io;
+  FakeSmtpServer server(io, leaf({std::string(kMx)}), std::move(script));
+  SmtpProbeResult result = probe(io, server.port(), timeout);
+  return {std::move(result), server.commands()};
+}
+
 TEST(SmtpProbe, ValidCertificate_OkWithVersionAndExpiry) {
   asio::io_context io;
   FakeSmtpServer server(io, leaf({std::string(kMx)}), {});
@@ -172,24 +165,40 @@ TEST(SmtpProbe, ValidCertificate_OkWithVersionAndExpiry) {
 }
 
 TEST(SmtpProbe, NoStarttlsOffered_NoStarttlsAndQuitInPlaintext) {
-  asio::io_context io;
   SmtpScript script;
   script.offer_starttls = false;
-  FakeSmtpServer server(io, leaf({std::string(kMx)}), script);
-  const SmtpProbeResult r = probe(io, server.port());
-  EXPECT_EQ(r.status, SmtpProbeStatus::no_starttls);
-  EXPECT_FALSE(r.starttls_offered);
-  EXPECT_EQ(server.commands().back(), "QUIT");
+  const Probed probed = probe_script(script);
+  EXPECT_EQ(probed.result.status, SmtpProbeStatus::no_starttls);
+  EXPECT_FALSE(probed.result.starttls_offered);
+  ASSERT_FALSE(probed.commands.empty());
+  EXPECT_EQ(probed.commands.back(), "QUIT");
 }
 
-TEST(SmtpProbe, StarttlsRefused_NoStarttls) {
-  asio::io_context io;
-  SmtpScript script;
-  script.starttls_reply = "454 TLS not available\r\n";
-  FakeSmtpServer server(io, leaf({std::string(kMx)}), script);
-  const SmtpProbeResult r = probe(io, server.port());
-  EXPECT_EQ(r.status, SmtpProbeStatus::no_starttls);
-  EXPECT_NE(r.message.find("454"), std::string::npos) << r.message;
+TEST(SmtpProbe, MisbehavingServers_Classified) {
+  struct Case {
+    const char* name;
+    SmtpScript script;
+    SmtpProbeStatus expected;
+    std::string in_message;  // "" when any message will do
+  };
+  const std::vector<Case> cases = {
+      {"STARTTLS refused",
+       {.starttls_reply = "454 TLS not available\r\n"},
+       SmtpProbeStatus::no_starttls,
+       "454"},
+      {"TLS 1.1 only", {.max_tls_version = TLS1_1_VERSION}, SmtpProbeStatus::tls_version, ""},
+      {"endless banner line",
+       {.banner = "220 " + std::string(10000, 'x')},
+       SmtpProbeStatus::smtp_protocol,
+       ""},
+      {"not SMTP", {.banner = "HTTP/1.1 400 Bad Request\r\n"}, SmtpProbeStatus::smtp_protocol, ""},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    const SmtpProbeResult r = probe_script(c.script).result;
+    EXPECT_EQ(smtp_probe_status_name(r.status), smtp_probe_status_name(c.expected)) << r.message;
+    EXPECT_NE(r.message.find(c.in_message), std::string::npos) << r.message;
+  }
 }
 
 TEST(SmtpProbe, CertificateFailures_Classified) {
@@ -223,15 +232,6 @@ TEST(SmtpProbe, CertificateFailures_Classified) {
   }
 }
 
-TEST(SmtpProbe, Tls11Only_TlsVersion) {
-  asio::io_context io;
-  SmtpScript script;
-  script.max_tls_version = TLS1_1_VERSION;
-  FakeSmtpServer server(io, leaf({std::string(kMx)}), script);
-  const SmtpProbeResult r = probe(io, server.port());
-  EXPECT_EQ(r.status, SmtpProbeStatus::tls_version) << r.message;
-}
-
 TEST(SmtpProbe, NothingListens_Unreachable) {
   asio::io_context io;
   const SmtpProbeResult r = probe(io, testing::unused_port(io));
@@ -240,33 +240,13 @@ TEST(SmtpProbe, NothingListens_Unreachable) {
 }
 
 TEST(SmtpProbe, SilentServer_TimeoutWithinDeadline) {
-  asio::io_context io;
   SmtpScript script;
   script.stall = true;
-  FakeSmtpServer server(io, leaf({std::string(kMx)}), script);
   const auto start = std::chrono::steady_clock::now();
-  const SmtpProbeResult r = probe(io, server.port(), std::chrono::milliseconds(300));
+  const SmtpProbeResult r = probe_script(script, std::chrono::milliseconds(300)).result;
   const auto took = std::chrono::steady_clock::now() - start;
   EXPECT_EQ(r.status, SmtpProbeStatus::timeout) << r.message;
   EXPECT_LT(took, std::chrono::seconds(2));
-}
-
-TEST(SmtpProbe, EndlessBannerLine_SmtpProtocol) {
-  asio::io_context io;
-  SmtpScript script;
-  script.banner = "220 " + std::string(10000, 'x');
-  FakeSmtpServer server(io, leaf({std::string(kMx)}), script);
-  const SmtpProbeResult r = probe(io, server.port());
-  EXPECT_EQ(r.status, SmtpProbeStatus::smtp_protocol) << r.message;
-}
-
-TEST(SmtpProbe, NotSmtp_SmtpProtocol) {
-  asio::io_context io;
-  SmtpScript script;
-  script.banner = "HTTP/1.1 400 Bad Request\r\n";
-  FakeSmtpServer server(io, leaf({std::string(kMx)}), script);
-  const SmtpProbeResult r = probe(io, server.port());
-  EXPECT_EQ(r.status, SmtpProbeStatus::smtp_protocol) << r.message;
 }
 
 TEST(SmtpProbe, NoAddress_Unreachable) {

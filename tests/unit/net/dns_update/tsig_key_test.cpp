@@ -28,6 +28,17 @@ std::string secret_0_to_31() {
   return secret;
 }
 
+// `response` parses, and its MAC is the HMAC of its MAC input under secret_0_to_31().
+void expect_signed_with_test_secret(const std::vector<std::uint8_t>& response,
+                                    std::string_view key_name, core::TsigAlgorithm algorithm,
+                                    const std::vector<std::uint8_t>& request_mac) {
+  const auto parsed = core::parse_update_response(response);
+  ASSERT_TRUE(parsed);
+  const auto check = core::response_mac_check(response, *parsed, key_name, algorithm, request_mac);
+  ASSERT_TRUE(check) << check.error().message;
+  EXPECT_EQ(*tsig_hmac(algorithm, secret_0_to_31(), check->mac_input), check->mac);
+}
+
 // RFC 4231 §4.2, test case 1.
 TEST(TsigHmac, MatchesRfc4231) {
   const std::string key(20, '\x0b');
@@ -62,12 +73,8 @@ TEST(TsigHmac, RequestAndResponseMacsMatchDnspython) {
       "2a5ca8000001000000000001037374730870726f7669646572047465737400000600010a6d74617374732d6b"
       "65790000fa00ff00000000003d0b686d61632d7368613235360000006553f101012c00200ef2dac75237a793"
       "ca330fb193ede9765a1c3ed84892d5dbb4c3524586740db82a5c00000000");
-  const auto parsed = core::parse_update_response(response);
-  ASSERT_TRUE(parsed);
-  const auto check = core::response_mac_check(response, *parsed, "mtasts-key",
-                                              core::TsigAlgorithm::hmac_sha256, request_mac);
-  ASSERT_TRUE(check);
-  EXPECT_EQ(*tsig_hmac(params.algorithm, secret_0_to_31(), check->mac_input), check->mac);
+  expect_signed_with_test_secret(response, "mtasts-key", core::TsigAlgorithm::hmac_sha256,
+                                 request_mac);
 }
 
 // Row "replace-long-sha512-refused": a response signed with hmac-sha512 by key "provider.key".
@@ -80,13 +87,8 @@ TEST(TsigHmac, Sha512ResponseMatchesDnspython) {
       "036b65790000fa00ff00000000005d0b686d61632d7368613531320000006610524f012c0040971c35ecae1e"
       "0bf0986fe652ac407c638dc2733484317717ec13b8da982e1bb8e4b7c77488e3480c8fe7d9143ec83b3403d8"
       "cb7faa6d142bab0f6b6125785cb2ffff00000000");
-  const auto parsed = core::parse_update_response(response);
-  ASSERT_TRUE(parsed);
-  const auto check = core::response_mac_check(response, *parsed, "Provider.Key.",
-                                              core::TsigAlgorithm::hmac_sha512, request_mac);
-  ASSERT_TRUE(check) << check.error().message;
-  EXPECT_EQ(*tsig_hmac(core::TsigAlgorithm::hmac_sha512, secret_0_to_31(), check->mac_input),
-            check->mac);
+  expect_signed_with_test_secret(response, "Provider.Key.", core::TsigAlgorithm::hmac_sha512,
+                                 request_mac);
 }
 
 TEST(ParseTsigKey, DecodesBase64) {

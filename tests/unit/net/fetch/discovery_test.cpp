@@ -2,7 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "fake_network.hpp"
+#include "fake_fetcher.hpp"
+#include "fake_resolver.hpp"
 #include "test_loop.hpp"
 
 namespace mtasts::net {
@@ -21,7 +22,7 @@ class DiscoveryTest : public ::testing::Test {
  protected:
   DiscoveryTest() {
     resolver_.txt[kRecordName] = txt_answer({{"v=STSv1; id=20240101"}});
-    fetcher_.result.body = kValidPolicy;
+    fetcher_.bodies["example.com"] = kValidPolicy;
   }
 
   DiscoveryReport discover_domain(std::string destination = "example.com") {
@@ -46,7 +47,7 @@ TEST_F(DiscoveryTest, ValidRecordAndPolicy_IsOk) {
 }
 
 TEST_F(DiscoveryTest, ModeNone_IsStillAPolicy) {
-  fetcher_.result.body = "version: STSv1\nmode: none\nmax_age: 86400\n";
+  fetcher_.bodies["example.com"] = "version: STSv1\nmode: none\nmax_age: 86400\n";
   const DiscoveryReport r = discover_domain();
   EXPECT_EQ(r.result(), ResultType::ok);
   ASSERT_NE(r.policy(), nullptr);
@@ -124,9 +125,7 @@ TEST_F(DiscoveryTest, DnsFailures_AreToldApart) {
 }
 
 TEST_F(DiscoveryTest, FetchFailure_KeepsTheRecordAndTheDetail) {
-  fetcher_.result.detail = FetchDetail::cert_name_mismatch;
-  fetcher_.result.message = "certificate rejected";
-  fetcher_.result.body.clear();
+  fetcher_.failures["example.com"] = FetchDetail::cert_name_mismatch;
   const DiscoveryReport r = discover_domain();
   EXPECT_EQ(r.detail, FetchDetail::cert_name_mismatch);
   EXPECT_EQ(r.result(), ResultType::sts_webpki_invalid);
@@ -136,7 +135,7 @@ TEST_F(DiscoveryTest, FetchFailure_KeepsTheRecordAndTheDetail) {
 }
 
 TEST_F(DiscoveryTest, InvalidPolicyBody_IsPolicyInvalid) {
-  fetcher_.result.body = "version: STSv1\nmode: enforce\nmax_age: 86400\n";  // no mx
+  fetcher_.bodies["example.com"] = "version: STSv1\nmode: enforce\nmax_age: 86400\n";  // no mx
   const DiscoveryReport r = discover_domain();
   EXPECT_EQ(r.detail, FetchDetail::parse) << r.message;
   EXPECT_EQ(r.result(), ResultType::sts_policy_invalid);

@@ -17,10 +17,7 @@ using namespace boost::asio::experimental::awaitable_operators;
 using Four = std::tuple<FetchResult, FetchResult, FetchResult, FetchResult>;
 
 FetchOptions threaded(std::uint16_t port, std::size_t threads) {
-  FetchOptions options;
-  options.timeout = 10s;
-  options.ca_file = TestPki::instance().ca_file();
-  options.port = port;
+  FetchOptions options = test_fetch_options(port, 10s);
   options.threads = threads;
   return options;
 }

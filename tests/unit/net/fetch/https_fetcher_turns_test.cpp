@@ -26,10 +26,7 @@ ServerScript slow_policy() {
 }
 
 FetchOptions options_for(std::uint16_t port, std::size_t max_concurrent) {
-  FetchOptions options;
-  options.timeout = 10s;
-  options.ca_file = TestPki::instance().ca_file();
-  options.port = port;
+  FetchOptions options = test_fetch_options(port, 10s);
   options.max_concurrent = max_concurrent;
   return options;
 }

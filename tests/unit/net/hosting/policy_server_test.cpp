@@ -4,7 +4,7 @@
 
 #include <atomic>
 
-#include "fake_network.hpp"
+#include "fake_resolver.hpp"
 #include "mtasts/net/fetch/https_fetcher.hpp"
 #include "policy_server_fixture.hpp"
 #include "test_loop.hpp"
@@ -38,7 +38,7 @@ TEST_F(PolicyServerTest, TheSendersFetcherOfThisProject_TakesThePolicy) {
   start();
   boost::asio::io_context io;
   FakeResolver resolver;
-  resolver.hosts["mta-sts.a.test"] = {"127.0.0.1"};
+  resolver.set_address("mta-sts.a.test", {"127.0.0.1"});
   FetchOptions options;
   options.ca_file = TestPki::instance().ca_file();
   options.port = https_port_;

@@ -11,6 +11,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
+#include <future>
 #include <stdexcept>
 #include <thread>
 
@@ -21,15 +22,18 @@ namespace {
 
 namespace asio = boost::asio;
 
-// Echoes the request; "/slow" waits 300 ms first; "/close" asks for Connection: close;
-// "/throw" throws.
+// Echoes the request; "/slow" tells `slow_started` (once) and waits 300 ms first; "/close"
+// asks for Connection: close; "/throw" throws.
 class EchoHandler final : public HttpHandler {
  public:
+  std::promise<void> slow_started;
+
   asio::awaitable<HttpResponse> handle(HttpRequest request) override {
     if (request.target == "/throw") {
       throw std::runtime_error("handler failure");
     }
     if (request.target == "/slow") {
+      slow_started.set_value();
       auto executor = co_await asio::this_coro::executor;
       asio::steady_timer timer(executor, std::chrono::milliseconds(300));
       co_await timer.async_wait(asio::use_awaitable);
@@ -150,7 +154,9 @@ TEST_F(HttpServerTest, Drain_FinishesRequestsInProgressAndClosesIdleOnes) {
   ASSERT_TRUE(idle.read_response());
   TestConnection busy(port_);
   ASSERT_TRUE(busy.send(http_get("/slow", "a")));
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the handler is running
+  // Drain once the handler is running (bounded, so a request that never arrives fails).
+  ASSERT_EQ(handler_.slow_started.get_future().wait_for(std::chrono::seconds(5)),
+            std::future_status::ready);
   drain(std::chrono::seconds(5));
   auto reply = busy.read_response();
   ASSERT_TRUE(reply);

@@ -3,6 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <thread>
+
+#include "http_test_client.hpp"
 #include "mtasts/net/http/metrics_server.hpp"
 #include "mtasts/net/runtime/log.hpp"
 
@@ -47,17 +53,62 @@ TEST(MetricsEndpointTest, HostPortForms) {
   }
 }
 
+HttpRequest request_for(std::string method, std::string target) {
+  HttpRequest request;
+  request.method = std::move(method);
+  request.target = std::move(target);
+  return request;
+}
+
 TEST(MetricsResponseTest, MetricsPathServesTheBody) {
   const auto body = [] { return std::string("m 1\n"); };
-  EXPECT_EQ(metrics_response("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", body),
-            "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
-            "Content-Length: 4\r\nConnection: close\r\n\r\nm 1\n");
-  EXPECT_EQ(metrics_response("GET /other HTTP/1.1\r\n\r\n", body).rfind("HTTP/1.1 404", 0), 0u);
-  EXPECT_EQ(metrics_response("POST /metrics HTTP/1.1\r\n\r\n", body).rfind("HTTP/1.1 405", 0), 0u);
-  EXPECT_EQ(metrics_response("garbage\r\n\r\n", body).rfind("HTTP/1.1 400", 0), 0u);
-  const std::string head = metrics_response("HEAD /metrics HTTP/1.0\r\n\r\n", body);
-  EXPECT_NE(head.find("Content-Length: 4\r\n"), std::string::npos);
-  EXPECT_EQ(head.substr(head.size() - 4), "\r\n\r\n");
+  for (const char* target : {"/metrics", "/", "/metrics?x=1"}) {
+    const HttpResponse ok = metrics_response(request_for("GET", target), body);
+    EXPECT_EQ(ok.status, 200U) << target;
+    EXPECT_EQ(ok.body, "m 1\n") << target;
+    ASSERT_EQ(ok.headers.size(), 1U);
+    EXPECT_EQ(ok.headers[0].second, "text/plain; version=0.0.4; charset=utf-8");
+  }
+  EXPECT_EQ(metrics_response(request_for("HEAD", "/metrics"), body).status, 200U);
+  EXPECT_EQ(metrics_response(request_for("GET", "/other"), body).status, 404U);
+  EXPECT_EQ(metrics_response(request_for("POST", "/metrics"), body).status, 405U);
+}
+
+// The page as a scraper sees it, through the HTTP server on its own thread.
+TEST(MetricsResponseTest, Server_AnswersScrapesAndRefusesGarbage) {
+  boost::asio::io_context io;
+  Logger log(LogLevel::error);
+  MetricsServer server(
+      io.get_executor(), [] { return std::string("m 1\n"); }, log);
+  const auto port = server.listen(MetricsEndpoint{"127.0.0.1", 0});
+  ASSERT_TRUE(port) << port.error().message;
+  server.start();
+  auto guard = boost::asio::make_work_guard(io);
+  std::thread loop([&io] { io.run(); });
+
+  testing::TestConnection scrape(*port);
+  ASSERT_TRUE(scrape.send(testing::http_get("/metrics", "127.0.0.1")));
+  const auto got = scrape.read_response();
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->status, 200U);
+  EXPECT_EQ(got->body, "m 1\n");
+  EXPECT_EQ(got->headers.at("content-type"), "text/plain; version=0.0.4; charset=utf-8");
+  ASSERT_TRUE(scrape.send(testing::http_get("/metrics", "127.0.0.1", "HEAD")));
+  const auto head = scrape.read_response(true);
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->headers.at("content-length"), "4");
+  EXPECT_TRUE(head->body.empty());
+
+  testing::TestConnection garbage(*port);
+  ASSERT_TRUE(garbage.send("garbage\r\n\r\n"));
+  const auto refused = garbage.read_response();
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 400U);
+
+  boost::asio::post(io, [&server] { server.stop(); });
+  EXPECT_TRUE(scrape.wait_closed());  // stop() closes the kept-alive connection
+  guard.reset();
+  loop.join();
 }
 
 }  // namespace

@@ -175,11 +175,7 @@ TEST_F(AnswerNowTest, Memo_FollowsTheZone) {
   for (int round = 0; round < 2; ++round) {
     EXPECT_EQ(ask("example.com"), kOk);
     EXPECT_EQ(ask("example.com", "nosni"), "OK secure match=mail.example.com");
-    EXPECT_EQ(ask("example.com", "rpt"),
-              "OK secure match=mail.example.com servername=hostname policy_type=sts "
-              "policy_domain=example.com mx_host_pattern=mail.example.com "
-              "{ policy_string = version: STSv1 } { policy_string = mode: enforce } "
-              "{ policy_string = mx: mail.example.com } { policy_string = max_age: 86400 }");
+    EXPECT_EQ(ask("example.com", "rpt"), testing::kExampleRptReply);
     EXPECT_EQ(ask("testing.example"), "NOTFOUND ");
     EXPECT_EQ(ask("testing.example", "strict"),
               "OK secure match=mail.testing.example servername=hostname");

@@ -18,14 +18,9 @@ namespace mtasts::net {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::kExampleRptReply;
 using testing::MemoryPersistence;
 using testing::PolicyServiceTest;
-
-constexpr char kRptReply[] =
-    "OK secure match=mail.example.com servername=hostname policy_type=sts "
-    "policy_domain=example.com mx_host_pattern=mail.example.com "
-    "{ policy_string = version: STSv1 } { policy_string = mode: enforce } "
-    "{ policy_string = mx: mail.example.com } { policy_string = max_age: 86400 }";
 
 // One way for a fetch to fail, and the RFC 8460 result type it is reported as.
 struct Failure {
@@ -50,6 +45,14 @@ class PolicyFailureTest : public PolicyServiceTest {
     options_.zones["rpt"] = ZoneSettings{.tlsrpt = core::TlsrptAttributes::on};
   }
 
+  // A new service, and a fetcher that has served nothing and knows no policy.
+  void start_over() {
+    service_.reset();
+    fetcher_.bodies.clear();
+    fetcher_.failures.clear();
+    fetcher_.fetched.clear();
+  }
+
   void fail_fetches(const std::string& domain, const Failure& failure) {
     if (failure.detail) {
       fetcher_.failures[domain] = *failure.detail;
@@ -67,22 +70,19 @@ class PolicyFailureTest : public PolicyServiceTest {
 TEST_F(PolicyFailureTest, FailedRefreshOfACachedPolicy_KeepsTheReply_WithoutPolicyFailure) {
   for (const Failure& failure : kFailures) {
     SCOPED_TRACE(failure.name);
-    service_.reset();
-    fetcher_.bodies.clear();
-    fetcher_.failures.clear();
-    fetcher_.fetched.clear();
+    start_over();
     publish("example.com", "enforce", {"mail.example.com"});
-    ASSERT_EQ(ask("example.com", "rpt"), kRptReply);
+    ASSERT_EQ(ask("example.com", "rpt"), kExampleRptReply);
 
     // A new policy is announced, and its fetch fails.
     clock_.advance(core::Seconds(120));
     resolver_.set_sts("example.com", "v=STSv1; id=2");
     fail_fetches("example.com", failure);
-    EXPECT_EQ(ask("example.com", "rpt"), kRptReply);  // the cached policy, refreshed behind
+    EXPECT_EQ(ask("example.com", "rpt"), kExampleRptReply);  // the cached policy, refreshed behind
     settle();
     EXPECT_EQ(fetcher_.fetched.size(), 2u);
     // RFC 8461 §3.3: the cached policy stays in force, reply for reply.
-    EXPECT_EQ(ask("example.com", "rpt"), kRptReply);
+    EXPECT_EQ(ask("example.com", "rpt"), kExampleRptReply);
     const std::string text = service().metrics_text();
     EXPECT_TRUE(contains(text, "mtasts_policy_alerts_total 1")) << text;
     EXPECT_TRUE(contains(text, sample("mtasts_fetches_total", failure.result) + "1")) << text;
@@ -92,20 +92,17 @@ TEST_F(PolicyFailureTest, FailedRefreshOfACachedPolicy_KeepsTheReply_WithoutPoli
 TEST_F(PolicyFailureTest, LookupsWhileARefreshBacksOff_ServeTheCachedPolicy_WithoutPolicyFailure) {
   for (const Failure& failure : kFailures) {
     SCOPED_TRACE(failure.name);
-    service_.reset();
-    fetcher_.bodies.clear();
-    fetcher_.failures.clear();
-    fetcher_.fetched.clear();
+    start_over();
     publish("example.com", "enforce", {"mail.example.com"});
-    ASSERT_EQ(ask("example.com", "rpt"), kRptReply);
+    ASSERT_EQ(ask("example.com", "rpt"), kExampleRptReply);
     // Less than a quarter of max_age left: the body is due for refresh, and its refetch fails.
     clock_.advance(core::Seconds(70000));
     fail_fetches("example.com", failure);
-    EXPECT_EQ(ask("example.com", "rpt"), kRptReply);
+    EXPECT_EQ(ask("example.com", "rpt"), kExampleRptReply);
     settle();
     // Within the backoff the cache serves the policy with the failure attached; the reply
     // stays the cached policy's (RFC 8461 §3.3), the failure is only counted.
-    EXPECT_EQ(ask("example.com", "rpt"), kRptReply);
+    EXPECT_EQ(ask("example.com", "rpt"), kExampleRptReply);
     EXPECT_EQ(fetcher_.fetched.size(), 2u);
     const std::string text = service().metrics_text();
     EXPECT_TRUE(contains(text, "mtasts_cache_decisions_total{reason=\"backoff\"} 1")) << text;
@@ -117,10 +114,7 @@ TEST_F(PolicyFailureTest, LookupsWhileARefreshBacksOff_ServeTheCachedPolicy_With
 TEST_F(PolicyFailureTest, AnnouncedPolicyThatCannotBeFetched_IsNotFound_AndCounted) {
   for (const Failure& failure : kFailures) {
     SCOPED_TRACE(failure.name);
-    service_.reset();
-    fetcher_.bodies.clear();
-    fetcher_.failures.clear();
-    fetcher_.fetched.clear();
+    start_over();
     resolver_.set_sts("example.com", "v=STSv1; id=1");
     fail_fetches("example.com", failure);
     // RFC 8461 §3.3, §5: nothing cached and no policy fetched: deliver as without MTA-STS.
@@ -205,9 +199,9 @@ TEST_F(PolicyFailureTest, Start_PurgesExpiredPoliciesFromTheStore) {
   auto policy = core::parse_policy(testing::policy_body("enforce", {"mail.example.com"}));
   ASSERT_TRUE(policy);
   store.policies["old.example"] = core::CachedPolicy{
-      *policy, "1", clock_.time - core::Seconds(90000), clock_.time - core::Seconds(3600)};
+      *policy, "1", clock_.now() - core::Seconds(90000), clock_.now() - core::Seconds(3600)};
   store.policies["new.example"] =
-      core::CachedPolicy{*policy, "1", clock_.time, clock_.time + core::Seconds(86400)};
+      core::CachedPolicy{*policy, "1", clock_.now(), clock_.now() + core::Seconds(86400)};
   service().start();
   settle();
   flush();

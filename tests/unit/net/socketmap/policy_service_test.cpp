@@ -53,11 +53,7 @@ TEST_F(PolicyServiceTest, Zone_SettingsFollowTheMapName) {
   options_.zones["nosni"] = ZoneSettings{.sni = core::SniMode::off};
   options_.zones["rpt"] = ZoneSettings{.tlsrpt = core::TlsrptAttributes::on};
   EXPECT_EQ(ask("example.com", "nosni"), "OK secure match=mail.example.com");
-  EXPECT_EQ(ask("example.com", "rpt"),
-            "OK secure match=mail.example.com servername=hostname policy_type=sts "
-            "policy_domain=example.com mx_host_pattern=mail.example.com "
-            "{ policy_string = version: STSv1 } { policy_string = mode: enforce } "
-            "{ policy_string = mx: mail.example.com } { policy_string = max_age: 86400 }");
+  EXPECT_EQ(ask("example.com", "rpt"), testing::kExampleRptReply);
   EXPECT_EQ(ask("example.com", "unknown-zone"),
             "OK secure match=mail.example.com servername=hostname");
 }
@@ -149,7 +145,7 @@ TEST_F(PolicyServiceTest, Store_RestoresOnAMiss_WithoutWaitingForTheNetwork) {
   auto policy = core::parse_policy(testing::policy_body("enforce", kMx));
   ASSERT_TRUE(policy);
   store.policies["example.com"] =
-      core::CachedPolicy{*policy, "1", clock_.time, clock_.time + core::Seconds(86400)};
+      core::CachedPolicy{*policy, "1", clock_.now(), clock_.now() + core::Seconds(86400)};
   resolver_.set_sts("example.com", "v=STSv1; id=1");  // the policy host is down: no body
   resolver_.delay = 200ms;
   const auto started = std::chrono::steady_clock::now();

@@ -75,6 +75,8 @@ class EchoHandler final : public SocketmapHandler {
   std::string reply_;
 };
 
+using Replies = std::vector<std::string>;
+
 class SocketmapServerTest : public ::testing::Test {
  protected:
   void start(SocketmapServerOptions options = {}) {
@@ -92,20 +94,30 @@ class SocketmapServerTest : public ::testing::Test {
     return result.value_or(T{});
   }
 
-  // Runs the loop a little so the server sees connections the test has closed.
-  void settle_loop() {
-    run([&]() -> asio::awaitable<int> {
-      asio::steady_timer pause(io_.get_executor(), 50ms);
-      co_await pause.async_wait(asio::use_awaitable);
-      co_return 0;
-    }());
-  }
-
   asio::awaitable<SocketmapClient> connected() {
     SocketmapClient client(io_.get_executor());
     const bool connected = co_await client.connect_tcp(port_);
     EXPECT_TRUE(connected);
     co_return client;
+  }
+
+  // Sends `bytes` on a new connection; the first `count` replies.
+  Replies exchange(std::string bytes, std::size_t count) {
+    return run([this, bytes = std::move(bytes), count]() -> asio::awaitable<Replies> {
+      auto client = co_await connected();
+      co_await client.send(bytes);
+      co_return co_await client.replies(count);
+    }());
+  }
+
+  // Whether the server closes `victim` within 5 s; then the reply `survivor` gets to "m <key>".
+  static asio::awaitable<std::pair<bool, Replies>> closed_and_still_served(SocketmapClient victim,
+                                                                           SocketmapClient survivor,
+                                                                           std::string key) {
+    const bool closed = co_await victim.wait_closed(5s);
+    co_await survivor.ask("m " + key);
+    auto replies = co_await survivor.replies(1);
+    co_return std::pair{closed, replies};
   }
 
   asio::io_context io_;
@@ -115,26 +127,17 @@ class SocketmapServerTest : public ::testing::Test {
   std::uint16_t port_ = 0;
 };
 
-using Replies = std::vector<std::string>;
-
 TEST_F(SocketmapServerTest, OneRequest_IsAnsweredAsANetstring) {
   start();
-  auto replies = run([&]() -> asio::awaitable<Replies> {
-    auto client = co_await connected();
-    co_await client.send("17:postfix a.example,");
-    co_return co_await client.replies(1);
-  }());
-  EXPECT_EQ(replies, (Replies{"OK postfix:a.example"}));
+  EXPECT_EQ(exchange("17:postfix a.example,", 1), (Replies{"OK postfix:a.example"}));
 }
 
 TEST_F(SocketmapServerTest, PipelinedRequests_AreAnsweredInOrder) {
   start();
-  auto replies = run([&]() -> asio::awaitable<Replies> {
-    auto client = co_await connected();
-    co_await client.send(core::encode_netstring("z slow") + core::encode_netstring("z a") +
-                         core::encode_netstring("z b"));
-    co_return co_await client.replies(3);
-  }());
+  const Replies replies =
+      exchange(core::encode_netstring("z slow") + core::encode_netstring("z a") +
+                   core::encode_netstring("z b"),
+               3);
   EXPECT_EQ(replies, (Replies{"OK z:slow", "OK z:a", "OK z:b"}));
 }
 
@@ -208,7 +211,8 @@ TEST_F(SocketmapServerTest, ClosedConnections_AreForgotten) {
     }
     co_return 0;
   }());
-  settle_loop();
+  // The server sees the closes on its next reads.
+  EXPECT_TRUE(testing::drive(io_, [&] { return server_->stats().active == 0; }));
   EXPECT_EQ(server_->stats().active, 0u);
   EXPECT_EQ(server_->stats().requests, 3u);
 }
@@ -234,10 +238,7 @@ TEST_F(SocketmapServerTest, Garbage_ClosesOnlyThatConnection) {
     auto good = co_await connected();
     auto bad = co_await connected();
     co_await bad.send("hello, I am not a netstring\r\n");
-    const bool closed = co_await bad.wait_closed(5s);
-    co_await good.ask("m still-here");
-    auto replies = co_await good.replies(1);
-    co_return std::pair{closed, replies};
+    co_return co_await closed_and_still_served(std::move(bad), std::move(good), "still-here");
   }());
   EXPECT_TRUE(result.first);
   EXPECT_EQ(result.second, (Replies{"OK m:still-here"}));
@@ -275,23 +276,14 @@ TEST_F(SocketmapServerTest, OversizeNetstring_IsRefusedBeforeItsPayload) {
 
 TEST_F(SocketmapServerTest, RequestWithoutMapName_IsAnsweredPerm) {
   start();
-  auto replies = run([&]() -> asio::awaitable<Replies> {
-    auto client = co_await connected();
-    co_await client.ask("nospace");
-    co_await client.ask("m after");
-    co_return co_await client.replies(2);
-  }());
+  const Replies replies =
+      exchange(core::encode_netstring("nospace") + core::encode_netstring("m after"), 2);
   EXPECT_EQ(replies, (Replies{"PERM invalid request", "OK m:after"}));
 }
 
 TEST_F(SocketmapServerTest, OversizeReply_BecomesTemp) {
   start();
-  auto replies = run([&]() -> asio::awaitable<Replies> {
-    auto client = co_await connected();
-    co_await client.ask("m huge");
-    co_return co_await client.replies(1);
-  }());
-  EXPECT_EQ(replies, (Replies{"TEMP reply too large"}));
+  EXPECT_EQ(exchange(core::encode_netstring("m huge"), 1), (Replies{"TEMP reply too large"}));
 }
 
 TEST_F(SocketmapServerTest, IdleConnection_IsClosedAfterIdleTimeout) {
@@ -331,10 +323,7 @@ TEST_F(SocketmapServerTest, ConnectionsOverTheLimit_AreClosed) {
     co_await first.ask("m x");
     co_await first.replies(1);
     auto second = co_await connected();
-    const bool closed = co_await second.wait_closed(5s);
-    co_await first.ask("m y");
-    auto replies = co_await first.replies(1);
-    co_return std::pair{closed, replies};
+    co_return co_await closed_and_still_served(std::move(second), std::move(first), "y");
   }());
   EXPECT_TRUE(result.first);
   EXPECT_EQ(result.second, (Replies{"OK m:y"}));

@@ -3,7 +3,7 @@
 // Diagnostics produced by the parsers: every problem found in a record or a policy, with a
 // stable code, a 1-based line where one applies, and a message a person can act on.
 //
-// Codes are part of the command-line and JSON interface: never rename or reuse one.
+// Every code comes from the catalogue (lint_catalogue.hpp), which also fixes its severity.
 
 #include <cstddef>
 #include <optional>
@@ -11,9 +11,9 @@
 #include <string_view>
 #include <vector>
 
-namespace mtasts::core {
+#include "mtasts/core/base/lint_catalogue.hpp"
 
-enum class Severity { error, warning };
+namespace mtasts::core {
 
 struct Finding {
   std::string code;                 // stable, kebab-case, e.g. "policy-mode-missing"
@@ -27,10 +27,9 @@ struct Findings {
   std::vector<Finding> warnings;
 
   [[nodiscard]] bool ok() const { return errors.empty(); }
-  void error(std::string_view code, std::string message,
-             std::optional<std::size_t> line = std::nullopt);
-  void warn(std::string_view code, std::string message,
-            std::optional<std::size_t> line = std::nullopt);
+  // Adds a finding with the catalogue name of `code` to `errors` or `warnings`, as the
+  // catalogue's severity for it says.
+  void add(LintCode code, std::string message, std::optional<std::size_t> line = std::nullopt);
   // The message of the first error, for callers that want one line.
   [[nodiscard]] std::string first_error() const;
 };

@@ -48,8 +48,7 @@ struct AcmeOptions {
   std::vector<std::string> contact;    // "mailto:..."
   std::chrono::seconds timeout{30};    // each request to the CA
   ChallengeType challenge = ChallengeType::http01;
-  // Added to docs/hosting.md's interface: the bound on one order() from newOrder to the
-  // downloaded chain, polling included.
+  // The bound on one order() from newOrder to the downloaded chain, polling included.
   std::chrono::seconds order_timeout{300};
   // Agree to the CA's terms of service (directory meta.termsOfService) at newAccount.
   bool agree_to_terms = true;

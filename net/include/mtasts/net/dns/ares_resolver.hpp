@@ -37,6 +37,6 @@ struct DnsOptions {
 // Errors: Errc::connect when a server name does not resolve, Errc::system when c-ares cannot
 // be set up (unreadable resolver configuration, out of memory).
 [[nodiscard]] core::Result<std::unique_ptr<DnsResolver>> make_ares_resolver(
-    boost::asio::any_io_executor executor, DnsOptions options);
+    boost::asio::any_io_executor executor, const DnsOptions& options);
 
 }  // namespace mtasts::net

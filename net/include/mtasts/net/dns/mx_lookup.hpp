@@ -13,6 +13,6 @@ namespace mtasts::net {
 // Looks up the MX records of `domain` on a private event loop and returns the answer, whatever
 // its DnsStatus (the caller decides what NXDOMAIN or a timeout means). Errors only when the
 // resolver cannot be set up (bad server address, c-ares failure).
-[[nodiscard]] core::Result<MxAnswer> lookup_mx(std::string domain, DnsOptions options);
+[[nodiscard]] core::Result<MxAnswer> lookup_mx(std::string domain, const DnsOptions& options);
 
 }  // namespace mtasts::net

@@ -5,6 +5,7 @@
 // so a person can be told what happened, and ends in one FetchDetail.
 
 #include <boost/asio/awaitable.hpp>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -49,6 +50,18 @@ struct DiscoveryOptions {
   DnsOptions dns;
   FetchOptions fetch;
 };
+
+// The c-ares resolver and the HTTPS fetcher that uses it, on one executor: what discover()
+// needs. The fetcher is declared last so that it is destroyed first.
+struct DiscoveryTools {
+  std::unique_ptr<DnsResolver> resolver;
+  std::unique_ptr<PolicyFetcher> fetcher;
+};
+
+// Makes both on `executor` (see make_ares_resolver and make_https_fetcher for their lifetimes).
+// Errors: the configuration errors of make_ares_resolver and make_https_fetcher.
+[[nodiscard]] core::Result<DiscoveryTools> make_discovery_tools(
+    boost::asio::any_io_executor executor, DiscoveryOptions options);
 
 // Runs discover() to completion on an event loop of its own, with the c-ares resolver and the
 // HTTPS fetcher: the whole of `mtasts resolve`'s network work.

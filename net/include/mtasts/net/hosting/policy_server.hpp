@@ -67,7 +67,7 @@ class PolicyServer {
   // `source`, `certificates` and `log` must outlive the server.
   PolicyServer(PolicySource& source, CertificateSet& certificates, PolicyServerOptions options,
                Logger& log);
-  ~PolicyServer();  // stops (without drain) if still running
+  ~PolicyServer();  // NOLINT(bugprone-exception-escape): see policy_server.cpp
   PolicyServer(const PolicyServer&) = delete;
   PolicyServer& operator=(const PolicyServer&) = delete;
 

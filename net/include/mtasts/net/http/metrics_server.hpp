@@ -1,9 +1,9 @@
 #pragma once
 
-// A tiny HTTP/1.1 responder for Prometheus scrapes: GET /metrics (or /) answers the text the
-// body function returns, as text/plain; version=0.0.4; other paths 404, other methods 405.
-// One request per connection (Connection: close); the request head must arrive within five
-// seconds and 8 KiB; at most 64 connections at once.
+// The Prometheus scrape endpoint, served by HttpServer (its limits, deadlines and keep-alive):
+// GET /metrics (or /) answers the text the body function returns, as
+// text/plain; version=0.0.4; other paths 404, other methods 405, a malformed request 400.
+// The request head must arrive within five seconds and 8 KiB; at most 64 connections at once.
 
 #include <boost/asio/any_io_executor.hpp>
 #include <cstdint>
@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "mtasts/core/base/result.hpp"
+#include "mtasts/net/http/http_server.hpp"
 #include "mtasts/net/runtime/log.hpp"
 
 namespace mtasts::net {
@@ -27,9 +28,9 @@ struct MetricsEndpoint {
 // Errors: Errc::invalid_value naming the problem.
 [[nodiscard]] core::Result<MetricsEndpoint> parse_metrics_endpoint(std::string_view text);
 
-// The response to one request head (up to and including the blank line). Pure, for tests.
-[[nodiscard]] std::string metrics_response(std::string_view request_head,
-                                           const std::function<std::string()>& body);
+// The response to one request. Pure, for tests.
+[[nodiscard]] HttpResponse metrics_response(const HttpRequest& request,
+                                            const std::function<std::string()>& body);
 
 class MetricsServer {
  public:
@@ -40,17 +41,18 @@ class MetricsServer {
   MetricsServer(const MetricsServer&) = delete;
   MetricsServer& operator=(const MetricsServer&) = delete;
 
-  // Binds and listens; returns the bound port.
+  // Binds and listens (host "": every IPv4 interface); returns the bound port.
   // Errors: Errc::invalid_value naming the address and the system's reason.
   [[nodiscard]] core::Result<std::uint16_t> listen(const MetricsEndpoint& endpoint);
 
   void start();
+  // Closes the listener and every connection. Call on the executor.
   void stop();
 
-  struct State;
-
  private:
-  std::shared_ptr<State> state_;
+  class Handler;
+  std::unique_ptr<Handler> handler_;
+  std::unique_ptr<HttpServer> server_;
 };
 
 }  // namespace mtasts::net

@@ -43,6 +43,7 @@
 #include "mtasts/core/socketmap/postfix_reply.hpp"
 #include "mtasts/net/dns/dns_resolver.hpp"
 #include "mtasts/net/fetch/policy_fetcher.hpp"
+#include "mtasts/net/runtime/clock.hpp"
 #include "mtasts/net/runtime/log.hpp"
 #include "mtasts/net/socketmap/socketmap_server.hpp"
 
@@ -79,18 +80,6 @@ struct PolicyServiceOptions {
   ProactiveSettings proactive;
   // Expired policies are deleted from the store this often (and once at start()).
   std::chrono::milliseconds store_purge_period{3'600'000};
-};
-
-// The time policies are judged by. Tests pass a fake; timeouts run on the executor's clock.
-class Clock {
- public:
-  virtual ~Clock() = default;
-  [[nodiscard]] virtual core::TimePoint now() const = 0;
-};
-
-class SystemClock final : public Clock {
- public:
-  [[nodiscard]] core::TimePoint now() const override;
 };
 
 // Where fetched policies survive a restart (store::PolicyStore behind an adapter). Calls are
