@@ -51,7 +51,7 @@ struct AcmeAccountKeeper::Flight {
 };
 
 AcmeAccountKeeper::AcmeAccountKeeper(asio::any_io_executor executor, StoreWorker& store,
-                                     net::AcmeClient& acme, const HostClock& clock,
+                                     net::AcmeClient& acme, const net::Clock& clock,
                                      net::Logger& log, AcmeAccountOptions options)
     : executor_(std::move(executor)),
       store_(store),

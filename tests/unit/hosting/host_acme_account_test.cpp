@@ -23,7 +23,7 @@ constexpr const char* kRefused =
 class AcmeAccountTest : public HostFixture {
  protected:
   void SetUp() override {
-    resolver_.set_address("acme.test", {}, {"127.0.0.1"});
+    resolver_.set_address("acme.test", {"127.0.0.1"});
     ASSERT_TRUE(run(io_, sync_->sync_once(true)));
     net::testing::FakeAcmeScript script;
     script.new_order_problem = kRefused;
@@ -33,8 +33,8 @@ class AcmeAccountTest : public HostFixture {
   // Adds `count` domains whose policy hosts point at the service.
   void add_domains(std::size_t count) {
     for (std::size_t i = 0; i < count; ++i) {
-      resolver_.set_mx(kDomains[i], {{10, "mx1." + kDomains[i]}});
-      resolver_.set_address("mta-sts." + kDomains[i], {"mta-sts.provider.test"}, {"192.0.2.10"});
+      resolver_.set_mx(kDomains[i], {"mx1." + kDomains[i]});
+      resolver_.set_address("mta-sts." + kDomains[i], {"192.0.2.10"}, {"mta-sts.provider.test"});
       const net::HttpResponse added =
           request("POST", "/v1/domains", R"({"domain":")" + kDomains[i] + R"("})");
       ASSERT_EQ(added.status, 201u) << added.body;

@@ -27,9 +27,9 @@
 #include <optional>
 #include <string>
 
-#include "mtasts/hosting/host_clock.hpp"
 #include "mtasts/hosting/host_store_worker.hpp"
 #include "mtasts/net/acme/acme_client.hpp"
+#include "mtasts/net/runtime/clock.hpp"
 #include "mtasts/net/runtime/log.hpp"
 
 namespace mtasts::hosting {
@@ -44,7 +44,7 @@ class AcmeAccountKeeper {
  public:
   // Everything given must outlive the keeper. Used from `executor`'s thread only.
   AcmeAccountKeeper(boost::asio::any_io_executor executor, StoreWorker& store,
-                    net::AcmeClient& acme, const HostClock& clock, net::Logger& log,
+                    net::AcmeClient& acme, const net::Clock& clock, net::Logger& log,
                     AcmeAccountOptions options);
 
   // The account: the one this process established before, else the stored one (checked with
@@ -67,7 +67,7 @@ class AcmeAccountKeeper {
   boost::asio::any_io_executor executor_;
   StoreWorker& store_;
   net::AcmeClient& acme_;
-  const HostClock& clock_;
+  const net::Clock& clock_;
   net::Logger& log_;
   AcmeAccountOptions options_;
   std::optional<net::AcmeAccount> account_;
