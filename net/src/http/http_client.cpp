@@ -15,6 +15,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include "mtasts/net/runtime/errc.hpp"
 #include "runtime/client_connect.hpp"
 #include "runtime/tls_client.hpp"
 
@@ -43,14 +44,14 @@ namespace {
 using Impl = HttpClient::Impl;
 using Endpoints = core::Result<std::vector<tcp::endpoint>>;
 
-core::Result<ClientResponse> failure(core::Errc code, std::string message) {
+core::Result<ClientResponse> failure(core::ErrorCode code, std::string message) {
   return core::fail(code, std::move(message));
 }
 
 core::Result<ClientResponse> io_failure(const Impl& impl, const error_code& ec,
                                         const std::string& during) {
   if (ec == beast::error::timeout) {
-    return failure(core::Errc::invalid_value, "the deadline passed while " + during);
+    return failure(Errc::timeout, "the deadline passed while " + during);
   }
   if (ec == http::error::body_limit) {
     return failure(
@@ -62,7 +63,10 @@ core::Result<ClientResponse> io_failure(const Impl& impl, const error_code& ec,
         core::Errc::too_large,
         "the response header exceeds " + std::to_string(impl.options.max_header_bytes) + " bytes");
   }
-  return failure(core::Errc::invalid_value, during + " failed: " + ec.message());
+  // Beast's parser errors: the peer's answer is no HTTP/1.x; anything else: the connection.
+  const bool malformed =
+      ec.category() == http::make_error_code(http::error::bad_version).category();
+  return failure(malformed ? Errc::protocol : Errc::connect, during + " failed: " + ec.message());
 }
 
 // The system's resolver, bounded by the deadline (the lookup itself cannot be interrupted:
@@ -82,10 +86,10 @@ asio::awaitable<Endpoints> system_lookup(std::string host, std::uint16_t port,
       host, std::to_string(port), asio::redirect_error(asio::use_awaitable, ec));
   guard.cancel();
   if (ec == asio::error::operation_aborted) {
-    co_return core::fail(core::Errc::invalid_value, "the deadline passed while looking up " + host);
+    co_return core::fail(Errc::timeout, "the deadline passed while looking up " + host);
   }
   if (ec) {
-    co_return core::fail(core::Errc::invalid_value, "cannot resolve " + host + ": " + ec.message());
+    co_return core::fail(Errc::connect, "cannot resolve " + host + ": " + ec.message());
   }
   std::vector<tcp::endpoint> endpoints;
   for (const auto& entry : results) {
@@ -104,17 +108,15 @@ asio::awaitable<Endpoints> lookup(Impl& impl, std::string host, std::uint16_t po
   switch (found.end) {
     case LookupEnd::found:
       if (found.endpoints.empty()) {
-        co_return core::fail(core::Errc::invalid_value,
-                             "cannot resolve " + host + ": no usable address");
+        co_return core::fail(Errc::connect, "cannot resolve " + host + ": no usable address");
       }
       co_return std::move(found.endpoints);
     case LookupEnd::deadline:
-      co_return core::fail(core::Errc::invalid_value,
-                           "the deadline passed while looking up " + host);
+      co_return core::fail(Errc::timeout, "the deadline passed while looking up " + host);
     case LookupEnd::failed:
       break;
   }
-  co_return core::fail(core::Errc::invalid_value, "cannot resolve " + host + ": " + found.reason);
+  co_return core::fail(Errc::connect, "cannot resolve " + host + ": " + found.reason);
 }
 
 // The request as sent; Errc::invalid_value for a method Beast does not know.
@@ -187,7 +189,8 @@ asio::awaitable<core::Result<ClientResponse>> run(Impl& impl, ClientRequest requ
   // One deadline for every operation from here on.
   const ConnectOutcome connected = co_await connect_endpoints(tcp_stream, *endpoints, deadline);
   if (connected.end != ConnectEnd::connected) {
-    co_return failure(core::Errc::invalid_value, connect_failure_text(connected, where));
+    co_return failure(connected.end == ConnectEnd::deadline ? Errc::timeout : Errc::connect,
+                      connect_failure_text(connected, where));
   }
   if (request.transport == Transport::plain) {
     core::Result<ClientResponse> done =
@@ -204,8 +207,8 @@ asio::awaitable<core::Result<ClientResponse>> run(Impl& impl, ClientRequest requ
   if (ec) {
     const long verify = SSL_get_verify_result(stream.native_handle());
     if (verify != X509_V_OK && ec != beast::error::timeout) {
-      co_return failure(core::Errc::invalid_value, "the certificate of " + request.host +
-                                                       " is refused: " + verify_error_text(verify));
+      co_return failure(Errc::tls, "the certificate of " + request.host +
+                                       " is refused: " + verify_error_text(verify));
     }
     co_return io_failure(impl, ec, "the TLS handshake with " + where);
   }

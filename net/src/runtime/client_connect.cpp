@@ -9,6 +9,7 @@
 #include <boost/beast/core/error.hpp>
 #include <variant>
 
+#include "mtasts/net/runtime/errc.hpp"
 #include "runtime/tls_client.hpp"
 
 namespace mtasts::net {
@@ -89,7 +90,7 @@ core::Result<asio::ssl::context> make_client_context(const std::optional<std::st
     }
     return context;
   } catch (const boost::system::system_error& e) {
-    return core::fail(core::Errc::invalid_value, std::string("cannot set up TLS: ") + e.what());
+    return core::fail(Errc::system, std::string("cannot set up TLS: ") + e.what());
   }
 }
 

@@ -104,12 +104,12 @@ core::Result<void> prepare_client_ssl(SSL* ssl, const std::string& host) {
       param, X509_CHECK_FLAG_NEVER_CHECK_SUBJECT | X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
   if (is_ip_literal(host)) {
     if (X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str()) != 1) {
-      return core::fail(core::Errc::invalid_value,
+      return core::fail(Errc::system,
                         "TLS library refused address " + host + ": " + openssl_error());
     }
   } else if (host.empty() || SSL_set_tlsext_host_name(ssl, host.c_str()) != 1 ||
              X509_VERIFY_PARAM_set1_host(param, host.data(), host.size()) != 1) {
-    return core::fail(core::Errc::invalid_value,
+    return core::fail(Errc::system,
                       "TLS library refused host name " + host + ": " + openssl_error());
   }
   SSL_set_verify(ssl, SSL_VERIFY_PEER, nullptr);

@@ -76,7 +76,7 @@ class HttpClient {
   using Clock = std::chrono::steady_clock;
 
   // A client that looks names up with `resolver`, which must outlive it. Runs on `executor`.
-  // Errors: Errc::invalid_value when the CA file is unreadable or holds no certificate, or
+  // Errors: Errc::io when the CA file is unreadable or holds no certificate, Errc::system when
   // the TLS library cannot be set up.
   [[nodiscard]] static core::Result<HttpClient> create(boost::asio::any_io_executor executor,
                                                        DnsResolver& resolver,
@@ -92,9 +92,12 @@ class HttpClient {
 
   // Sends `request` and reads the whole response by `deadline`. Any status is a response.
   // Errors, each with a message naming the host and the step that failed:
-  //   Errc::too_large      the response head or body exceeds its limit
-  //   Errc::invalid_value  anything else: no address, connect, TLS (certificate or
-  //                        handshake), the deadline, a malformed or cut response
+  //   core::Errc::too_large  the response head or body exceeds its limit
+  //   Errc::connect          no address, no connection, a connection cut or reset
+  //   Errc::timeout          the deadline passed
+  //   Errc::tls              the peer's certificate is refused (a failed handshake: connect)
+  //   Errc::protocol         the answer is not HTTP/1.x
+  //   Errc::system           the TLS library refused the name
   // A caller that must tell the deadline apart compares Clock::now() with it.
   boost::asio::awaitable<core::Result<ClientResponse>> send(ClientRequest request,
                                                             Clock::time_point deadline);
