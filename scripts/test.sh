@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of mtasts, from a fresh Debian 12 machine (as root): installs dependencies,
 # checks formatting, core purity, layering and the conformance map, builds with warnings as
-# errors, runs the unit tests and fuzz-corpus replays, then again under ASan+UBSan, then the
+# errors, runs clang-tidy over the project's sources, runs the unit tests and fuzz-corpus replays, then again under ASan+UBSan, then the
 # integration tests against real DNS, HTTPS and SMTP servers in a private network namespace.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +25,9 @@ python3 scripts/gen-lint-docs.py --check
 step "build (ci preset: warnings are errors)"
 cmake --preset ci >/dev/null
 cmake --build --preset ci
+
+step "clang-tidy (checks in .clang-tidy; any warning fails)"
+scripts/check-tidy.sh
 
 step "unit tests and fuzz corpus replay (with private Redis and PostgreSQL for the store tests)"
 eval "$(scripts/start-test-stores.sh)"

@@ -79,7 +79,7 @@ core::Result<AcmeSettings> parse_acme_section(ConfigReader& reader, const YAML::
   if (auto contact = section.strings("contact")) {
     for (std::string& entry : *contact) {
       if (!entry.starts_with("mailto:")) {
-        entry = "mailto:" + entry;
+        entry.insert(0, "mailto:");
       }
       if (entry.find('@') == std::string::npos) {
         section.fail("contact", "expected e-mail addresses, got \"" + entry + "\"");

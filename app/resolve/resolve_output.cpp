@@ -126,7 +126,7 @@ void append_https(std::string& out, const net::FetchResult& fetch) {
                      [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
       if (std::find(std::begin(kShownHeaders), std::end(kShownHeaders), lower) !=
           std::end(kShownHeaders)) {
-        out += "    " + name + ": " + value + "\n";
+        out.append("    ").append(name).append(": ").append(value).append("\n");
       }
     }
   }

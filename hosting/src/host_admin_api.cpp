@@ -152,6 +152,7 @@ asio::awaitable<tl::expected<std::vector<std::string>, std::string>> AdminApi::l
       records.begin(), records.end(),
       [](const net::MxRecord& a, const net::MxRecord& b) { return a.preference < b.preference; });
   std::vector<std::string> hosts;
+  hosts.reserve(records.size());
   for (const net::MxRecord& record : records) {
     hosts.push_back(record.exchange);
   }

@@ -132,7 +132,7 @@ class RowReader {
     return &cell;
   }
 
-  void bad(std::string_view column, std::string why) {
+  void bad(std::string_view column, const std::string& why) {
     if (!error_) {
       error_ = "column " + std::string(column) + ": " + why;
     }

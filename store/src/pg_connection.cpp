@@ -126,7 +126,7 @@ tl::expected<PgResult, RunFailure> run(Conn& conn, const std::string& sql,
                                        const std::string& describe) {
   PGconn* raw = conn.get();
   // Drops the connection; `lost` tells the caller whether a new one may succeed at once.
-  auto drop = [&](std::string why, bool lost) {
+  auto drop = [&](const std::string& why, bool lost) {
     conn.reset();
     return tl::unexpected(RunFailure{Error{Errc::unavailable, describe + ": " + why}, lost, ""});
   };
@@ -159,8 +159,10 @@ tl::expected<PgResult, RunFailure> run(Conn& conn, const std::string& sql,
       const char* state = PQresultErrorField(result.get(), PG_DIAG_SQLSTATE);
       const bool cancelled = state != nullptr && std::strcmp(state, "57014") == 0;
       failed_reason = trimmed(PQresultErrorMessage(result.get()));
+      std::string message = describe;
+      message.append(": ").append(failed_reason);
       failed = RunFailure{Error{cancelled ? Errc::unavailable : Errc::backend_error,
-                                describe + ": " + failed_reason},
+                                std::move(message)},
                           false, state == nullptr ? "" : state};
     }
     last = std::move(result);

@@ -108,7 +108,7 @@ asio::awaitable<DiscoveryReport> discover(DnsResolver& resolver, PolicyFetcher& 
   co_return finish(report, FetchDetail::ok, {});
 }
 
-core::Result<DiscoveryTools> make_discovery_tools(asio::any_io_executor executor,
+core::Result<DiscoveryTools> make_discovery_tools(const asio::any_io_executor& executor,
                                                   DiscoveryOptions options) {
   auto resolver = make_ares_resolver(executor, options.dns);
   if (!resolver) {

@@ -67,9 +67,9 @@ PolicyServer::PolicyServer(PolicySource& source, CertificateSet& certificates,
                            PolicyServerOptions options, Logger& log)
     : impl_(std::make_unique<Impl>(source, certificates, std::move(options), log)) {}
 
-// NOLINTNEXTLINE(bugprone-exception-escape): stop() throws only when memory runs out or joining
-// a thread fails (std::system_error), where terminating is the right outcome.
-PolicyServer::~PolicyServer() {
+// stop() throws only when memory runs out or joining a thread fails (std::system_error), where
+// terminating is the right outcome.
+PolicyServer::~PolicyServer() {  // NOLINT(bugprone-exception-escape)
   stop(std::chrono::milliseconds(0));
 }
 

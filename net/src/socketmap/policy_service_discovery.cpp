@@ -255,7 +255,7 @@ void note_shed(Impl& impl, const std::string& domain) {
 
 }  // namespace
 
-std::shared_ptr<PolicyFlight> start_flight(ImplPtr impl, const std::string& domain,
+std::shared_ptr<PolicyFlight> start_flight(const ImplPtr& impl, const std::string& domain,
                                            core::Decision first, FlightKind kind) {
   auto& running = kind == FlightKind::discover ? impl->flights : impl->recheck_flights;
   if (auto it = running.find(domain); it != running.end()) {

@@ -147,7 +147,7 @@ using ImplPtr = std::shared_ptr<Impl>;
 
 // The flight for `domain`, started from `first` (a decision whose step is not none) unless
 // one runs already; null when `kind` is discover and max_flights discoveries run (shed).
-std::shared_ptr<PolicyFlight> start_flight(ImplPtr impl, const std::string& domain,
+std::shared_ptr<PolicyFlight> start_flight(const ImplPtr& impl, const std::string& domain,
                                            core::Decision first, FlightKind kind);
 
 // Waits for the flight of a lookup that found nothing usable, at most until `deadline`; on

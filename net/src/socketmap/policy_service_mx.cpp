@@ -116,10 +116,8 @@ asio::awaitable<MxHosts> mx_hosts(ImplPtr impl, std::string domain, Deadline dea
     flight = std::make_shared<MxFlight>();
     impl->mx_flights.emplace(domain, flight);
     // Copies for the completion handler, which may run after this frame is gone.
-    ImplPtr owner = impl;
-    std::string key = domain;
     asio::co_spawn(impl->executor, run_mx_flight(impl, domain, flight),
-                   [owner, key, flight](const std::exception_ptr&) {
+                   [owner = impl, key = domain, flight](const std::exception_ptr&) {
                      flight->publish(MxHosts{});  // no effect unless the flight failed
                      auto entry = owner->mx_flights.find(key);
                      if (entry != owner->mx_flights.end() && entry->second == flight) {

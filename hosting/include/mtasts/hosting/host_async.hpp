@@ -15,7 +15,7 @@ boost::asio::awaitable<void> sleep_for(std::chrono::milliseconds duration);
 
 class LoopTimer {
  public:
-  explicit LoopTimer(boost::asio::any_io_executor executor) : timer_(std::move(executor)) {}
+  explicit LoopTimer(const boost::asio::any_io_executor& executor) : timer_(executor) {}
 
   // Waits `duration`; false once stop() was called (before or during the wait).
   boost::asio::awaitable<bool> wait(std::chrono::milliseconds duration);

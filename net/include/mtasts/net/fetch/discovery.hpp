@@ -61,7 +61,7 @@ struct DiscoveryTools {
 // Makes both on `executor` (see make_ares_resolver and make_https_fetcher for their lifetimes).
 // Errors: the configuration errors of make_ares_resolver and make_https_fetcher.
 [[nodiscard]] core::Result<DiscoveryTools> make_discovery_tools(
-    boost::asio::any_io_executor executor, DiscoveryOptions options);
+    const boost::asio::any_io_executor& executor, DiscoveryOptions options);
 
 // Runs discover() to completion on an event loop of its own, with the c-ares resolver and the
 // HTTPS fetcher: the whole of `mtasts resolve`'s network work.
