@@ -161,9 +161,9 @@ tl::expected<PgResult, RunFailure> run(Conn& conn, const std::string& sql,
       failed_reason = trimmed(PQresultErrorMessage(result.get()));
       std::string message = describe;
       message.append(": ").append(failed_reason);
-      failed = RunFailure{Error{cancelled ? Errc::unavailable : Errc::backend_error,
-                                std::move(message)},
-                          false, state == nullptr ? "" : state};
+      failed =
+          RunFailure{Error{cancelled ? Errc::unavailable : Errc::backend_error, std::move(message)},
+                     false, state == nullptr ? "" : state};
     }
     last = std::move(result);
   }

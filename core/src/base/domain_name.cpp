@@ -51,7 +51,36 @@ Result<std::string> to_a_labels(std::string_view name) {
   return std::string(output);
 }
 
+// Whether an "xn--" label decodes to a U-label that IDNA2008 accepts and that encodes back to
+// the same label (lowercase).
+bool is_true_a_label(std::string_view label) {
+  const std::string input = ascii_lower(label);
+  char* decoded = nullptr;
+  const int rc = idn2_to_unicode_8z8z(input.c_str(), &decoded, 0);
+  const std::unique_ptr<char, decltype(&std::free)> owned_decoded(decoded, &std::free);
+  if (rc != IDN2_OK || decoded == nullptr) {
+    return false;
+  }
+  char* encoded = nullptr;
+  const int back = idn2_to_ascii_8z(decoded, &encoded, IDN2_NONTRANSITIONAL);
+  const std::unique_ptr<char, decltype(&std::free)> owned_encoded(encoded, &std::free);
+  return back == IDN2_OK && encoded != nullptr && input == encoded;
+}
+
 }  // namespace
+
+std::string_view fake_a_label(std::string_view name) {
+  std::size_t pos = 0;
+  while (pos <= name.size()) {
+    const std::size_t dot = std::min(name.find('.', pos), name.size());
+    const std::string_view label = name.substr(pos, dot - pos);
+    if (label.size() > 4 && iequals(label.substr(0, 4), "xn--") && !is_true_a_label(label)) {
+      return label;
+    }
+    pos = dot + 1;
+  }
+  return {};
+}
 
 std::string ascii_lower(std::string_view text) {
   std::string out(text);
@@ -137,6 +166,11 @@ Result<std::string> normalize_domain(std::string_view name) {
       break;
     }
     pos = dot + 1;
+  }
+  if (const std::string_view fake = fake_a_label(ascii); !fake.empty()) {
+    return fail(Errc::not_a_host_name,
+                "\"" + printable(name) + "\" is not a host name: label \"" + printable(fake) +
+                    "\" begins with \"xn--\" but is not valid Punycode of an IDNA2008 label");
   }
   return ascii;
 }

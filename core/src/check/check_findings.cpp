@@ -144,6 +144,9 @@ const std::array<CheckCodeInfo, kCheckCodeCount> kCheckCatalogue = {{
    "check the service's renewals: the certificate's last error and the ACME CA's status"},
   {C::hosted_cert_expired, "hosted-cert-expired", error, A::hosting, k8461_33,
    "make renewal work (mta-sts.<domain> pointing at the service, the ACME CA reachable)"},
+  {C::sts_record_ignored, "sts-record-ignored", error, A::sts_record, k8461_31,
+   "rewrite the record as the message says: senders discard a record that does not begin "
+   "with \"v=STSv1;\" exactly"},
 }};
 // clang-format on
 

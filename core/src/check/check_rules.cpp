@@ -24,8 +24,13 @@ CheckFindings check_sts_selection(const StsRecordSelection& selection,
   CheckFindings out;
   switch (selection.choice) {
     case RecordChoice::none:
-      add(out, CheckCode::sts_record_missing, record_name,
-          "no TXT record beginning with v=STSv1: senders see no MTA-STS policy");
+      for (const std::string& why : selection.ignored) {
+        add(out, CheckCode::sts_record_ignored, record_name, why);
+      }
+      if (selection.ignored.empty()) {
+        add(out, CheckCode::sts_record_missing, record_name,
+            "no TXT record beginning with v=STSv1: senders see no MTA-STS policy");
+      }
       break;
     case RecordChoice::multiple:
       add(out, CheckCode::sts_record_multiple, record_name,

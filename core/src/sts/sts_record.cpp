@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/tag_record.hpp"
+#include "mtasts/core/base/domain_name.hpp"
 #include "mtasts/core/base/text.hpp"
 
 namespace mtasts::core {
@@ -19,7 +20,77 @@ bool is_sts_id(std::string_view id) {
          std::all_of(id.begin(), id.end(), [](char c) { return is_alnum(c); });
 }
 
+// The id of a record that is not a candidate, read leniently ("ID = 123" too); empty if none.
+std::string lenient_id(std::string_view text) {
+  const std::string lower = ascii_lower(text);
+  for (std::size_t at = lower.find("id"); at != std::string::npos; at = lower.find("id", at + 2)) {
+    if (at > 0 && is_alnum(lower[at - 1])) {
+      continue;
+    }
+    std::size_t pos = at + 2;
+    while (pos < text.size() && (text[pos] == ' ' || text[pos] == '\t')) {
+      ++pos;
+    }
+    if (pos >= text.size() || text[pos] != '=') {
+      continue;
+    }
+    ++pos;
+    while (pos < text.size() && (text[pos] == ' ' || text[pos] == '\t')) {
+      ++pos;
+    }
+    std::size_t end = pos;
+    while (end < text.size() && is_alnum(text[end])) {
+      ++end;
+    }
+    const std::string_view id = text.substr(pos, end - pos);
+    const bool whole = end == text.size() || text[end] == ';' || text[end] == ' ' ||
+                       text[end] == '\t' || text[end] == '"';
+    if (whole && is_sts_id(id)) {
+      return std::string(id);
+    }
+  }
+  return {};
+}
+
 }  // namespace
+
+std::string explain_ignored_sts_record(std::string_view text) {
+  if (is_candidate_record(text, kStsSyntax.version_literal)) {
+    return {};
+  }
+  const std::string lower = ascii_lower(text);
+  const std::size_t version = lower.find("stsv1");
+  if (version == std::string::npos) {
+    return {};
+  }
+  std::string why;
+  std::string_view trimmed = text;
+  while (!trimmed.empty() && (trimmed.front() == ' ' || trimmed.front() == '\t')) {
+    trimmed.remove_prefix(1);
+  }
+  if (!trimmed.empty() && (trimmed.front() == '"' || trimmed.front() == '\'')) {
+    why =
+        "it begins with a quote character (quotes belong to the zone file syntax, not to the "
+        "record's text)";
+  } else if (trimmed.size() != text.size()) {
+    why = "it begins with white space; the record must begin with \"v=STSv1\"";
+  } else if (lower.find("v=stsv1") != 0 && lower.front() == 'v' &&
+             lower.find("stsv1") < lower.find(';')) {
+    why = "the version field is written \"" + printable(text.substr(0, version + 5)) +
+          "\"; it must be \"v=STSv1\" exactly, without spaces";
+  } else if (lower.find("v=stsv1") != 0) {
+    why = "it does not begin with the version field; \"v=STSv1\" must come first";
+  } else if (text.substr(0, 7) != "v=STSv1") {
+    why = "the version is written \"" + printable(text.substr(0, 7)) +
+          "\"; field names and values are case-sensitive: \"v=STSv1\"";
+  } else {
+    why = "\"v=STSv1\" must be followed by \";\" (a missing semicolon?)";
+  }
+  const std::string id = lenient_id(text);
+  return "this record is ignored by senders because " + why +
+         "; write \"v=STSv1; id=" + (id.empty() ? std::string("<1-32 letters or digits>") : id) +
+         ";\" instead";
+}
 
 StsRecordReport lint_sts_record(std::string_view text) {
   StsRecordReport report;
@@ -32,14 +103,16 @@ StsRecordReport lint_sts_record(std::string_view text) {
   bool have_id = false;
   for (const TagField& field : fields) {
     if (field.name == "id") {
-      if (!is_sts_id(field.value)) {
+      if (have_id) {
+        // Whether or not it is a valid id (by the ABNF an invalid one is an extension named
+        // "id"), a later id changes nothing: the first is used.
+        findings.add(LintCode::sts_id_duplicate, "the record has more than one id; the first, \"" +
+                                                     record.id + "\", is used: remove the others");
+      } else if (!is_sts_id(field.value)) {
         findings.add(LintCode::sts_id_invalid,
                      "the id \"" + printable(field.value) +
                          "\" must be 1 to 32 letters and digits only (no \"-\", \"_\", \"+\", "
                          "\"/\" or \".\")");
-      } else if (have_id) {
-        findings.add(LintCode::sts_id_duplicate, "the record has more than one id; the first, \"" +
-                                                     record.id + "\", is used: remove the others");
       } else {
         record.id = std::string(field.value);
         have_id = true;
@@ -84,7 +157,11 @@ StsRecordSelection select_sts_record(const std::vector<TxtStrings>& rrs) {
   for (const TxtStrings& rr : rrs) {
     std::string text = concatenate_strings(rr);
     if (!is_candidate_record(text, kStsSyntax.version_literal)) {
-      continue;  // RFC 8461 §3.1: records that do not begin with the version are discarded
+      // RFC 8461 §3.1: records that do not begin with the version are discarded.
+      if (std::string why = explain_ignored_sts_record(text); !why.empty()) {
+        selection.ignored.push_back(std::move(why));
+      }
+      continue;
     }
     if (++selection.candidates == 1) {
       selection.text = std::move(text);
@@ -94,6 +171,7 @@ StsRecordSelection select_sts_record(const std::vector<TxtStrings>& rrs) {
     selection.choice = RecordChoice::none;
     return selection;
   }
+  selection.ignored.clear();
   if (selection.candidates > 1) {
     // RFC 8461 §3.1: not exactly one record means no available policy. Never pick one.
     selection.choice = RecordChoice::multiple;

@@ -56,7 +56,9 @@ void check_uri(std::string_view uri, TlsrptRecord& record, Findings& findings) {
   const std::string lower_scheme = ascii_lower(scheme);
   const std::string_view rest = uri.substr(scheme.size() + 1);
   if (lower_scheme == "mailto") {
-    const auto address = percent_decode(rest);
+    // RFC 6068: mailto:<to>[?<hfields>]; header fields such as "?subject=..." are valid and
+    // leave the address alone.
+    const auto address = percent_decode(rest.substr(0, rest.find('?')));
     const std::size_t at = address ? address->rfind('@') : std::string::npos;
     if (!address || at == std::string::npos || at == 0 ||
         !normalize_domain(std::string_view(*address).substr(at + 1))) {

@@ -1,6 +1,10 @@
 // The reply of a lookup once discovery is settled: NOTFOUND, the policy's patterns, or (mx_match
 // resolve) the destination's MX hosts the policy allows, after the RFC 8461 §5 re-check when
 // none is. Cached lookups are answered without suspending, from a memo kept with the MX answer.
+//
+// Never wider than the policy: when the MX hosts are unknown (the lookup failed or timed out)
+// or there are none (a null MX), the reply lists only the policy's exact names, or is TEMP when
+// the policy has none (see exact_names_reply).
 
 #include <algorithm>
 
@@ -61,15 +65,35 @@ std::string render(const ZoneSettings& zone, std::string_view domain, const core
 // The reply for an enforced policy given the destination's MX answer (resolve mode).
 struct MxReply {
   bool matched = true;       // false: no MX host is allowed (nothing rendered)
-  bool mx_fallback = false;  // no MX host to match: the patterns form
+  bool mx_fallback = false;  // no MX host to match: exact names only, or TEMP
   std::string text;
 };
+
+// With no MX host to match, Postfix still dials only hosts of its own MX answer, so listing the
+// policy's exact (non-wildcard) names allows no host the policy does not. A wildcard has no
+// Postfix form that is as narrow: "*.example.com" allows one label, while Postfix's
+// ".example.com" matches any depth, so wildcards are left out. A policy of wildcards only gets
+// TEMP: Postfix defers, and the mail goes out once an MX lookup succeeds.
+MxReply exact_names_reply(const ZoneSettings& zone, std::string_view domain,
+                          const core::Policy& policy) {
+  std::vector<std::string> names;
+  for (const core::MxPatternView pattern : policy.mx) {
+    if (!pattern.wildcard) {
+      names.emplace_back(pattern.domain);
+    }
+  }
+  if (names.empty()) {
+    std::string reason = "MTA-STS: the MX hosts of ";
+    reason.append(domain).append(" are unknown and its policy allows only wildcards");
+    return {true, true, core::render_temp(reason)};
+  }
+  return {true, true, render(zone, domain, policy, core::MatchForm::mx_hosts, names)};
+}
 
 MxReply reply_for_hosts(const ZoneSettings& zone, std::string_view domain,
                         const core::Policy& policy, const std::vector<std::string>& hosts) {
   if (hosts.empty()) {
-    // No MX answer to match: the patterns still protect the mail (the peer's form).
-    return {true, true, render(zone, domain, policy, core::MatchForm::patterns, {})};
+    return exact_names_reply(zone, domain, policy);
   }
   if (allows_all(policy, hosts)) {
     return {true, false, render(zone, domain, policy, core::MatchForm::mx_hosts, hosts)};

@@ -14,6 +14,7 @@ namespace {
 // test.
 const std::vector<std::pair<std::string, CheckSeverity>> kRequired = {
     {"sts-record-missing", CheckSeverity::error},
+    {"sts-record-ignored", CheckSeverity::error},
     {"sts-record-multiple", CheckSeverity::error},
     {"sts-record-invalid", CheckSeverity::error},
     {"policy-host-unresolvable", CheckSeverity::error},

@@ -63,6 +63,16 @@ TEST(CheckRules, CheckStsSelection_Table) {
       {"id too long", {"v=STSv1; id=" + std::string(33, 'a')}, {{"sts-record-invalid", kError}}},
       {"id with a dash", {"v=STSv1; id=2024-01"}, {{"sts-record-invalid", kError}}},
       {"duplicate id warns", {"v=STSv1; id=1; id=2"}, {{"sts-record-warning", kWarning}}},
+      {"duplicate invalid id warns", {"v=STSv1; id=1; id=a-b"}, {{"sts-record-warning", kWarning}}},
+      {"wrong case", {"v=stsv1; id=1"}, {{"sts-record-ignored", kError}}},
+      {"version not first", {"id=1; v=STSv1"}, {{"sts-record-ignored", kError}}},
+      {"missing semicolon", {"v=STSv1 id=1"}, {{"sts-record-ignored", kError}}},
+      {"spaces in the version", {"v = STSv1; id=1"}, {{"sts-record-ignored", kError}}},
+      {"quoted text", {"\"v=STSv1; id=1\""}, {{"sts-record-ignored", kError}}},
+      {"a near miss beside a valid record", {"v=stsv1; id=1", "v=STSv1; id=2"}, {}},
+      {"near miss and unrelated",
+       {"V=STSv1; id=1", "v=spf1 -all"},
+       {{"sts-record-ignored", kError}}},
   };
   for (const RecordCase& c : cases) {
     SCOPED_TRACE(c.name);
@@ -70,6 +80,31 @@ TEST(CheckRules, CheckStsSelection_Table) {
     EXPECT_EQ(coded(got), c.want);
     expect_catalogued(got, "_mta-sts.a.test");
   }
+}
+
+// The owner hears why senders discard the record and what to write instead.
+TEST(CheckRules, CheckStsSelection_IgnoredRecord_SaysWhyAndWhatToWrite) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"v=stsv1; id=20240101", "case-sensitive"},
+      {"id=20240101; v=STSv1", "\"v=STSv1\" must come first"},
+      {"v=STSv1 id=20240101", "must be followed by \";\""},
+      {"v = STSv1; id=20240101", "without spaces"},
+  };
+  for (const auto& [txt, why] : cases) {
+    SCOPED_TRACE(txt);
+    const CheckFindings got = check_sts_selection(select_sts_record(rrs({txt})), "_mta-sts.a.test");
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_NE(got[0].message.find("this record is ignored by senders because"), std::string::npos)
+        << got[0].message;
+    EXPECT_NE(got[0].message.find(why), std::string::npos) << got[0].message;
+    EXPECT_NE(got[0].message.find("write \"v=STSv1; id=20240101;\" instead"), std::string::npos)
+        << got[0].message;
+  }
+  const CheckFindings no_id =
+      check_sts_selection(select_sts_record(rrs({"v=STSv1 id=2024-01"})), "x");
+  ASSERT_EQ(no_id.size(), 1u);
+  EXPECT_NE(no_id[0].message.find("id=<1-32 letters or digits>"), std::string::npos)
+      << no_id[0].message;
 }
 
 TEST(CheckRules, CheckStsSelection_Multiple_MessageCountsCandidates) {

@@ -77,11 +77,45 @@ TEST_F(ResolveModeTest, Recheck_ToTestingMode_IsNotFound) {
   EXPECT_EQ(ask("example.com"), "NOTFOUND ");
 }
 
-TEST_F(ResolveModeTest, FailedMxLookup_FallsBackToPatterns) {
-  publish("example.com", "enforce", {"mail.example.com", "*.backup.example.com"});
+// Never wider than the policy: ".backup.example.com" would let Postfix accept a host any
+// number of labels deep, where the policy's "*.backup.example.com" allows one.
+TEST_F(ResolveModeTest, FailedMxLookup_ListsOnlyThePolicysExactNames) {
+  publish("example.com", "enforce",
+          {"mail.example.com", "*.backup.example.com", "mx2.example.com"});
+  for (const DnsStatus status : {DnsStatus::servfail, DnsStatus::timeout, DnsStatus::error}) {
+    resolver_.set_mx_status("example.com", status);
+    EXPECT_EQ(ask("example.com"),
+              "OK secure match=mail.example.com:mx2.example.com servername=hostname")
+        << dns_status_name(status);
+  }
+}
+
+TEST_F(ResolveModeTest, FailedMxLookup_WildcardsOnly_Defers) {
+  publish("example.com", "enforce", {"*.example.com", "*.backup.example.com"});
   resolver_.set_mx_status("example.com", DnsStatus::servfail);
   EXPECT_EQ(ask("example.com"),
-            "OK secure match=mail.example.com:.backup.example.com servername=hostname");
+            "TEMP MTA-STS: the MX hosts of example.com are unknown and its policy allows only "
+            "wildcards");
+  resolver_.set_mx("example.com", {"a.example.com", "b.c.example.com"});
+  EXPECT_EQ(ask("example.com"), "OK secure match=a.example.com servername=hostname")
+      << "once the MX lookup works, the hosts one label deep are listed";
+}
+
+TEST_F(ResolveModeTest, NullMx_ListsOnlyThePolicysExactNames) {
+  publish("example.com", "enforce", {"mail.example.com", "*.example.com"});
+  resolver_.set_mx("example.com", {""});  // RFC 7505: "MX 0 ."
+  EXPECT_EQ(ask("example.com"), "OK secure match=mail.example.com servername=hostname");
+  EXPECT_EQ(ask("example.com"), "OK secure match=mail.example.com servername=hostname")
+      << "cached with the MX answer";
+}
+
+TEST_F(ResolveModeTest, FailedMxLookup_WithTlsrpt_ListsExactNamesAndEveryPattern) {
+  publish("example.com", "enforce", {"mail.example.com", "*.backup.example.com"});
+  options_.zones["rpt"] = ZoneSettings{.tlsrpt = core::TlsrptAttributes::on};
+  resolver_.set_mx_status("example.com", DnsStatus::servfail);
+  const std::string reply = ask("example.com", "rpt");
+  EXPECT_EQ(reply.rfind("OK secure match=mail.example.com ", 0), 0u) << reply;
+  EXPECT_NE(reply.find("mx_host_pattern=*.backup.example.com"), std::string::npos) << reply;
 }
 
 TEST_F(ResolveModeTest, TestingPolicy_NeedsNoMxLookup) {
@@ -105,8 +139,9 @@ TEST_F(ResolveModeTest, ConcurrentLookups_ShareOneMxQuery) {
   EXPECT_EQ(resolver_.count("MX other.example"), 1u);
 }
 
-TEST_F(ResolveModeTest, SlowMxLookup_FallsBackToPatternsAtTheZoneTimeout) {
-  publish("example.com", "enforce", {"mail.example.com", "*.backup.example.com"});
+TEST_F(ResolveModeTest, SlowMxLookup_ListsExactNamesAtTheZoneTimeout) {
+  publish("example.com", "enforce",
+          {"mail.example.com", "mx2.example.com", "*.backup.example.com"});
   resolver_.set_mx("example.com", {"mail.example.com"});
   options_.zones["fast"] = ZoneSettings{.timeout = 50ms};
   EXPECT_EQ(ask("example.com"), "OK secure match=mail.example.com servername=hostname");
@@ -114,7 +149,7 @@ TEST_F(ResolveModeTest, SlowMxLookup_FallsBackToPatternsAtTheZoneTimeout) {
   resolver_.delay = 300ms;
   const auto started = std::chrono::steady_clock::now();
   EXPECT_EQ(ask("example.com", "fast"),
-            "OK secure match=mail.example.com:.backup.example.com servername=hostname");
+            "OK secure match=mail.example.com:mx2.example.com servername=hostname");
   EXPECT_LT(std::chrono::steady_clock::now() - started, 250ms);
   settle(400ms);
   EXPECT_EQ(ask("example.com", "fast"), "OK secure match=mail.example.com servername=hostname")

@@ -95,6 +95,7 @@ enum class CheckCode : std::uint8_t {
   hosted_cert_missing,
   hosted_cert_expiring,
   hosted_cert_expired,
+  sts_record_ignored,
 };
 
 struct CheckCodeInfo {
@@ -109,8 +110,8 @@ struct CheckCodeInfo {
 // Certificates that expire within this many days are reported as expiring.
 inline constexpr std::int64_t kCertExpiringDays = 14;
 
-inline constexpr std::size_t kCheckCodeCount = 61;
-static_assert(static_cast<std::size_t>(CheckCode::hosted_cert_expired) + 1 == kCheckCodeCount,
+inline constexpr std::size_t kCheckCodeCount = 62;
+static_assert(static_cast<std::size_t>(CheckCode::sts_record_ignored) + 1 == kCheckCodeCount,
               "a new CheckCode is the last value and needs its catalogue row");
 
 // Every code, in CheckCode order (row i describes CheckCode(i)).

@@ -47,7 +47,15 @@ struct StsRecordSelection {
   std::string text;        // the chosen candidate, concatenated (empty for none/multiple)
   StsRecordReport report;  // meaningful for invalid and ok
   std::size_t candidates = 0;
+  // With no candidate: why each discarded record that looks like an attempt at one is ignored,
+  // and what to write instead (see explain_ignored_sts_record).
+  std::vector<std::string> ignored;
 };
+
+// For a TXT record that senders discard although it looks meant as the MTA-STS record (it
+// mentions "STSv1" in any case): why it is discarded ("the version must be written ...") and
+// the record to write instead. Empty for a candidate or an unrelated record.
+[[nodiscard]] std::string explain_ignored_sts_record(std::string_view text);
 
 // Chooses among all TXT RRs at _mta-sts.<domain> (RFC 8461 §3.1): each RR's strings are
 // concatenated without separator, RRs that do not begin with the version field are discarded,
