@@ -44,7 +44,7 @@ struct ReplyMemo {
   core::SniMode sni = core::SniMode::hostname;
   core::TestingMode testing = core::TestingMode::report_only;
   core::TlsrptAttributes tlsrpt = core::TlsrptAttributes::off;
-  bool mx_fallback = false;  // the patterns form, for a null MX (counted as mx_fallbacks)
+  bool mx_fallback = false;  // exact names or TEMP, for a null MX (counted as mx_fallbacks)
   std::string reply;         // empty: nothing remembered
 
   // Whether the memo holds the reply for `policy` in `zone`.
@@ -183,7 +183,7 @@ struct ReplyNow {
   // The reply (need none): a constant, a memo or Impl::reply_scratch; valid until the next
   // reply_now() or change to the MX cache.
   std::string_view text;
-  bool mx_fallback = false;  // the patterns form because the cached MX answer is a null MX
+  bool mx_fallback = false;  // exact names or TEMP: the cached MX answer is a null MX
   // When the reply was rendered (not a constant or a memo): the time rendering began.
   std::optional<std::chrono::steady_clock::time_point> rendered_from;
   std::string_view first_mx;  // need recheck: the first MX host (valid until a suspension)

@@ -62,7 +62,7 @@ struct ServiceCounters {
   std::array<std::uint64_t, kFetchFailures> policy_failures{};
   std::uint64_t invalid_domains = 0;           // keys that normalize_domain() refused
   std::uint64_t discovery_timeouts = 0;        // lookups answered before their flight ended
-  std::uint64_t mx_fallbacks = 0;              // resolve mode answered in the patterns form
+  std::uint64_t mx_fallbacks = 0;              // resolve mode, MX hosts unknown: exact names
   std::uint64_t mx_no_match = 0;               // TEMP: no MX host allowed, after the recheck
   std::uint64_t rechecks = 0;                  // RFC 8461 §5 re-checks started
   std::uint64_t alerts = 0;                    // refreshes of enforce/testing policies that failed
