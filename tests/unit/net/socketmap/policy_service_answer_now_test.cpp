@@ -128,12 +128,15 @@ TEST_F(AnswerNowTest, ImmediateAnswers_AreInTheFirstLatencyBucket) {
   publish("example.com", "enforce", {"mail.example.com"});
   resolver_.set_mx("example.com", {"mail.example.com"});
   ask("example.com");  // a miss: handle(), timed
+  ask("example.com");  // answered now, but the reply is rendered (and the render timed) first
+  // Sampled only now: the two lookups above took what they took, which is not asserted here.
   const std::uint64_t first_bucket = sample("mtasts_lookup_duration_seconds_bucket{le=\"0.0001\"}");
-  ask("example.com");  // the memo
+  answered_now_ = 0;
+  ask("example.com");  // the memo: nothing rendered, nothing timed
   ask("192.0.2.1");    // no lookup
   EXPECT_EQ(answered_now_, 2);
   EXPECT_EQ(sample("mtasts_lookup_duration_seconds_bucket{le=\"0.0001\"}"), first_bucket + 2);
-  EXPECT_EQ(sample("mtasts_lookup_duration_seconds_count"), 3u);
+  EXPECT_EQ(sample("mtasts_lookup_duration_seconds_count"), 4u);
 }
 
 TEST_F(AnswerNowTest, Memo_FollowsTheCachedPolicy) {
