@@ -69,13 +69,14 @@ bool is_true_a_label(std::string_view label) {
 
 }  // namespace
 
-std::string_view fake_a_label(std::string_view name) {
+std::string fake_a_label_problem(std::string_view name) {
   std::size_t pos = 0;
   while (pos <= name.size()) {
     const std::size_t dot = std::min(name.find('.', pos), name.size());
     const std::string_view label = name.substr(pos, dot - pos);
     if (label.size() > 4 && iequals(label.substr(0, 4), "xn--") && !is_true_a_label(label)) {
-      return label;
+      return "label \"" + printable(label) +
+             "\" begins with \"xn--\" but is not valid Punycode of an IDNA2008 label";
     }
     pos = dot + 1;
   }
@@ -167,10 +168,9 @@ Result<std::string> normalize_domain(std::string_view name) {
     }
     pos = dot + 1;
   }
-  if (const std::string_view fake = fake_a_label(ascii); !fake.empty()) {
+  if (std::string problem = fake_a_label_problem(ascii); !problem.empty()) {
     return fail(Errc::not_a_host_name,
-                "\"" + printable(name) + "\" is not a host name: label \"" + printable(fake) +
-                    "\" begins with \"xn--\" but is not valid Punycode of an IDNA2008 label");
+                "\"" + printable(name) + "\" is not a host name: " + problem);
   }
   return ascii;
 }

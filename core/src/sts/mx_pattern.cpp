@@ -59,10 +59,8 @@ Result<MxPattern> parse_mx_pattern(std::string_view value) {
                     "\" is not a host name or \"*.\" followed by a host name (labels of letters, "
                     "digits and hyphens; \"*\" only as the whole left-most label)");
   }
-  if (const std::string_view fake = fake_a_label(domain); !fake.empty()) {
-    return fail(Errc::invalid_value,
-                "\"" + printable(value) + "\" is not a host name: label \"" + printable(fake) +
-                    "\" begins with \"xn--\" but is not valid Punycode of an IDNA2008 label");
+  if (std::string problem = fake_a_label_problem(domain); !problem.empty()) {
+    return fail(Errc::invalid_value, "\"" + printable(value) + "\" is not a host name: " + problem);
   }
   pattern.domain = ascii_lower(domain);
   return pattern;

@@ -21,30 +21,30 @@ bool is_sts_id(std::string_view id) {
 }
 
 // The id of a record that is not a candidate, read leniently ("ID = 123" too); empty if none.
-std::string lenient_id(std::string_view text) {
-  const std::string lower = ascii_lower(text);
+// `lower` is the record's text in lowercase (the id keeps its case: ids compare exactly).
+std::string lenient_id(std::string_view text, std::string_view lower) {
+  const auto skip_wsp = [&text](std::size_t pos) {
+    while (pos < text.size() && is_wsp(text[pos])) {
+      ++pos;
+    }
+    return pos;
+  };
   for (std::size_t at = lower.find("id"); at != std::string::npos; at = lower.find("id", at + 2)) {
     if (at > 0 && is_alnum(lower[at - 1])) {
       continue;
     }
-    std::size_t pos = at + 2;
-    while (pos < text.size() && (text[pos] == ' ' || text[pos] == '\t')) {
-      ++pos;
-    }
+    std::size_t pos = skip_wsp(at + 2);
     if (pos >= text.size() || text[pos] != '=') {
       continue;
     }
-    ++pos;
-    while (pos < text.size() && (text[pos] == ' ' || text[pos] == '\t')) {
-      ++pos;
-    }
+    pos = skip_wsp(pos + 1);
     std::size_t end = pos;
     while (end < text.size() && is_alnum(text[end])) {
       ++end;
     }
     const std::string_view id = text.substr(pos, end - pos);
-    const bool whole = end == text.size() || text[end] == ';' || text[end] == ' ' ||
-                       text[end] == '\t' || text[end] == '"';
+    const bool whole =
+        end == text.size() || text[end] == ';' || is_wsp(text[end]) || text[end] == '"';
     if (whole && is_sts_id(id)) {
       return std::string(id);
     }
@@ -64,21 +64,18 @@ std::string explain_ignored_sts_record(std::string_view text) {
     return {};
   }
   std::string why;
-  std::string_view trimmed = text;
-  while (!trimmed.empty() && (trimmed.front() == ' ' || trimmed.front() == '\t')) {
-    trimmed.remove_prefix(1);
-  }
-  if (!trimmed.empty() && (trimmed.front() == '"' || trimmed.front() == '\'')) {
+  const std::size_t first = text.find_first_not_of(" \t");  // not npos: "stsv1" is there
+  const bool versioned = lower.starts_with("v=stsv1");
+  if (text[first] == '"' || text[first] == '\'') {
     why =
         "it begins with a quote character (quotes belong to the zone file syntax, not to the "
         "record's text)";
-  } else if (trimmed.size() != text.size()) {
+  } else if (first != 0) {
     why = "it begins with white space; the record must begin with \"v=STSv1\"";
-  } else if (lower.find("v=stsv1") != 0 && lower.front() == 'v' &&
-             lower.find("stsv1") < lower.find(';')) {
+  } else if (!versioned && lower.front() == 'v' && version < lower.find(';')) {
     why = "the version field is written \"" + printable(text.substr(0, version + 5)) +
           "\"; it must be \"v=STSv1\" exactly, without spaces";
-  } else if (lower.find("v=stsv1") != 0) {
+  } else if (!versioned) {
     why = "it does not begin with the version field; \"v=STSv1\" must come first";
   } else if (text.substr(0, 7) != "v=STSv1") {
     why = "the version is written \"" + printable(text.substr(0, 7)) +
@@ -86,7 +83,7 @@ std::string explain_ignored_sts_record(std::string_view text) {
   } else {
     why = "\"v=STSv1\" must be followed by \";\" (a missing semicolon?)";
   }
-  const std::string id = lenient_id(text);
+  const std::string id = lenient_id(text, lower);
   return "this record is ignored by senders because " + why +
          "; write \"v=STSv1; id=" + (id.empty() ? std::string("<1-32 letters or digits>") : id) +
          ";\" instead";
@@ -157,21 +154,22 @@ StsRecordSelection select_sts_record(const std::vector<TxtStrings>& rrs) {
   for (const TxtStrings& rr : rrs) {
     std::string text = concatenate_strings(rr);
     if (!is_candidate_record(text, kStsSyntax.version_literal)) {
-      // RFC 8461 §3.1: records that do not begin with the version are discarded.
-      if (std::string why = explain_ignored_sts_record(text); !why.empty()) {
-        selection.ignored.push_back(std::move(why));
-      }
-      continue;
+      continue;  // RFC 8461 §3.1: records that do not begin with the version are discarded
     }
     if (++selection.candidates == 1) {
       selection.text = std::move(text);
     }
   }
   if (selection.candidates == 0) {
+    // Only now, so that the usual lookup (one candidate) explains nothing.
+    for (const TxtStrings& rr : rrs) {
+      if (std::string why = explain_ignored_sts_record(concatenate_strings(rr)); !why.empty()) {
+        selection.ignored.push_back(std::move(why));
+      }
+    }
     selection.choice = RecordChoice::none;
     return selection;
   }
-  selection.ignored.clear();
   if (selection.candidates > 1) {
     // RFC 8461 §3.1: not exactly one record means no available policy. Never pick one.
     selection.choice = RecordChoice::multiple;
