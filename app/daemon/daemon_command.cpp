@@ -192,6 +192,46 @@ int fail_start(net::Logger& log, std::string_view what, const std::string& messa
 // arena for all keeps the peak RSS at 100,000 policies 4 MiB lower (bench/memory), and the
 // per-thread caches in front of it keep the lock out of the hot paths. An administrator's
 // MALLOC_ARENA_MAX wins.
+// Whether DANE is on (mtasts.dane). `auto` asks the resolver for the root's NS records with the
+// AD bit, on the loop before anything else runs on it: answered without AD, the resolver does
+// not validate and DANE is off (every destination would be judged insecure anyway, at the cost
+// of an MX query each). A failed probe leaves DANE on, which is safe with any resolver.
+bool dane_enabled(asio::io_context& io, net::DnsResolver& resolver, DaneSetting setting,
+                  net::Logger& log) {
+  if (setting != DaneSetting::automatic) {
+    const bool on = setting == DaneSetting::on;
+    log.log(net::LogLevel::info, "dane", {{"state", on ? "on" : "off"}, {"why", "configured"}});
+    return on;
+  }
+  net::DnsMeta probe;
+  bool done = false;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        probe = co_await resolver.query_ns(".");
+        done = true;
+      },
+      asio::detached);
+  while (!done && io.run_one() > 0) {
+  }
+  io.restart();
+  if (probe.status == net::DnsStatus::ok && !probe.authenticated) {
+    log.log(net::LogLevel::warn, "dane",
+            {{"state", "off"},
+             {"why",
+              "the resolver answers the root without the AD bit: it does not validate "
+              "DNSSEC, so DANE cannot be learnt (set mtasts.dane: on to look anyway)"}});
+    return false;
+  }
+  const bool validated = probe.status == net::DnsStatus::ok;
+  log.log(net::LogLevel::info, "dane",
+          {{"state", "on"},
+           {"why", validated ? "the resolver validates DNSSEC (AD on the root)"
+                             : "the resolver probe failed (" + probe.message +
+                                   "); on, which is safe with any resolver"}});
+  return true;
+}
+
 void limit_malloc_arenas() {
   if (std::getenv("MALLOC_ARENA_MAX") == nullptr) {
     mallopt(M_ARENA_MAX, 1);
@@ -233,8 +273,10 @@ int run_daemon(const DaemonArgs& args) {
   }
   net::SystemClock clock;
   std::unique_ptr<StorePersistence> persistence = open_persistence(config, clock, log);
+  net::PolicyServiceOptions options = service_options(config);
+  options.dane = dane_enabled(io, *network->resolver, config.mtasts.dane, log);
   net::PolicyService service(io.get_executor(), *network->resolver, *network->fetcher, clock, log,
-                             persistence.get(), service_options(config));
+                             persistence.get(), std::move(options));
   net::SocketmapServer server(io.get_executor(), service, {}, log);
   if (auto listening = listen(server, config, log); !listening) {
     return fail_start(log, "listen", listening.error().message);

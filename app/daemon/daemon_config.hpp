@@ -76,11 +76,22 @@ struct ProactiveConfig {
 enum class MxMatch {
   resolve,   // the domain's MX hosts, looked up, that the policy allows (core::MatchForm::mx_hosts)
   patterns,  // the policy's patterns, `*.x` as `.x`, as the peer sends (core::MatchForm::patterns)
+  // Postfix 3.10.5+ with smtp_tls_enforce_sts_mx_patterns = yes enforces the patterns itself:
+  // the patterns form, and every zone's TLSRPT attributes (mx_host_pattern=) on.
+  postfix,
+};
+
+// DANE first (mtasts.dane): whether the daemon learns the DNSSEC/TLSA state of destinations.
+enum class DaneSetting {
+  automatic,  // `auto`: on unless the resolver, asked at start, answers the root without AD
+  on,
+  off,
 };
 
 // The keys under `mtasts:`, none of which the peer knows.
 struct MtastsConfig {
   MxMatch mx_match = MxMatch::resolve;
+  DaneSetting dane = DaneSetting::automatic;
   std::vector<std::string> dns_servers;  // HOST[:PORT] / [IPV6][:PORT]; empty: /etc/resolv.conf
   std::string ca_file;    // PEM bundle replacing the system trust store; empty: system store
   std::string metrics;    // HOST:PORT to serve metrics on; empty: no metrics listener

@@ -15,9 +15,9 @@ constexpr std::array<std::string_view, 4> kProactiveKeys = {"enabled", "interval
                                                             "concurrency_limit", "grace_ratio"};
 constexpr std::array<std::string_view, 4> kZoneKeys = {"strict_testing", "timeout", "require_sni",
                                                        "tlsrpt"};
-constexpr std::array<std::string_view, 8> kMtastsKeys = {"mx_match", "dns_servers",  "ca_file",
-                                                         "metrics",  "state_dir",    "user",
-                                                         "preload",  "fetch_threads"};
+constexpr std::array<std::string_view, 9> kMtastsKeys = {"mx_match", "dane",    "dns_servers",
+                                                         "ca_file",  "metrics", "state_dir",
+                                                         "user",     "preload", "fetch_threads"};
 constexpr std::int64_t kMaxFetchThreads = 64;
 constexpr std::int64_t kMaxCount = std::numeric_limits<std::int32_t>::max();
 
@@ -190,10 +190,32 @@ core::Result<MtastsConfig> parse_mtasts(ConfigReader& reader, const YAML::Node& 
     if (!name) {
       return tl::unexpected(name.error());
     }
-    if (*name != "resolve" && *name != "patterns") {
-      return value_error(*value, "mtasts.mx_match", expected("resolve or patterns", *value));
+    if (*name == "resolve") {
+      mtasts.mx_match = MxMatch::resolve;
+    } else if (*name == "patterns") {
+      mtasts.mx_match = MxMatch::patterns;
+    } else if (*name == "postfix") {
+      mtasts.mx_match = MxMatch::postfix;
+    } else {
+      return value_error(*value, "mtasts.mx_match",
+                         expected("resolve, patterns or postfix", *value));
     }
-    mtasts.mx_match = *name == "resolve" ? MxMatch::resolve : MxMatch::patterns;
+  }
+  if (const auto value = given(*entries, "dane")) {
+    // YAML reads a bare on/off as a boolean; the words are accepted either way.
+    auto name = reader.string(*value, "mtasts.dane", Empty::rejected);
+    if (!name) {
+      return tl::unexpected(name.error());
+    }
+    if (*name == "auto") {
+      mtasts.dane = DaneSetting::automatic;
+    } else if (*name == "on" || *name == "true" || *name == "yes") {
+      mtasts.dane = DaneSetting::on;
+    } else if (*name == "off" || *name == "false" || *name == "no") {
+      mtasts.dane = DaneSetting::off;
+    } else {
+      return value_error(*value, "mtasts.dane", expected("auto, on or off", *value));
+    }
   }
   if (const auto value = given(*entries, "dns_servers")) {
     auto servers = reader.string_list(*value, "mtasts.dns_servers");

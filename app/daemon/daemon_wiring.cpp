@@ -11,11 +11,13 @@ core::Seconds whole_seconds(std::chrono::milliseconds ms) {
   return std::max(core::Seconds(1), std::chrono::ceil<core::Seconds>(ms));
 }
 
-net::ZoneSettings zone_settings(const ZoneConfig& zone) {
-  return net::ZoneSettings{.testing = zone.strict_testing,
-                           .timeout = zone.timeout,
-                           .sni = zone.require_sni,
-                           .tlsrpt = zone.tlsrpt};
+// mx_match postfix: Postfix enforces the mx_host_pattern= attributes, so every zone sends them.
+net::ZoneSettings zone_settings(const ZoneConfig& zone, MxMatch mx_match) {
+  return net::ZoneSettings{
+      .testing = zone.strict_testing,
+      .timeout = zone.timeout,
+      .sni = zone.require_sni,
+      .tlsrpt = mx_match == MxMatch::postfix ? core::TlsrptAttributes::on : zone.tlsrpt};
 }
 
 }  // namespace
@@ -32,11 +34,12 @@ net::PolicyServiceOptions service_options(const DaemonConfig& config) {
     options.proactive.period = std::min(config.proactive.interval, kLongestPassPeriod);
   }
   options.proactive.concurrency = std::max<std::size_t>(config.proactive.concurrency_limit, 1);
-  options.match = config.mtasts.mx_match == MxMatch::patterns ? core::MatchForm::patterns
-                                                              : core::MatchForm::mx_hosts;
-  options.default_zone = zone_settings(config.default_zone);
+  options.match = config.mtasts.mx_match == MxMatch::resolve ? core::MatchForm::mx_hosts
+                                                             : core::MatchForm::patterns;
+  options.dane = config.mtasts.dane != DaneSetting::off;  // auto: decided at start (the probe)
+  options.default_zone = zone_settings(config.default_zone, config.mtasts.mx_match);
   for (const auto& [name, zone] : config.zones) {
-    options.zones.emplace(name, zone_settings(zone));
+    options.zones.emplace(name, zone_settings(zone, config.mtasts.mx_match));
   }
   return options;
 }

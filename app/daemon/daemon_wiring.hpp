@@ -20,7 +20,9 @@ inline constexpr std::size_t kDefaultCacheCapacity = 100'000;
 //                                  passes run every min(interval, 5 min), jittered;
 //                                  concurrency_limit flights at once (preload list too)
 //   default_zone, zones         -> ZoneSettings of the same names
-//   mtasts.mx_match             -> MatchForm (resolve: mx_hosts)
+//   mtasts.mx_match             -> MatchForm (resolve: mx_hosts; patterns, postfix: patterns,
+//                                  postfix also turning every zone's tlsrpt attributes on)
+//   mtasts.dane                 -> dane (on for auto; the daemon probes its resolver at start)
 [[nodiscard]] net::PolicyServiceOptions service_options(const DaemonConfig& config);
 
 // The largest zone timeout: the bound of each DNS query and of each policy fetch. (The

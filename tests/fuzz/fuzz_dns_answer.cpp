@@ -79,8 +79,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check_name(message->questions.front().name);
     qname = message->questions.front().name;
   }
-  for (std::uint16_t qtype :
-       {dns::kTypeTxt, dns::kTypeMx, dns::kTypeA, dns::kTypeAaaa, dns::kTypeCname}) {
+  for (std::uint16_t qtype : {dns::kTypeTxt, dns::kTypeMx, dns::kTypeA, dns::kTypeAaaa,
+                              dns::kTypeCname, dns::kTypeTlsa, dns::kTypeNs}) {
     check_interpretation(*message, qname, qtype);
   }
 

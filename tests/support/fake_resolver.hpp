@@ -39,9 +39,12 @@ class FakeResolver final : public DnsResolver {
   std::map<std::string, TxtAnswer> txt;
   std::map<std::string, MxAnswer> mx;
   std::map<std::string, AddressAnswer> addresses;
+  std::map<std::string, TlsaAnswer> tlsa;
+  bool validating = false;             // the NS query of the root answers with the AD bit
   std::chrono::milliseconds delay{0};  // before every answer
   bool hang = false;                   // every query waits until cancelled, then times out
-  std::vector<std::string> asked;      // "TXT name", "MX name", "ADDR name", in order
+  std::vector<std::string>
+      asked;  // "TXT name", "MX name", "ADDR name", "TLSA name", "NS name", in order
 
   // The MTA-STS TXT record of `domain`.
   void set_sts(const std::string& domain, const std::string& record) {
@@ -76,6 +79,26 @@ class FakeResolver final : public DnsResolver {
     addresses[name] = std::move(answer);
   }
 
+  // TLSA records at `name` (status ok), or a failure/negative `status` when `records` is empty.
+  void set_tlsa(const std::string& name, std::vector<core::TlsaRecord> records, bool secure = true,
+                DnsStatus status = DnsStatus::ok) {
+    TlsaAnswer answer{meta_of(status, name), std::move(records)};
+    answer.meta.authenticated = secure;
+    tlsa[name] = std::move(answer);
+  }
+  // Marks the MX answer and the address answers of `names` as validated (AD set) or not.
+  void set_secure(const std::string& domain, const std::vector<std::string>& names,
+                  bool secure = true) {
+    if (auto it = mx.find(domain); it != mx.end()) {
+      it->second.meta.authenticated = secure;
+    }
+    for (const std::string& name : names) {
+      if (auto it = addresses.find(name); it != addresses.end()) {
+        it->second.meta.authenticated = secure;
+      }
+    }
+  }
+
   // How often `what` ("TXT name", ...) was asked.
   [[nodiscard]] std::size_t count(const std::string& what) const {
     std::size_t n = 0;
@@ -96,6 +119,16 @@ class FakeResolver final : public DnsResolver {
   boost::asio::awaitable<AddressAnswer> query_addresses(std::string name) override {
     const bool answered = co_await ask("ADDR " + name);
     co_return lookup(addresses, name, answered);
+  }
+  boost::asio::awaitable<TlsaAnswer> query_tlsa(std::string name) override {
+    const bool answered = co_await ask("TLSA " + name);
+    co_return lookup(tlsa, name, answered);
+  }
+  boost::asio::awaitable<DnsMeta> query_ns(std::string name) override {
+    const bool answered = co_await ask("NS " + name);
+    DnsMeta meta = meta_of(answered ? DnsStatus::ok : DnsStatus::timeout, name);
+    meta.authenticated = answered && validating;
+    co_return meta;
   }
 
  private:

@@ -34,6 +34,8 @@ class TestDnsServer {
   }
   // "name/type" of every query received, in order.
   [[nodiscard]] const std::vector<std::string>& asked() const { return asked_; }
+  // How many queries asked for the AD bit (RFC 6840 §5.7).
+  [[nodiscard]] std::size_t asked_for_ad() const { return asked_for_ad_; }
 
  private:
   boost::asio::awaitable<void> serve() {
@@ -53,6 +55,7 @@ class TestDnsServer {
       }
       const dns::Question& question = query->questions.front();
       asked_.push_back(question.name + "/" + std::to_string(question.type));
+      asked_for_ad_ += query->authenticated ? 1u : 0u;
       if (auto reply = handler_(question, query->id)) {
         co_await socket_.async_send_to(boost::asio::buffer(*reply), from,
                                        boost::asio::redirect_error(boost::asio::use_awaitable, ec));
@@ -63,6 +66,7 @@ class TestDnsServer {
   boost::asio::ip::udp::socket socket_;
   Handler handler_;
   std::vector<std::string> asked_;
+  std::size_t asked_for_ad_ = 0;
 };
 
 }  // namespace mtasts::net::testing

@@ -17,6 +17,9 @@ namespace asio = boost::asio;
 using std::chrono::milliseconds;
 
 constexpr int kTriesPerServer = 2;
+// The header's fourth octet holds RA, Z, AD, CD and the RCODE; AD is 0x20 in it.
+constexpr int kAdFlagOffset = 3;
+constexpr unsigned char kAdFlag = 0x20;
 constexpr milliseconds kMinTryTimeout{50};
 // Readiness rounds handled per wake-up before yielding back to the loop.
 constexpr int kMaxDrainRounds = 16;
@@ -147,9 +150,25 @@ AresChannel::~AresChannel() {
 asio::awaitable<RawReply> AresChannel::query(std::string name, std::uint16_t type) {
   auto pending = std::make_shared<Pending>(executor_);
   pending->signal.expires_after(timeout_);
+  // The query asks for the AD bit (RFC 6840 §5.7): a validating resolver then says whether it
+  // authenticated the answer, which DANE needs; other resolvers ignore the bit.
+  unsigned char* question = nullptr;
+  int length = 0;
+  const int made = ares_create_query(name.c_str(), 1 /* IN */, type, 0, 1 /* RD */, &question,
+                                     &length, 0 /* no EDNS */);
+  if (made != ARES_SUCCESS || question == nullptr || length < kAdFlagOffset + 1) {
+    if (question != nullptr) {
+      ares_free_string(question);
+    }
+    RawReply failed;
+    failed.status = made != ARES_SUCCESS ? made : ARES_EBADQUERY;
+    co_return failed;
+  }
+  question[kAdFlagOffset] = static_cast<unsigned char>(question[kAdFlagOffset] | kAdFlag);
   // The callback owns one reference, so a reply after our deadline has somewhere to go.
-  ares_query(channel_, name.c_str(), 1 /* IN */, type, &AresChannel::on_reply,
-             new std::shared_ptr<Pending>(pending));
+  ares_send(channel_, question, length, &AresChannel::on_reply,
+            new std::shared_ptr<Pending>(pending));
+  ares_free_string(question);
   arm_timer();
   if (!pending->done) {
     boost::system::error_code ec;

@@ -127,6 +127,7 @@ void merge_chain(ChainAnswer& answer, const DnsMeta& earlier) {
   }
   answer.meta.cname_chain = std::move(chain);
   answer.meta.query_name = earlier.query_name;
+  answer.meta.authenticated = answer.meta.authenticated && earlier.authenticated;
   if (answer.meta.status == DnsStatus::ok && earlier.ttl && answer.meta.ttl) {
     answer.meta.ttl = std::min(*earlier.ttl, *answer.meta.ttl);
   }
@@ -156,6 +157,22 @@ class AresResolver final : public DnsResolver {
       }
     }
     co_return answer;
+  }
+
+  asio::awaitable<TlsaAnswer> query_tlsa(std::string name) override {
+    ChainAnswer chain = co_await lookup(std::move(name), dns::kTypeTlsa);
+    TlsaAnswer answer{std::move(chain.meta), {}};
+    for (dns::ResourceRecord& rr : chain.records) {
+      if (auto* tlsa = std::get_if<dns::Tlsa>(&rr.rdata)) {
+        answer.records.push_back(tlsa->record);
+      }
+    }
+    co_return answer;
+  }
+
+  asio::awaitable<DnsMeta> query_ns(std::string name) override {
+    ChainAnswer chain = co_await lookup(std::move(name), dns::kTypeNs);
+    co_return std::move(chain.meta);
   }
 
   asio::awaitable<AddressAnswer> query_addresses(std::string name) override {
@@ -213,7 +230,24 @@ class AresResolver final : public DnsResolver {
         answer.meta.ttl = v6.meta.ttl;
       }
     }
+    answer.meta.authenticated = authenticated(v4.meta, v6.meta);
     return answer;
+  }
+
+  // Every part that did not fail was validated, and one of them found addresses: a failed
+  // AAAA query does not make validated A records insecure.
+  static bool authenticated(const DnsMeta& v4, const DnsMeta& v6) {
+    bool found = false;
+    for (const DnsMeta* part : {&v4, &v6}) {
+      if (dns_lookup_failed(part->status)) {
+        continue;
+      }
+      if (!part->authenticated) {
+        return false;
+      }
+      found = found || part->status == DnsStatus::ok;
+    }
+    return found;
   }
 
   std::shared_ptr<AresChannel> channel_;

@@ -186,6 +186,12 @@ core::Result<Rdata> read_rdata(Wire wire, std::uint16_t type, std::size_t at, st
       }
       return Rdata{std::move(txt)};
     }
+    case kTypeTlsa: {
+      if (size < 3) {
+        return malformed("TLSA RDATA too short", at);
+      }
+      return Rdata{Tlsa{core::TlsaRecord{wire[at], wire[at + 1], wire[at + 2], size - 3}}};
+    }
     default:
       return Rdata{Opaque{}};
   }
@@ -289,6 +295,7 @@ core::Result<Message> parse_message(std::span<const std::uint8_t> wire) {
   const std::uint16_t flags = get16(wire, 2);
   message.is_response = (flags & 0x8000u) != 0;
   message.truncated = (flags & 0x0200u) != 0;
+  message.authenticated = (flags & 0x0020u) != 0;
   message.rcode = static_cast<std::uint8_t>(flags & 0x000Fu);
   const std::size_t qdcount = get16(wire, 4);
   const std::size_t ancount = get16(wire, 6);
@@ -320,6 +327,7 @@ ChainAnswer interpret_answer(const Message& message, std::string_view qname, std
   DnsMeta& meta = answer.meta;
   meta.query_name = normalize_name(qname);
   meta.canonical_name = meta.query_name;
+  meta.authenticated = message.authenticated;
   if (message.rcode != kRcodeNoError && message.rcode != kRcodeNxDomain) {
     const bool server_failure = message.rcode == kRcodeServFail || message.rcode == kRcodeRefused;
     meta.status = server_failure ? DnsStatus::servfail : DnsStatus::error;

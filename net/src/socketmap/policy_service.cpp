@@ -269,6 +269,9 @@ std::optional<std::string_view> PolicyService::answer_now(std::string_view map_n
   if (reply.mx_fallback) {
     note_mx_fallback(impl, target.domain(), "null-mx");
   }
+  if (reply.dane != core::DaneLevel::none) {
+    impl.counters->count(reply.dane);
+  }
   note_lookup(impl, map_name, target, {decision.reason, decision.step, decision.urgency}, {},
               decision.failure, reply.text);
   if (reply.rendered_from) {
@@ -324,6 +327,7 @@ asio::awaitable<void> PolicyService::stop(std::chrono::milliseconds timeout) {
 std::string PolicyService::metrics_text() const {
   const ServiceGauges gauges{.cache_entries = impl_->cache.size(),
                              .mx_cache_entries = impl_->mx_cache.size(),
+                             .dane_cache_entries = impl_->dane_cache.size(),
                              .flights = impl_->flights.size()};
   return render_service_metrics(*impl_->counters, gauges);
 }

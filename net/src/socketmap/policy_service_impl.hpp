@@ -55,6 +55,14 @@ struct ReplyMemo {
   }
 };
 
+// A DANE verdict for a destination (see core/dane/dane_state.hpp), with the reply it gives.
+struct DaneEntry {
+  core::DaneVerdict verdict;
+  core::TimePoint expires_at;
+  std::string reply;  // "OK dane-only", "OK dane" or TEMP; empty for level none
+};
+using DaneFlight = detail::Flight<core::DaneVerdict>;
+
 struct MxEntry {
   std::vector<std::string> hosts;
   core::TimePoint expires_at;
@@ -92,6 +100,28 @@ using ReplyMemos = boost::unordered_flat_map<std::string, ReplyMemo, StringHash,
 // division): the cached lookup reads it on every request. Elements move when it grows, so
 // pointers into it are kept only until the next insertion.
 using MxCache = boost::unordered_flat_map<std::string, MxEntry, StringHash, std::equal_to<>>;
+// DANE verdicts by destination ("domain", or "[domain]" for a bracketed next hop).
+using DaneCache = boost::unordered_flat_map<std::string, DaneEntry, StringHash, std::equal_to<>>;
+
+// Expired entries of a bounded cache are swept at most this often; between sweeps a full map
+// drops an arbitrary entry.
+inline constexpr core::Seconds kSweepInterval{10};
+
+// Makes room for one more entry in `map` (MxCache, DaneCache), bounded by `capacity`.
+template <class Map>
+void make_room(Map& map, std::size_t capacity, core::TimePoint now, core::TimePoint& swept_at) {
+  if (map.size() < capacity) {
+    return;
+  }
+  if (now >= swept_at + kSweepInterval) {
+    swept_at = now;
+    boost::unordered::erase_if(map,
+                               [now](const auto& entry) { return entry.second.expires_at < now; });
+  }
+  if (map.size() >= capacity && !map.empty()) {
+    map.erase(map.begin());
+  }
+}
 
 // Why a flight runs: to discover or refresh (lookups, proactive refresh, preload), or to
 // re-check before deferring mail for an MX mismatch (RFC 8461 §5: the TXT record is checked
@@ -123,6 +153,9 @@ struct PolicyService::Impl {
   ReplyMemos pattern_replies;  // mx_match patterns: at most mx_cache_capacity
   std::unordered_map<std::string, std::shared_ptr<MxFlight>> mx_flights;
   core::TimePoint mx_swept_at{};
+  DaneCache dane_cache;  // options.dane: at most mx_cache_capacity
+  std::unordered_map<std::string, std::shared_ptr<DaneFlight>> dane_flights;
+  core::TimePoint dane_swept_at{};
   // When each domain was last re-checked for an MX mismatch; bounded by mx_cache_capacity.
   std::unordered_map<std::string, core::TimePoint> rechecked_at;
 
@@ -168,14 +201,30 @@ boost::asio::awaitable<MxHosts> mx_hosts(ImplPtr impl, std::string domain, Deadl
 // suspension (or insertion).
 MxEntry* cached_mx(Impl& impl, std::string_view domain, core::TimePoint now);
 void forget_mx(Impl& impl, const std::string& domain);
+// The hosts an MX answer names: by preference, without duplicates; the domain itself for an
+// implicit MX; none for the null MX; ok false when the lookup failed.
+MxHosts hosts_of(const MxAnswer& answer, const std::string& domain);
+
+// policy_service_dane.cpp
+
+// The key of a destination's DANE verdict: the domain, or "[domain]" for a bracketed next hop.
+std::string dane_key(std::string_view domain, bool bracketed);
+// The unexpired cached DANE verdict under `key` at `now`, or null; valid until the next
+// suspension (or insertion).
+const DaneEntry* cached_dane(const Impl& impl, std::string_view key, core::TimePoint now);
+// The DANE verdict of `domain`: cached by TTL, learnt once for concurrent lookups; a temp verdict
+// (lookup_timed_out) when it is not known by `deadline`.
+boost::asio::awaitable<core::DaneVerdict> dane_verdict(ImplPtr impl, std::string domain,
+                                                       bool bracketed, Deadline deadline);
 
 // policy_service_reply.cpp
 
 // What reply_now() needs before it can answer.
 enum class ReplyNeed {
-  none,       // nothing: `text` is the reply
-  mx_lookup,  // resolve mode, and no unexpired MX answer of the domain is cached
-  recheck,    // no MX host matches the policy: RFC 8461 §5 re-check before deferring
+  none,         // nothing: `text` is the reply
+  dane_lookup,  // options.dane, and no unexpired DANE verdict of the destination is cached
+  mx_lookup,    // resolve mode, and no unexpired MX answer of the domain is cached
+  recheck,      // no MX host matches the policy: RFC 8461 §5 re-check before deferring
 };
 
 struct ReplyNow {
@@ -187,13 +236,16 @@ struct ReplyNow {
   // When the reply was rendered (not a constant or a memo): the time rendering began.
   std::optional<std::chrono::steady_clock::time_point> rendered_from;
   std::string_view first_mx;  // need recheck: the first MX host (valid until a suspension)
+  core::DaneLevel dane = core::DaneLevel::none;  // DANE decided the reply (not none)
 };
 
 // The reply for `domain` once discovery is settled (`decision`), as far as it can be given
 // without suspending. `domain` is normalised; `bracketed` for a "[host]" key (no MX lookup).
 // Changes nothing but the reply memos and scratch: a caller that gets a need may start over.
+// `dane_settled`: the caller learnt the DANE verdict is none (the cache may not hold it).
 ReplyNow reply_now(Impl& impl, const ZoneSettings& zone, std::string_view domain,
-                   const core::Decision& decision, bool bracketed, core::TimePoint now);
+                   const core::Decision& decision, bool bracketed, core::TimePoint now,
+                   bool dane_settled = false);
 
 // The reply for `domain` once discovery is settled: reply_now(), then the MX lookup and the
 // RFC 8461 §5 re-check it may need. `zone` and `domain` live in the caller's frame, which

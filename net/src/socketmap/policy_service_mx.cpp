@@ -12,9 +12,7 @@ namespace {
 
 namespace asio = boost::asio;
 
-// Expired MX entries are swept at most this often; between sweeps a full map drops an
-// arbitrary entry.
-constexpr core::Seconds kSweepInterval{10};
+}  // namespace
 
 MxHosts hosts_of(const MxAnswer& answer, const std::string& domain) {
   MxHosts out;
@@ -46,19 +44,12 @@ MxHosts hosts_of(const MxAnswer& answer, const std::string& domain) {
   return out;
 }
 
+namespace {
+
 void remember(Impl& impl, const std::string& domain, const MxHosts& hosts,
               std::optional<std::uint32_t> ttl) {
   const core::TimePoint now = impl.now();
-  if (impl.mx_cache.size() >= impl.options.mx_cache_capacity) {
-    if (now >= impl.mx_swept_at + kSweepInterval) {
-      impl.mx_swept_at = now;
-      boost::unordered::erase_if(
-          impl.mx_cache, [now](const auto& entry) { return entry.second.expires_at < now; });
-    }
-    if (impl.mx_cache.size() >= impl.options.mx_cache_capacity && !impl.mx_cache.empty()) {
-      impl.mx_cache.erase(impl.mx_cache.begin());
-    }
-  }
+  make_room(impl.mx_cache, impl.options.mx_cache_capacity, now, impl.mx_swept_at);
   if (impl.options.mx_cache_capacity == 0) {
     return;
   }

@@ -1,6 +1,8 @@
-// The reply of a lookup once discovery is settled: NOTFOUND, the policy's patterns, or (mx_match
-// resolve) the destination's MX hosts the policy allows, after the RFC 8461 §5 re-check when
-// none is. Cached lookups are answered without suspending, from a memo kept with the MX answer.
+// The reply of a lookup once discovery is settled: NOTFOUND, DANE's level where the destination
+// has usable DNSSEC-signed TLSA records (DANE first, see policy_service_dane.cpp), the policy's
+// patterns, or (mx_match resolve) the destination's MX hosts the policy allows, after the RFC
+// 8461 §5 re-check when none is. Cached lookups are answered without suspending, from a memo
+// kept with the MX answer (or the DANE verdict).
 //
 // Never wider than the policy: when the MX hosts are unknown (the lookup failed or timed out)
 // or there are none (a null MX), the reply lists only the policy's exact names, or is TEMP when
@@ -141,11 +143,26 @@ void note_mx_fallback(Impl& impl, std::string_view domain, std::string_view why)
 }
 
 ReplyNow reply_now(Impl& impl, const ZoneSettings& zone, std::string_view domain,
-                   const core::Decision& decision, bool bracketed, core::TimePoint now) {
+                   const core::Decision& decision, bool bracketed, core::TimePoint now,
+                   bool dane_settled) {
   ReplyNow out;
   if (!decision.serve || !enforced(decision.serve->policy.mode, zone.testing)) {
     out.text = kNotFound;
     return out;
+  }
+  // DANE first: a policy reply would replace Postfix's own dane level for the destination.
+  if (impl.options.dane && !dane_settled) {
+    const DaneEntry* dane =
+        bracketed ? cached_dane(impl, dane_key(domain, true), now) : cached_dane(impl, domain, now);
+    if (dane == nullptr) {
+      out.need = ReplyNeed::dane_lookup;
+      return out;
+    }
+    if (dane->verdict.level != core::DaneLevel::none) {
+      out.text = dane->reply;
+      out.dane = dane->verdict.level;
+      return out;
+    }
   }
   const core::Policy& policy = decision.serve->policy;
   if (impl.options.match == core::MatchForm::patterns) {
@@ -203,14 +220,30 @@ asio::awaitable<std::string> reply_for(ImplPtr impl, const ZoneSettings& zone,
                                        std::string_view domain, core::Decision decision,
                                        bool bracketed) {
   const Deadline deadline = SteadyClock::now() + zone.timeout;
-  for (int round = 0;; ++round) {
-    const ReplyNow now = reply_now(*impl, zone, domain, decision, bracketed, impl->now());
+  bool dane_settled = false;
+  bool rechecked = false;
+  while (true) {
+    const ReplyNow now =
+        reply_now(*impl, zone, domain, decision, bracketed, impl->now(), dane_settled);
     std::string first_mx;
     if (now.need == ReplyNeed::none) {
       if (now.mx_fallback) {
         note_mx_fallback(*impl, domain, "null-mx");
       }
+      if (now.dane != core::DaneLevel::none) {
+        impl->counters->count(now.dane);
+      }
       co_return std::string(now.text);
+    }
+    if (now.need == ReplyNeed::dane_lookup) {
+      const core::DaneVerdict verdict =
+          co_await dane_verdict(impl, std::string(domain), bracketed, deadline);
+      if (verdict.level != core::DaneLevel::none) {
+        impl->counters->count(verdict.level);
+        co_return core::render_dane_reply(verdict, domain);
+      }
+      dane_settled = true;
+      continue;
     }
     if (now.need == ReplyNeed::mx_lookup) {
       MxHosts mx = co_await mx_hosts(impl, std::string(domain), deadline);
@@ -228,7 +261,8 @@ asio::awaitable<std::string> reply_for(ImplPtr impl, const ZoneSettings& zone,
     } else {
       first_mx = now.first_mx;  // a copy: the re-check drops the cached MX answer
     }
-    if (round == 0) {
+    if (!rechecked) {
+      rechecked = true;
       auto fresh = co_await recheck(impl, std::string(domain), deadline);
       if (fresh) {
         decision = std::move(*fresh);

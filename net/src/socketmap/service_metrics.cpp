@@ -15,6 +15,9 @@ static_assert(static_cast<std::size_t>(core::RecordOutcome::Kind::temp_failure) 
 static_assert(static_cast<std::size_t>(DnsStatus::error) + 1 == kDnsStatuses);
 static_assert(static_cast<std::size_t>(core::KeyKind::invalid) + 1 == kKeyKinds);
 static_assert(static_cast<std::size_t>(core::FetchFailure::webpki_invalid) + 1 == kFetchFailures);
+static_assert(static_cast<std::size_t>(core::DaneReason::lookup_timed_out) + 1 ==
+              core::kDaneReasons);
+static_assert(static_cast<std::size_t>(core::DaneLevel::temp) + 1 == core::kDaneLevels);
 
 std::string_view record_kind_name(core::RecordOutcome::Kind kind) {
   switch (kind) {
@@ -108,6 +111,13 @@ std::string render_service_metrics(const ServiceCounters& c, const ServiceGauges
       c.policy_failures, [](core::FetchFailure failure) {
         return core::to_string(core::tlsrpt_result_type(failure));
       });
+  append_family<core::DaneReason>(
+      out, "mtasts_dane_lookups_total", "reason",
+      "DANE lookups of destinations (MX RRset, addresses, TLSA), by the reason of the verdict.",
+      c.dane_verdicts, core::dane_reason_name);
+  append_family<core::DaneLevel>(out, "mtasts_dane_replies_total", "level",
+                                 "Lookups answered by DANE instead of MTA-STS, by reply level.",
+                                 c.dane_replies, core::dane_level_name, 1);
   // The families of one sample each.
   struct Single {
     std::string_view name;
@@ -145,6 +155,7 @@ std::string render_service_metrics(const ServiceCounters& c, const ServiceGauges
       {"mtasts_cache_entries",
        "Entries in the policy cache (policies, negative entries, backoffs).", g.cache_entries},
       {"mtasts_mx_cache_entries", "MX answers cached.", g.mx_cache_entries},
+      {"mtasts_dane_cache_entries", "DANE verdicts cached.", g.dane_cache_entries},
       {"mtasts_discoveries_in_flight", "Discoveries running now.", g.flights},
   };
   for (const Single& metric : gauges) {

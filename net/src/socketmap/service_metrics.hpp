@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "mtasts/core/cache/policy_cache.hpp"
+#include "mtasts/core/dane/dane_state.hpp"
 #include "mtasts/core/socketmap/postfix_reply.hpp"
 #include "mtasts/core/socketmap/socketmap.hpp"
 #include "mtasts/net/dns/dns_resolver.hpp"
@@ -60,6 +61,8 @@ struct ServiceCounters {
   // Lookups answered while the domain's announced or cached policy could not be fetched or
   // validated, by core::FetchFailure (what Postfix 3.10 calls policy_failure; never sent).
   std::array<std::uint64_t, kFetchFailures> policy_failures{};
+  std::array<std::uint64_t, core::kDaneReasons> dane_verdicts{};  // DANE lookups, by reason
+  std::array<std::uint64_t, core::kDaneLevels> dane_replies{};    // replies DANE decided, by level
   std::uint64_t invalid_domains = 0;           // keys that normalize_domain() refused
   std::uint64_t discovery_timeouts = 0;        // lookups answered before their flight ended
   std::uint64_t mx_fallbacks = 0;              // resolve mode, MX hosts unknown: exact names
@@ -80,11 +83,14 @@ struct ServiceCounters {
   void count_mx(DnsStatus status) { ++mx_lookups[static_cast<std::size_t>(status)]; }
   void count(core::KeyKind kind) { ++keys_skipped[static_cast<std::size_t>(kind)]; }
   void count(core::FetchFailure failure) { ++policy_failures[static_cast<std::size_t>(failure)]; }
+  void count(core::DaneReason reason) { ++dane_verdicts[static_cast<std::size_t>(reason)]; }
+  void count(core::DaneLevel level) { ++dane_replies[static_cast<std::size_t>(level)]; }
 };
 
 struct ServiceGauges {
   std::size_t cache_entries = 0;
   std::size_t mx_cache_entries = 0;
+  std::size_t dane_cache_entries = 0;
   std::size_t flights = 0;
 };
 

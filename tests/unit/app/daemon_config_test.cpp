@@ -8,6 +8,8 @@
 #include <iterator>
 #include <string>
 
+#include "daemon/daemon_wiring.hpp"
+
 namespace mtasts::app {
 namespace {
 
@@ -294,6 +296,28 @@ TEST(DaemonConfig_Mtasts, FetchThreads_ZeroAllowedOutOfRangeNamesTheKey) {
         parse_daemon_config(std::string("mtasts: {fetch_threads: ") + bad + "}\n", user_env());
     ASSERT_FALSE(loaded) << bad;
     EXPECT_THAT(loaded.error().message, HasSubstr("mtasts.fetch_threads")) << bad;
+  }
+}
+
+TEST(DaemonConfig_Mtasts, Dane_AutoByDefault_OnOffAndYamlBooleans) {
+  EXPECT_EQ(parse_ok("").config.mtasts.dane, DaneSetting::automatic);
+  EXPECT_EQ(parse_ok("mtasts: {dane: auto}\n").config.mtasts.dane, DaneSetting::automatic);
+  for (const char* on : {"on", "true", "yes"}) {
+    EXPECT_EQ(parse_ok(std::string("mtasts: {dane: ") + on + "}\n").config.mtasts.dane,
+              DaneSetting::on)
+        << on;
+  }
+  for (const char* off : {"off", "false", "no"}) {
+    EXPECT_EQ(parse_ok(std::string("mtasts: {dane: ") + off + "}\n").config.mtasts.dane,
+              DaneSetting::off)
+        << off;
+  }
+  EXPECT_FALSE(service_options(parse_ok("mtasts: {dane: off}\n").config).dane);
+  EXPECT_TRUE(service_options(parse_ok("").config).dane);
+  for (const char* bad : {"sometimes", "\"\"", "[on]"}) {
+    auto loaded = parse_daemon_config(std::string("mtasts: {dane: ") + bad + "}\n", user_env());
+    ASSERT_FALSE(loaded) << bad;
+    EXPECT_THAT(loaded.error().message, HasSubstr("mtasts.dane")) << bad;
   }
 }
 

@@ -173,7 +173,7 @@ TEST(DaemonConfig_Errors, WrongValue_ErrorNamesKey) {
       {"zones: {z: {require_sni: ''}}", "zones.z.require_sni: expected true or false"},
       {"zones: {z: {tlsrpt: [1]}}", "zones.z.tlsrpt: expected true or false, got a list"},
       {"zones: [a]", "zones: expected a mapping"},
-      {"mtasts: {mx_match: exact}", "mtasts.mx_match: expected resolve or patterns"},
+      {"mtasts: {mx_match: exact}", "mtasts.mx_match: expected resolve, patterns or postfix"},
       {"mtasts: {dns_servers: ['1.1.1.1', '[::1']}",
        "mtasts.dns_servers[1]: invalid DNS server \"[::1\": unclosed '['"},
       {"mtasts: {dns_servers: ['1.1.1.1:0']}", "mtasts.dns_servers[0]: invalid DNS server"},

@@ -53,5 +53,16 @@ TEST(DaemonWiringTest, PeerKeys_MapToTheService) {
   EXPECT_EQ(longest_timeout(load.config), std::chrono::milliseconds(9000));
 }
 
+// Postfix 3.10.5 enforces mx_host_pattern= itself: every zone sends the attributes, and the
+// reply carries the patterns (no MX lookup by the daemon).
+TEST(DaemonWiringTest, MxMatchPostfix_PatternsWithTlsrptAttributesInEveryZone) {
+  const auto options =
+      service_options(parse("zones: {a: {tlsrpt: false}}\nmtasts: {mx_match: postfix}\n").config);
+  EXPECT_EQ(options.match, core::MatchForm::patterns);
+  EXPECT_EQ(options.default_zone.tlsrpt, core::TlsrptAttributes::on);
+  EXPECT_EQ(options.zones.at("a").tlsrpt, core::TlsrptAttributes::on);
+  EXPECT_TRUE(options.dane);
+}
+
 }  // namespace
 }  // namespace mtasts::app

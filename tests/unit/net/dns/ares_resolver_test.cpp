@@ -91,6 +91,18 @@ std::optional<Bytes> answer(const dns::Question& q, std::uint16_t id) {
   if (n == "mta-sts.v4only.test") {
     return reply(dns::kRcodeNoError, {}, {soa(60, 60)});
   }
+  if (n == "_25._tcp.mail.mx.test" && q.type == dns::kTypeTlsa) {
+    Bytes rdata = {3, 1, 1};
+    rdata.resize(3 + 32, 0x5a);
+    Bytes bytes = reply(dns::kRcodeNoError, {{n, dns::kTypeTlsa, 120, rdata}});
+    bytes[3] = static_cast<std::uint8_t>(bytes[3] | 0x20);  // validated
+    return bytes;
+  }
+  if (n.empty() && q.type == dns::kTypeNs) {  // the root, as a validating resolver answers it
+    Bytes bytes = reply(dns::kRcodeNoError, {{"", dns::kTypeNs, 3600, encode_name("a.root.test")}});
+    bytes[3] = static_cast<std::uint8_t>(bytes[3] | 0x20);
+    return bytes;
+  }
   if (n == "mx.test" && q.type == dns::kTypeMx) {
     return reply(dns::kRcodeNoError,
                  {{n, dns::kTypeMx, 300, testing::mx_rdata(10, "mail.mx.test")}});
@@ -211,6 +223,27 @@ TEST_F(AresResolverTest, Mx_IsDecoded) {
   ASSERT_EQ(a.records.size(), 1u);
   EXPECT_EQ(a.records[0].preference, 10);
   EXPECT_EQ(a.records[0].exchange, "mail.mx.test");
+}
+
+TEST_F(AresResolverTest, Tlsa_IsDecodedWithTheAdBit) {
+  const TlsaAnswer a = *run_until_done(io_, resolver_->query_tlsa("_25._tcp.mail.mx.test"));
+  EXPECT_EQ(a.meta.status, DnsStatus::ok);
+  EXPECT_TRUE(a.meta.authenticated);
+  EXPECT_EQ(a.meta.ttl, 120u);
+  ASSERT_EQ(a.records.size(), 1u);
+  EXPECT_EQ(a.records[0].usage, 3);
+  EXPECT_EQ(a.records[0].data_size, 32u);
+  EXPECT_TRUE(core::tlsa_usable(a.records[0]));
+  // Every query asks for the AD bit, and an answer without it is not authenticated.
+  const MxAnswer mx = *run_until_done(io_, resolver_->query_mx("mx.test"));
+  EXPECT_FALSE(mx.meta.authenticated);
+  EXPECT_EQ(server_.asked_for_ad(), server_.asked().size());
+}
+
+TEST_F(AresResolverTest, RootNs_ShowsWhetherTheResolverValidates) {
+  const DnsMeta meta = *run_until_done(io_, resolver_->query_ns("."));
+  EXPECT_EQ(meta.status, DnsStatus::ok);
+  EXPECT_TRUE(meta.authenticated);
 }
 
 TEST_F(AresResolverTest, ConcurrentQueries_AllComplete) {

@@ -162,6 +162,42 @@ TEST(DnsMessage, MxAndAddresses_AreDecoded) {
   EXPECT_EQ(interpret_answer(*message, "example.com", kTypeMx).records.size(), 2u);
 }
 
+TEST(DnsMessage, TlsaRecords_AreDecodedByLength) {
+  Bytes sha256 = {3, 1, 1};
+  sha256.resize(3 + 32, 0xab);
+  const Bytes wire = build_response(1, kRcodeNoError, "_25._tcp.mx.example.com", kTypeTlsa,
+                                    {{"_25._tcp.mx.example.com", kTypeTlsa, 300, sha256},
+                                     {"_25._tcp.mx.example.com", kTypeTlsa, 300, Bytes{2, 0, 0}}});
+  auto message = parse_message(wire);
+  ASSERT_TRUE(message);
+  const auto& first = std::get<Tlsa>(message->answers[0].rdata).record;
+  EXPECT_EQ(first.usage, 3);
+  EXPECT_EQ(first.selector, 1);
+  EXPECT_EQ(first.matching, 1);
+  EXPECT_EQ(first.data_size, 32u);
+  EXPECT_EQ(std::get<Tlsa>(message->answers[1].rdata).record.data_size, 0u);
+  EXPECT_FALSE(message->authenticated);
+  // Shorter than its three fixed octets: the message is refused, not read past the RDATA.
+  const Bytes short_rdata =
+      build_response(1, kRcodeNoError, "_25._tcp.mx.example.com", kTypeTlsa,
+                     {{"_25._tcp.mx.example.com", kTypeTlsa, 300, Bytes{3, 1}}});
+  EXPECT_FALSE(parse_message(short_rdata));
+}
+
+TEST(DnsMessage, AdBit_MarksTheAnswerAuthenticated) {
+  Bytes wire = build_response(1, kRcodeNoError, "example.com", kTypeMx,
+                              {{"example.com", kTypeMx, 300, mx_rdata(10, "mx.example.com")}});
+  EXPECT_FALSE(interpret(wire, "example.com", kTypeMx).meta.authenticated);
+  wire[3] = static_cast<std::uint8_t>(wire[3] | 0x20);  // AD
+  EXPECT_TRUE(interpret(wire, "example.com", kTypeMx).meta.authenticated);
+  // A signed denial is authenticated too.
+  Bytes denial = build_response(1, kRcodeNxDomain, "example.com", kTypeMx, {}, {soa(900, 300)});
+  denial[3] = static_cast<std::uint8_t>(denial[3] | 0x20);
+  const ChainAnswer answer = interpret(denial, "example.com", kTypeMx);
+  EXPECT_EQ(answer.meta.status, DnsStatus::nxdomain);
+  EXPECT_TRUE(answer.meta.authenticated);
+}
+
 TEST(DnsMessage, CompressedNames_AreFollowed) {
   Bytes wire = build_response(1, kRcodeNoError, kName, kTypeTxt, {});
   wire[7] = 1;                          // ancount = 1

@@ -13,17 +13,20 @@
 #include <vector>
 
 #include "mtasts/core/base/result.hpp"
+#include "mtasts/core/dane/dane_state.hpp"
 #include "mtasts/core/sts/sts_record.hpp"
 #include "mtasts/net/dns/dns_resolver.hpp"
 
 namespace mtasts::net::dns {
 
 inline constexpr std::uint16_t kTypeA = 1;
+inline constexpr std::uint16_t kTypeNs = 2;
 inline constexpr std::uint16_t kTypeCname = 5;
 inline constexpr std::uint16_t kTypeSoa = 6;
 inline constexpr std::uint16_t kTypeMx = 15;
 inline constexpr std::uint16_t kTypeTxt = 16;
 inline constexpr std::uint16_t kTypeAaaa = 28;
+inline constexpr std::uint16_t kTypeTlsa = 52;
 inline constexpr std::uint16_t kClassIn = 1;
 
 inline constexpr std::uint8_t kRcodeNoError = 0;
@@ -60,9 +63,13 @@ struct Txt {
   core::TxtStrings strings;
 };
 
+struct Tlsa {
+  core::TlsaRecord record;  // usage, selector, matching type and the data's length
+};
+
 struct Opaque {};  // a type this decoder does not interpret
 
-using Rdata = std::variant<Opaque, Cname, Soa, Mx, Address, Txt>;
+using Rdata = std::variant<Opaque, Cname, Soa, Mx, Address, Txt, Tlsa>;
 
 struct ResourceRecord {
   std::string name;  // lowercase, no trailing dot; bytes outside LDH are escaped as \DDD
@@ -82,6 +89,7 @@ struct Message {
   std::uint16_t id = 0;
   bool is_response = false;
   bool truncated = false;
+  bool authenticated = false;  // AD: the resolver validated the answer by DNSSEC (RFC 4035 §3.2.3)
   std::uint8_t rcode = 0;
   std::vector<Question> questions;
   std::vector<ResourceRecord> answers;

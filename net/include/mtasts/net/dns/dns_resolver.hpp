@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "mtasts/core/dane/dane_state.hpp"
 #include "mtasts/core/sts/sts_record.hpp"
 
 namespace mtasts::net {
@@ -61,6 +62,9 @@ struct DnsMeta {
   std::vector<std::string> cname_chain;  // CNAME targets followed, in order
   std::string canonical_name;            // query_name, or the last CNAME target
   std::string message;                   // for a failure: what happened, for a person
+  // The resolver set the AD bit on every answer this one was made of: the records (or their
+  // absence) are DNSSEC-validated. Only a validating resolver the daemon trusts sets it.
+  bool authenticated = false;
 };
 
 struct TxtAnswer {
@@ -76,6 +80,11 @@ struct MxRecord {
 struct MxAnswer {
   DnsMeta meta;
   std::vector<MxRecord> records;
+};
+
+struct TlsaAnswer {
+  DnsMeta meta;
+  std::vector<core::TlsaRecord> records;
 };
 
 struct AddressAnswer {
@@ -97,8 +106,16 @@ class DnsResolver {
   // MX records at `name`, in the order received.
   virtual boost::asio::awaitable<MxAnswer> query_mx(std::string name) = 0;
 
-  // A and AAAA records at `name`, asked concurrently.
+  // A and AAAA records at `name`, asked concurrently. `meta.authenticated` holds when every
+  // answer that was not a failure was validated and at least one found addresses.
   virtual boost::asio::awaitable<AddressAnswer> query_addresses(std::string name) = 0;
+
+  // TLSA records at `name` (e.g. "_25._tcp.mx.example.com").
+  virtual boost::asio::awaitable<TlsaAnswer> query_tlsa(std::string name) = 0;
+
+  // The NS query for `name`, for its metadata only: a validating resolver sets the AD bit on
+  // the answer for a signed name (the root, ".", is one), which is how it is recognised.
+  virtual boost::asio::awaitable<DnsMeta> query_ns(std::string name) = 0;
 };
 
 }  // namespace mtasts::net

@@ -12,12 +12,15 @@
 //              zone's timeout (so the first message to a domain is protected too)
 //   background the cache serves a usable policy now; the flight refreshes it behind
 //   resolve    mx_match `resolve`: match= lists the destination's MX hosts the policy allows
+//   dane       DANE first: for a domain that would get a policy reply, the DNSSEC facts (MX
+//              RRset, each host's addresses and TLSA records) decide whether DANE governs
 //   recheck    RFC 8461 §5: before deferring mail because no MX host matches, the TXT record is
 //              checked and the policy fetched again (at most once per recheck_interval)
 //
 // One lookup, end to end: key -> normalise (parent probe, address literal, invalid ->
 // "NOTFOUND ") -> cache.lookup(now) -> [store restore on a miss] -> [flight: TXT ->
 // on_record -> fetch -> on_fetch -> store write-through] -> reply by zone and mode ->
+// [dane: verdict (cached by TTL) -> "OK dane-only" | "OK dane" | TEMP | on to MTA-STS] ->
 // [resolve: MX lookup (cached by TTL) -> allowed hosts | recheck -> TEMP | patterns fallback].
 // A lookup that needs no wait (nothing to discover, the MX answer cached) is answered by
 // answer_now() without a coroutine; the reply rendered from an MX answer is kept with it and
@@ -77,6 +80,12 @@ struct PolicyServiceOptions {
   std::size_t max_flights = 4096;
   core::Seconds mx_ttl_min{30};  // MX answers are kept for their TTL clamped to this
   core::Seconds mx_ttl_max{3600};
+  // DANE first (RFC 8461 §2, RFC 7672): before answering a policy, learn through the (validating)
+  // resolver whether the destination's MX hosts have DNSSEC-signed TLSA records, and answer
+  // "dane-only", "dane" or TEMP instead where they do (see core/dane/dane_state.hpp). DANE
+  // verdicts are kept like MX answers: for their smallest TTL, clamped as above, at most
+  // mx_cache_capacity of them. Off here; the daemon turns it on when its resolver validates.
+  bool dane = false;
   ProactiveSettings proactive;
   // Expired policies are deleted from the store this often (and once at start()).
   std::chrono::milliseconds store_purge_period{3'600'000};
