@@ -24,6 +24,9 @@ from world import World, WorldError, preflight  # noqa: E402
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "dane_daemon: expects the DANE answers of `mtasts daemon` (dane-only, dane)")
+
     # A SIGTERM (CI timeout, killed job) unwinds like Ctrl-C, so the world is torn down.
     def on_term(signum, frame):
         raise KeyboardInterrupt(f"signal {signum}")

@@ -48,6 +48,12 @@ WORLD_DOMAINS = [
     Domain("st-trickle.test", policy=Policy(body="v=1\r\n", trickle=0.2)),
     *[Domain(f"st-cert-{v.replace('_', '-')}.test", policy=Policy(cert=v))
       for v in CERT_VARIANTS],
+    # DNSSEC: `.dnssec` is signed and validates, `.bogus` is signed but its DS in the root
+    # matches no key.
+    Domain("st-signed.dnssec", sts="v=STSv1; id=1", ttl=1,
+           mx=[MxHost("mx.st-signed.dnssec", tlsa=["3 1 1"]),
+               MxHost("mx2.st-signed.dnssec", cert="chain", tlsa=["2 1 1", "3 1 1 mismatch"])]),
+    Domain("st-bogus.bogus", sts="v=STSv1; id=1", mx=["mx.st-bogus.bogus"]),
 ]
 
 
@@ -363,3 +369,98 @@ def test_domains_and_behaviours_change_while_running(world):
     assert res.get("sent"), res
     (s,) = world.smtp.sessions(since=mark)
     assert s["listener"] == "127.0.0.77:25" and s["sni"] == "mx.st-late.test"
+
+
+def flags_of(out: str) -> set[str]:
+    """The header flags of a dig answer ("qr rd ra ad")."""
+    m = re.search(r";; flags: ([a-z ]*);", out)
+    assert m, out
+    return set(m.group(1).split())
+
+
+def tlsa_answers(out: str) -> list[str]:
+    """TLSA rdatas of `dig +noall +answer` output as "u s m hex" (dig splits long hex)."""
+    out_rd = []
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) > 7 and parts[3] == "TLSA":
+            out_rd.append(" ".join(parts[4:7] + ["".join(parts[7:]).lower()]))
+    return out_rd
+
+
+def test_signed_root_validates_with_the_worlds_trust_anchor(world):
+    out = dig(world, ".", "NS", "+dnssec")
+    assert status_of(out) == "NOERROR" and "ad" in flags_of(out), out
+    out = dig(world, ".", "DNSKEY", "+noall", "+answer")
+    def key(rdata: list[str]) -> str:  # dig splits the base64 key with spaces
+        return " ".join(rdata[:3] + ["".join(rdata[3:])])
+
+    keys = [key(a.split()) for a in answers(out)]
+    assert world.trust_anchor is not None
+    assert key(world.trust_anchor.split()[2:]) in keys, (world.trust_anchor, keys)
+
+
+def test_signed_tld_validates(world):
+    out = dig(world, "mx.st-signed.dnssec", "A", "+dnssec")
+    assert status_of(out) == "NOERROR" and "ad" in flags_of(out), out
+    assert answers(dig(world, "mx.st-signed.dnssec", "A", "+noall", "+answer")) == ["127.0.0.2"]
+    out = dig(world, "_mta-sts.st-signed.dnssec", "TXT", "+dnssec")
+    assert "ad" in flags_of(out) and '"v=STSv1; id=1"' in out, out
+    # A signed denial: NXDOMAIN, authenticated.
+    out = dig(world, "nothing.st-signed.dnssec", "A", "+dnssec")
+    assert status_of(out) == "NXDOMAIN" and "ad" in flags_of(out), out
+    # knot signs: the authoritative answer carries the RRSIG.
+    out = world.dns.dig("mx.st-signed.dnssec", "A", server=world.authoritative,
+                        extra=("+dnssec", "+norec")).stdout
+    assert "RRSIG\tA 13 " in out and "aa" in flags_of(out), out
+
+
+def test_bogus_tld_gets_servfail(world):
+    out = dig(world, "mx.st-bogus.bogus", "A", "+dnssec")
+    assert status_of(out) == "SERVFAIL", out
+    assert status_of(dig(world, "_mta-sts.st-bogus.bogus", "TXT")) == "SERVFAIL"
+    # The data is there and signed; only validation fails (checking disabled: the answer).
+    out = dig(world, "mx.st-bogus.bogus", "A", "+cd", "+dnssec")
+    assert status_of(out) == "NOERROR" and "ad" not in flags_of(out), out
+    assert "127.0.0.2" in out and "RRSIG" in out, out
+
+
+def test_unsigned_zones_stay_insecure(world):
+    out = dig(world, "mx1.st-basic.test", "A", "+dnssec")
+    assert status_of(out) == "NOERROR" and "ad" not in flags_of(out), out
+    assert answers(dig(world, "mx1.st-basic.test", "A", "+noall", "+answer")) == ["127.0.0.2"]
+    out = dig(world, "_mta-sts.st-nothing.test", "TXT", "+dnssec")
+    assert status_of(out) == "NXDOMAIN" and "ad" not in flags_of(out), out
+    # Insecure by proof: the root's signed answer says `test.` has no DS.
+    out = dig(world, "test.", "DS", "+dnssec")
+    assert status_of(out) == "NOERROR" and "ANSWER: 0" in out and "ad" in flags_of(out), out
+
+
+def test_tlsa_records_from_the_certificates(world):
+    mx, mx2 = "mx.st-signed.dnssec", "mx2.st-signed.dnssec"
+    out = dig(world, f"_25._tcp.{mx}", "TLSA", "+dnssec")
+    assert status_of(out) == "NOERROR" and "ad" in flags_of(out), out
+    leaf = world.cert(mx)
+    assert tlsa_answers(dig(world, f"_25._tcp.{mx}", "TLSA", "+noall", "+answer")) == [
+        f"3 1 1 {leaf.spki_sha256()}"]
+    chain = world.cert(mx2, "chain")
+    issuer = chain.issuer_spki_sha256()
+    got = sorted(tlsa_answers(dig(world, f"_25._tcp.{mx2}", "TLSA", "+noall", "+answer")))
+    assert len(got) == 2 and got[0] == f"2 1 1 {issuer}", got
+    assert got[1].startswith("3 1 1 ") and got[1] != f"3 1 1 {chain.spki_sha256()}", got
+    assert issuer != chain.spki_sha256() and world.tlsa(mx2, "2 1 1") == got[0]
+    # 2 1 1 needs the issuer in the chain the MX sends: the "chain" variant sends it.
+    res = openssl_s_client(world, "127.0.0.2:25", mx2, extra=("-starttls", "smtp", "-showcerts"))
+    assert res.returncode == 0 and res.stdout.count("BEGIN CERTIFICATE") == 2, res.stdout
+
+
+def test_signed_zone_follows_dynamic_updates(world):
+    world.dns.set_txt("_mta-sts.st-signed.dnssec", "v=STSv1; id=2")
+    out = dig(world, "_mta-sts.st-signed.dnssec", "TXT", "+dnssec")
+    assert '"v=STSv1; id=2"' in out and "ad" in flags_of(out), out
+    world.dns.delete("_mta-sts.st-signed.dnssec", "TXT")
+    out = dig(world, "_mta-sts.st-signed.dnssec", "TXT", "+dnssec")
+    assert status_of(out) == "NXDOMAIN" and "ad" in flags_of(out), out
+    world.dns.set_txt("_mta-sts.st-signed.dnssec", "v=STSv1; id=1")
+    out = dig(world, "_mta-sts.st-signed.dnssec", "TXT", "+dnssec")
+    assert '"v=STSv1; id=1"' in out and "ad" in flags_of(out), out

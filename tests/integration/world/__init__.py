@@ -5,13 +5,14 @@ in a test module and take the session-scoped `world` fixture.
 """
 
 from world.ca import CertFiles, TestCA
-from world.core import DnsLog, HttpsLog, SmtpLog, World, preflight
-from world.model import (CERT_VARIANTS, POLICY_PATH, STALL_POINTS, TLS_VERSIONS, Domain,
-                         MxHost, Policy, Record, UpdateZone, policy_text)
+from world.core import DnsLog, HttpsLog, SmtpLog, World, preflight, tlsa_name, tlsa_rdata
+from world.model import (CERT_VARIANTS, POLICY_PATH, STALL_POINTS, TLS_VERSIONS, TLSA_SPECS,
+                         Domain, MxHost, Policy, Record, UpdateZone, policy_text)
 from world.netns import Netns, Process, WorldError
 
 __all__ = [
-    "CERT_VARIANTS", "POLICY_PATH", "STALL_POINTS", "TLS_VERSIONS", "CertFiles", "DnsLog",
-    "Domain", "HttpsLog", "MxHost", "Netns", "Policy", "Process", "Record", "SmtpLog", "TestCA",
-    "UpdateZone", "World", "WorldError", "policy_text", "preflight",
+    "CERT_VARIANTS", "POLICY_PATH", "STALL_POINTS", "TLSA_SPECS", "TLS_VERSIONS", "CertFiles",
+    "DnsLog", "Domain", "HttpsLog", "MxHost", "Netns", "Policy", "Process", "Record", "SmtpLog",
+    "TestCA", "UpdateZone", "World", "WorldError", "policy_text", "preflight", "tlsa_name",
+    "tlsa_rdata",
 ]

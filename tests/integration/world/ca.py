@@ -25,17 +25,28 @@ DAY = datetime.timedelta(days=1)
 
 @dataclass(frozen=True)
 class CertFiles:
-    """cert: the chain a server presents (leaf first); key: the leaf's private key."""
+    """cert: the chain a server presents (leaf first); key: the leaf's private key; issuer: the
+    certificate whose key signed the leaf (the leaf itself when self-signed)."""
 
     cert: Path
     key: Path
     leaf: x509.Certificate
+    issuer: Optional[x509.Certificate] = None
 
     def spki_sha256(self) -> str:
-        """Hex SHA-256 of the leaf's SubjectPublicKeyInfo (TLSA 3 1 1 / 2 1 1 data)."""
-        spki = self.leaf.public_key().public_bytes(
-            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-        return hashlib.sha256(spki).hexdigest()
+        """Hex SHA-256 of the leaf's SubjectPublicKeyInfo (TLSA 3 1 1 data)."""
+        return _spki_sha256(self.leaf)
+
+    def issuer_spki_sha256(self) -> str:
+        """Hex SHA-256 of the issuing CA's SubjectPublicKeyInfo (TLSA 2 1 1 data). A DANE client
+        finds that CA only in the chain the server sends: variant "chain" sends its issuer."""
+        return _spki_sha256(self.issuer if self.issuer is not None else self.leaf)
+
+
+def _spki_sha256(cert: x509.Certificate) -> str:
+    spki = cert.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return hashlib.sha256(spki).hexdigest()
 
 
 class _Authority:
@@ -186,4 +197,4 @@ class TestCA:
         cert_path.write_bytes(_pem(cert) + b"".join(_pem(c) for c in extra_chain))
         key_path.write_bytes(_key_pem(key))
         key_path.chmod(0o600)
-        return CertFiles(cert_path, key_path, cert)
+        return CertFiles(cert_path, key_path, cert, issuer.cert if issuer else cert)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import base64
 import dataclasses
+import hashlib
 import importlib.util
 import json
 import os
@@ -19,8 +20,8 @@ from typing import Any, Callable, Optional, Sequence
 
 from world import dns as dnsmod
 from world.ca import CertFiles, TestCA
-from world.dns import (AUTH_ADDR, BLACKHOLE_ADDR, RESOLVER_ADDR, SERVFAIL_ADDR, ZoneData,
-                       txt_rdatas, zone_of)
+from world.dns import (AUTH_ADDR, BLACKHOLE_ADDR, BOGUS_ZONE, BOGUS_ZONES, RESOLVER_ADDR,
+                       SERVFAIL_ADDR, SIGNED_ZONE, SIGNED_ZONES, ZoneData, txt_rdatas, zone_of)
 from world.dnswire import udp_query
 from world.eventlog import EventLog
 from world.model import (DEFAULT_MX_ADDRESS, DEFAULT_POLICY_ADDRESS, Domain, MxHost, Policy,
@@ -33,8 +34,8 @@ UNRESPONSIVE_ZONE = "unresponsive.test"
 NO_SNI_NAME = "no-sni.invalid"
 START_TIMEOUT = 20.0
 
-REQUIRED_TOOLS = ("ip", "setpriv", "knotd", "knotc", "knsupdate", "unbound", "unbound-control",
-                  "unbound-checkconf", "dig", "openssl")
+REQUIRED_TOOLS = ("ip", "setpriv", "knotd", "knotc", "knsupdate", "keymgr", "unbound",
+                  "unbound-control", "unbound-checkconf", "dig", "openssl")
 REQUIRED_MODULES = ("cryptography", "aiosmtpd")
 
 
@@ -164,6 +165,27 @@ class DnsLog(EventLog):
                 if (server is None or e["server"] == server) and (q is None or e["qname"] == q)]
 
 
+def tlsa_name(mx: str, port: int = 25) -> str:
+    """Where the TLSA RRs of an SMTP server live: _25._tcp.<mx>."""
+    return f"_{port}._tcp.{normalize_name(mx)}"
+
+
+def tlsa_rdata(cert: CertFiles, spec: str) -> str:
+    """TLSA presentation rdata for a server presenting `cert`: one of model.TLSA_SPECS derived from
+    it ("3 1 1": the leaf's SPKI, "2 1 1": the issuer's; "... mismatch": a digest of neither), or
+    full rdata ("3 1 1 <hex>") as given."""
+    parts = " ".join(spec.split()).lower().split(" ")
+    if len(parts) == 4 and parts[3] != "mismatch":
+        return " ".join(parts)
+    usage = parts[0]
+    digest = cert.spki_sha256() if usage == "3" else cert.issuer_spki_sha256()
+    if parts[1:3] != ["1", "1"] or usage not in ("2", "3") or parts[3:] not in ([], ["mismatch"]):
+        raise ValueError(f"bad TLSA spec {spec!r}")
+    if parts[3:] == ["mismatch"]:
+        digest = hashlib.sha256(b"matches no certificate" + bytes.fromhex(digest)).hexdigest()
+    return f"{usage} 1 1 {digest}"
+
+
 class DnsControl:
     """Changing DNS data while the world runs (RFC 2136 updates to knot)."""
 
@@ -216,6 +238,8 @@ class World:
     blackhole = BLACKHOLE_ADDR
     servfail_zone = SERVFAIL_ZONE
     unresponsive_zone = UNRESPONSIVE_ZONE
+    dnssec_zone = SIGNED_ZONE.rstrip(".")  # signed, validates: names in it get AD
+    bogus_zone = BOGUS_ZONE.rstrip(".")  # signed, fails validation: SERVFAIL through unbound
 
     def __init__(self, directory: Optional[Path] = None, negative_ttl: int = 2,
                  netns_name: Optional[str] = None) -> None:
@@ -245,6 +269,8 @@ class World:
         self._procs: dict[str, Process] = {}
         self._running_cfg: dict[str, Any] = {}
         self._addr_alloc: dict[str, str] = {}
+        # The root's DNSKEY, unbound's trust anchor (set when knot first starts).
+        self.trust_anchor: Optional[str] = None
         atexit.register(self.stop)
 
     # ----- describing the world -----
@@ -317,6 +343,12 @@ class World:
     def cert(self, name: str, variant: str = "valid") -> CertFiles:
         """A leaf certificate from the test CA (see model.CERT_VARIANTS)."""
         return self.ca.leaf(name, variant)
+
+    def tlsa(self, mx: str, spec: str = "3 1 1") -> str:
+        """TLSA rdata for declared MX host `mx` from the certificate it presents (see
+        model.TLSA_SPECS), e.g. to repair a record: world.dns.set(tlsa_name(mx), "TLSA", ...)."""
+        h = self.mx_hosts[normalize_name(mx)]
+        return tlsa_rdata(self.ca.leaf(h.name, h.cert), spec)
 
     # ----- running commands inside -----
 
@@ -397,6 +429,10 @@ class World:
         for name, h in self.mx_hosts.items():
             if h.a_record:
                 z.add(name, "A", [self._mx_address(h)], self._mx_ttl(name), merge=True)
+            if h.tlsa:
+                cert = self.ca.leaf(name, h.cert)
+                z.add(tlsa_name(name), "TLSA", [tlsa_rdata(cert, t) for t in h.tlsa],
+                      self._mx_ttl(name), merge=True)
         for key, rr in self._edits.items():
             if rr is None:
                 z.rrsets.pop(key, None)
@@ -552,7 +588,7 @@ class World:
         """Brings the running servers in line with the descriptions: restarts what needs new
         listeners or zones, updates or reloads the rest; with `flush`, unbound forgets the
         changed names."""
-        zones = sorted(self._zone.zones() | {"test."})
+        zones = sorted(self._zone.zones() | {"test."} | set(SIGNED_ZONES))
         update_zones = sorted(self.update_zones.values(), key=lambda u: u.name)
         stub_zones = zones + [f"{u.name}." for u in update_zones]
         servfail, unresp = self._stub_names()
@@ -655,12 +691,24 @@ class World:
         for uz in update_zones:
             (base / "zones" / f"{uz.name}.zone").write_text(
                 dnsmod.render_update_zone(uz, self._serial, self.negative_ttl))
+        signed = [z for z in zones if z in SIGNED_ZONES]
         conf = base / "knot.conf"
-        conf.write_text(dnsmod.knot_config(base, zones, self._tsig, update_zones))
+        conf.write_text(dnsmod.knot_config(base, zones, self._tsig, update_zones, signed))
         chk = self.netns.run([_tool("knotc"), "-c", str(conf), "conf-check"], timeout=20)
         if chk.returncode != 0:
             raise WorldError(f"knot config rejected: {chk.stdout}{chk.stderr}")
-        served = zones + [f"{uz.name}." for uz in update_zones]
+        # Keys first (the KASP database outlives restarts), then the root zone with the DS of
+        # every signed zone; knot signs all of them as it loads.
+        ds = {}
+        for z in [".", *signed]:
+            dnsmod.ensure_zone_key(conf, z)
+            if z != ".":
+                ds[z] = dnsmod.zone_ds(conf, z, bogus=z in BOGUS_ZONES)
+        self.trust_anchor = dnsmod.zone_dnskey(conf, ".")
+        tlds = zones + [f"{uz.name}." for uz in update_zones if "." not in uz.name]
+        (base / "zones" / "root.zone").write_text(
+            dnsmod.render_root_zone(tlds, ds, self._serial, self.negative_ttl))
+        served = [".", *zones, *[f"{uz.name}." for uz in update_zones]]
         self._restart("knot", [_tool("knotd"), "-c", str(conf)], None,
                       probe=lambda: self._dns_ready(AUTH_ADDR, served))
 
@@ -668,13 +716,16 @@ class World:
         base = self.dir / "unbound"
         base.mkdir(exist_ok=True)
         conf = base / "unbound.conf"
-        conf.write_text(dnsmod.unbound_config(base, zones, servfail, unresp))
+        assert self.trust_anchor is not None, "knot starts first"
+        conf.write_text(dnsmod.unbound_config(base, zones, servfail, unresp, self.trust_anchor))
         chk = self.netns.run([_tool("unbound-checkconf"), str(conf)], timeout=20)
         if chk.returncode != 0:
             raise WorldError(f"unbound config rejected: {chk.stdout}{chk.stderr}")
         self._unbound_conf = conf
+        # Zones that fail validation answer SERVFAIL by design: not a readiness signal.
+        healthy = [".", *[z for z in zones if z not in BOGUS_ZONES]]
         self._restart("unbound", [_tool("unbound"), "-d", "-c", str(conf)], None,
-                      probe=lambda: self._dns_ready(RESOLVER_ADDR, zones))
+                      probe=lambda: self._dns_ready(RESOLVER_ADDR, healthy))
 
     def _dns_ready(self, server: str, zones: list[str]) -> bool:
         for z in zones:

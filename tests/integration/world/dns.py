@@ -5,24 +5,42 @@ Every name's zone is its top-level label (`a.test` lives in zone `test.`); each 
 zone and an unbound stub-zone. Names listed as SERVFAIL or unresponsive become unbound stub-zones
 pointing at the SERVFAIL server or at the blackhole. Update zones (model.UpdateZone) are knot zones
 of their own, changed only by clients holding the zone's TSIG key, with an unbound stub each.
+
+DNSSEC: knot also serves a root zone `.` that delegates every top-level zone (NS and glue, all on
+knot), and signs it (ECDSA P-256, NSEC); unbound validates with the root's key as its only trust
+anchor. Zones in SIGNED_ZONES are signed too and get a DS in the root: `dnssec.` validates (AD
+set), while the DS of each zone in BOGUS_ZONES names the zone's key tag with a wrong digest, so
+unbound answers SERVFAIL for every name in it. All other zones (`test.`, ...) are delegated without
+a DS: provably insecure, answered as before and without AD. Keys live in a KASP database that
+survives knot restarts, so the root's key (unbound's trust anchor) stays the same for the whole
+life of a world.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import secrets
 import shutil
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
 from world.model import TxtValue, UpdateZone, normalize_name
+from world.netns import WorldError, tool
 
 AUTH_ADDR = "127.0.0.53"
 RESOLVER_ADDR = "127.0.0.1"
 SERVFAIL_ADDR = "127.0.0.54"
 BLACKHOLE_ADDR = "127.0.0.99"
 TSIG_NAME = "world-key"
+ROOT_NS = "a.root-servers."  # the root zone's name server (an A record inside the root zone)
+SIGNED_ZONE = "dnssec."  # signed, with a matching DS in the root: names in it validate (AD)
+BOGUS_ZONE = "bogus."  # signed, but the root's DS matches no key: SERVFAIL through unbound
+SIGNED_ZONES = (SIGNED_ZONE, BOGUS_ZONE)  # the zones knot signs besides the root
+BOGUS_ZONES = (BOGUS_ZONE,)
+DNSSEC_POLICY = "world"
 
 
 def zone_of(name: str) -> str:
@@ -175,9 +193,72 @@ def render_update_zone(zone: UpdateZone, serial: int, negative_ttl: int) -> str:
     ]) + "\n"
 
 
+def render_root_zone(tlds: Iterable[str], ds: dict[str, list[str]], serial: int,
+                     negative_ttl: int) -> str:
+    """The root zone: its own NS, and a delegation (NS and glue on knot) for every top-level zone
+    in `tlds`; `ds` gives the DS rdatas of the signed ones (no DS: an insecure delegation)."""
+    lines = [
+        "$ORIGIN .",
+        f"@ {negative_ttl} IN SOA {ROOT_NS} hostmaster.{ROOT_NS} {serial} 3600 600 86400 "
+        f"{negative_ttl}",
+        f"@ 300 IN NS {ROOT_NS}",
+        f"{ROOT_NS} 300 IN A {AUTH_ADDR}",
+    ]
+    for tld in sorted(set(tlds)):
+        lines += [f"{tld} 300 IN NS ns.{tld}", f"ns.{tld} 300 IN A {AUTH_ADDR}"]
+        lines += [f"{tld} 300 IN DS {rd}" for rd in ds.get(tld, [])]
+    return "\n".join(lines) + "\n"
+
+
+def _keymgr(conf: Path, *args: str) -> str:
+    """keymgr on the KASP database that `conf` names; its stdout."""
+    r = subprocess.run([tool("keymgr") or "keymgr", "-c", str(conf), *args],
+                       capture_output=True, text=True, timeout=20)
+    if r.returncode != 0:
+        raise WorldError(f"keymgr {' '.join(args)} failed ({r.returncode}): {r.stdout}{r.stderr}")
+    return r.stdout
+
+
+def ensure_zone_key(conf: Path, zone: str) -> None:
+    """Makes the zone's signing key (one ECDSA P-256 CSK) in knot's KASP database unless it has
+    one. keymgr works on the database directly, so this runs before knotd starts."""
+    if not _keymgr(conf, zone, "list").strip():
+        _keymgr(conf, zone, "generate", "algorithm=13", "ksk=yes", "zsk=yes")
+
+
+def zone_ds(conf: Path, zone: str, bogus: bool = False) -> list[str]:
+    """The zone's DS rdata (SHA-256 digest) for the parent; with `bogus`, the right key tag and
+    algorithm with a digest that matches no key."""
+    out = []
+    for line in _keymgr(conf, zone, "ds").splitlines():
+        parts = line.split()
+        if len(parts) == 6 and parts[1] == "DS" and parts[4] == "2":
+            tag, alg, digest = parts[2], parts[3], parts[5]
+            if bogus:
+                digest = hashlib.sha256(b"no key of this zone" + digest.encode()).hexdigest()
+            out.append(f"{tag} {alg} 2 {digest}")
+    if not out:
+        raise ValueError(f"keymgr printed no SHA-256 DS for {zone}")
+    return out
+
+
+def zone_dnskey(conf: Path, zone: str) -> str:
+    """The zone's KSK as a DNSKEY RR in presentation format (unbound's `trust-anchor:`)."""
+    lines = [ln.strip() for ln in _keymgr(conf, zone, "dnskey").splitlines() if " DNSKEY " in ln]
+    if len(lines) != 1:
+        raise ValueError(f"expected one DNSKEY for {zone}, keymgr printed {lines}")
+    return lines[0]
+
+
 def knot_config(base: Path, zones: Iterable[str], tsig_secret: str,
-                update_zones: Sequence[UpdateZone] = ()) -> str:
-    zone_lines = "".join(f"  - domain: {z}\n    acl: ddns\n" for z in sorted(zones))
+                update_zones: Sequence[UpdateZone] = (), signed: Iterable[str] = ()) -> str:
+    """knot's configuration: the root zone (signed) and `zones` (those in `signed` signed too),
+    each open to dynamic update with the world's key, plus the update zones."""
+    signed = set(signed)
+    signing = f"    dnssec-signing: on\n    dnssec-policy: {DNSSEC_POLICY}\n"
+    zone_lines = f'  - domain: .\n    file: "root.zone"\n    acl: ddns\n{signing}'
+    zone_lines += "".join(f"  - domain: {z}\n    acl: ddns\n" + (signing if z in signed else "")
+                          for z in sorted(zones))
     keys: dict[str, tuple[str, str]] = {TSIG_NAME: ("hmac-sha256", tsig_secret)}
     acls = ""
     for i, uz in enumerate(sorted(update_zones, key=lambda u: u.name)):
@@ -204,6 +285,14 @@ log:
 
 database:
     storage: "{base / 'db'}"
+    kasp-db: "{base / 'kasp'}"
+
+policy:
+  - id: {DNSSEC_POLICY}
+    algorithm: ecdsap256sha256
+    single-type-signing: on
+    manual: on
+    nsec3: off
 
 key:
 {key_lines}
@@ -227,7 +316,9 @@ zone:
 
 
 def unbound_config(base: Path, zones: Iterable[str], servfail: Iterable[str],
-                   unresponsive: Iterable[str]) -> str:
+                   unresponsive: Iterable[str], trust_anchor: str) -> str:
+    """unbound validates from `trust_anchor` (the root's DNSKEY); the root and every zone are
+    stubs to knot, SERVFAIL and unresponsive names stubs to their servers."""
     zones = sorted(zones)
     lines = [
         "server:",
@@ -248,7 +339,13 @@ def unbound_config(base: Path, zones: Iterable[str], servfail: Iterable[str],
         "    num-threads: 1",
         "    access-control: 127.0.0.0/8 allow",
         "    do-not-query-localhost: no",
-        '    module-config: "iterator"',
+        '    module-config: "validator iterator"',
+        f'    trust-anchor: "{trust_anchor}"',
+        "    trust-anchor-signaling: no",
+        "    val-log-level: 2",
+        # Synthesized NXDOMAIN from cached NSEC would outlive a dynamic update (world.dns.set
+        # flushes the changed name only), so signed zones change as visibly as unsigned ones.
+        "    aggressive-nsec: no",
         "    qname-minimisation: no",
         "    infra-host-ttl: 5",
         "    infra-keep-probing: yes",
@@ -256,11 +353,13 @@ def unbound_config(base: Path, zones: Iterable[str], servfail: Iterable[str],
         "    serve-expired: no",
         "    minimal-responses: no",
     ]
+    # No domain-insecure: the root's signed denial of a DS proves a zone insecure. nodefault
+    # lifts unbound's built-in answers for special-use names (test., invalid., ...).
     for z in zones:
-        lines += [f'    local-zone: "{z}" nodefault', f'    domain-insecure: "{z}"']
+        lines += [f'    local-zone: "{z}" nodefault']
     lines += ["", "remote-control:", "    control-enable: yes",
               f'    control-interface: "{base / "unbound.ctl"}"', "    control-use-cert: no", ""]
-    for z in zones:
+    for z in [".", *zones]:
         lines += ["stub-zone:", f'    name: "{z}"', f"    stub-addr: {AUTH_ADDR}@53", ""]
     for n in sorted(set(servfail)):
         lines += ["stub-zone:", f'    name: "{n}."', f"    stub-addr: {SERVFAIL_ADDR}@53", ""]
@@ -270,6 +369,8 @@ def unbound_config(base: Path, zones: Iterable[str], servfail: Iterable[str],
 
 
 def reset_knot_dirs(base: Path) -> None:
+    """Empties knot's run, database and zone directories; the KASP database (keys) stays."""
     for sub in ("run", "db", "zones"):
         shutil.rmtree(base / sub, ignore_errors=True)
         (base / sub).mkdir(parents=True)
+    (base / "kasp").mkdir(exist_ok=True)

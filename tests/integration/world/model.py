@@ -35,12 +35,23 @@ CERT_VARIANTS = (
 
 TLS_VERSIONS = ("TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")
 
+# TLSA data a test asks for by name; the world derives the digest from the MX host's certificate:
+TLSA_SPECS = (
+    "3 1 1",  # DANE-EE: SHA-256 of the leaf's SubjectPublicKeyInfo
+    "2 1 1",  # DANE-TA: SHA-256 of the issuing CA's SPKI (only cert="chain" sends the issuer)
+    "3 1 1 mismatch",  # like "3 1 1", but a digest that matches no certificate
+    "2 1 1 mismatch",  # like "2 1 1", but a digest that matches no certificate
+)
+
 STALL_POINTS = (
     "handshake",  # TCP accepted, ClientHello read, no ServerHello ever sent
     "request",  # TLS done and request read, no response ever sent
     "headers",  # status line and headers sent, then nothing
     "body",  # headers and `stall_after` bytes of body sent, then nothing
 )
+
+# Replies an MX host may give to the STARTTLS command it offered (MxHost.starttls).
+STARTTLS_REFUSALS = ("454",)
 
 DEFAULT_POLICY_ADDRESS = "127.0.0.1"
 DEFAULT_MX_ADDRESS = "127.0.0.2"
@@ -125,7 +136,8 @@ class MxHost:
 
     MX hosts with default listener options share 127.0.0.2:25 and pick the certificate by SNI;
     a client that sends no SNI gets the certificate of the first MX host on that address. Hosts
-    with their own `address`, `starttls=False` or `tls_versions` get a listener of their own.
+    with their own `address`, `starttls` other than True, or `tls_versions` get a listener of
+    their own.
     """
 
     name: str
@@ -134,12 +146,20 @@ class MxHost:
     address: Optional[str] = None  # default 127.0.0.2 (shared listener)
     a_record: bool = True  # False: the MX name does not resolve
     serve: bool = True  # False: no SMTP server listens for it
-    starttls: bool = True  # False: EHLO does not offer STARTTLS
+    # True: STARTTLS offered and done; False: EHLO does not offer it; one of STARTTLS_REFUSALS
+    # (e.g. "454"): offered in EHLO, but the command is answered with that reply code.
+    starttls: Union[bool, str] = True
     cert: str = "valid"  # one of CERT_VARIANTS
     tls_versions: Optional[tuple[str, str]] = None  # (min, max)
+    # TLSA RRs at _25._tcp.<name>, each one of TLSA_SPECS (derived from the host's certificate)
+    # or full presentation rdata ("3 1 1 <hex>"); meant for MX hosts in a signed zone.
+    tlsa: Sequence[str] = ()
 
     def __post_init__(self) -> None:
         self.name = normalize_name(self.name)
+        self.tlsa = tuple(_check_tlsa(t) for t in self.tlsa)
+        if not isinstance(self.starttls, bool) and self.starttls not in STARTTLS_REFUSALS:
+            raise ValueError(f"starttls must be True, False or one of {STARTTLS_REFUSALS}")
         _check_server(self.cert, self.tls_versions, self.address)
 
     def listener_options(self) -> tuple:
@@ -281,6 +301,19 @@ class UpdateZone:
     def contains(self, name: str) -> bool:
         n = normalize_name(name)
         return n == self.name or n.endswith("." + self.name)
+
+
+def _check_tlsa(spec: str) -> str:
+    """A TLSA spec of MxHost.tlsa, whitespace-normalized; ValueError when it is neither one of
+    TLSA_SPECS nor "usage selector matching-type hex"."""
+    norm = " ".join(str(spec).split()).lower()
+    if norm in TLSA_SPECS:
+        return norm
+    parts = norm.split(" ")
+    if (len(parts) == 4 and all(p.isdigit() for p in parts[:3]) and parts[3]
+            and all(c in "0123456789abcdef" for c in parts[3])):
+        return norm
+    raise ValueError(f"bad TLSA spec {spec!r}: one of {TLSA_SPECS} or 'U S M <hex>'")
 
 
 def _check_loopback(address: str) -> None:

@@ -2,10 +2,10 @@
 
     python3 -m world.mx_host CONFIG.json
 
-Each listener (address:25) offers STARTTLS or not and may limit TLS versions; after STARTTLS the
-certificate is chosen by SNI among CONFIG["hosts"], the listener's default without SNI. Every
-message is accepted and saved under CONFIG["mail_dir"]. CONFIG is re-read at each new connection
-when its mtime changed.
+Each listener (address:25) offers STARTTLS or not (or offers it and answers the command with a
+refusal such as 454) and may limit TLS versions; after STARTTLS the certificate is chosen by SNI
+among CONFIG["hosts"], the listener's default without SNI. Every message is accepted and saved
+under CONFIG["mail_dir"]. CONFIG is re-read at each new connection when its mtime changed.
 
 Events, all with "conn", "listener" and "peer":
   connect
@@ -117,6 +117,9 @@ class RecordingSMTP(SMTP):
                     "rcpt": False, "data": False, "mail_from": None, "rcpt_tos": [],
                     "messages": 0}
         hosts = cfg.reload()["hosts"]
+        # A reply code (e.g. "454") instead of True: STARTTLS is offered but refused with it.
+        self.starttls_refusal = (listener["starttls"]
+                                 if isinstance(listener["starttls"], str) else None)
         ctx = None
         if listener["starttls"]:
             ctx = server_context(listener["default_cert"], listener["default_key"],
@@ -148,6 +151,9 @@ class RecordingSMTP(SMTP):
     async def smtp_STARTTLS(self, arg: str):
         self.rec["starttls"] = True
         self.event("starttls")
+        if self.starttls_refusal is not None:
+            await self.push(f"{self.starttls_refusal} 4.7.0 TLS not available (test world)")
+            return
         try:
             await super().smtp_STARTTLS(arg)
         except Exception as e:

@@ -10,6 +10,11 @@ DIR/queue and DIR/data owned by postfix, chroot off, no `smtp inet` listener, lo
 DIR/maillog (DIR under a `maillog_file_prefixes` entry, else a start-up error is silent), and
 `smtp_tls_servername = hostname` so the world's MX hosts choose their certificate by SNI.
 The policy map is the only TLS policy: `smtp_tls_security_level = may` otherwise.
+
+With `dane=True` Postfix does DANE as deployed senders do: `smtp_dns_support_level = dnssec`
+(it trusts the AD bit of the world's validating resolver; its `dnssec_probe = ns:.` passes because
+the world's root is signed) and `smtp_tls_security_level = dane` (TLSA records of a secure MX
+govern; without them, opportunistic TLS). A policy map answer still overrides that per domain.
 """
 
 from __future__ import annotations
@@ -92,7 +97,7 @@ class Postfix:
     table name, e.g. "socketmap:inet:127.0.0.1:8461:postfix"; None: no TLS policy map)."""
 
     def __init__(self, world, policy_map: Optional[str], directory: Optional[Path] = None,
-                 extra: Optional[dict] = None) -> None:
+                 extra: Optional[dict] = None, dane: bool = False) -> None:
         self.world = world
         # The master opens DIR/data/master.lock as the postfix user, so every directory above DIR
         # must be searchable by it; pytest's /tmp/pytest-of-root is not (mode 0700).
@@ -101,6 +106,7 @@ class Postfix:
         os.chmod(self.dir, 0o755)
         self.policy_map = policy_map
         self.extra = dict(extra or {})
+        self.dane = dane
         self.maillog = self.dir / "maillog"
         self.started = False
 
@@ -145,6 +151,9 @@ class Postfix:
             "smtp_starttls_timeout": "10s",
             "delay_warning_time": "0h",
         }
+        if self.dane:
+            cf["smtp_dns_support_level"] = "dnssec"
+            cf["smtp_tls_security_level"] = "dane"
         cf.update(self.extra)
         return cf
 
