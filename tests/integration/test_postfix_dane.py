@@ -32,13 +32,12 @@ pass; a case that fails there is wrong, whatever the daemon does.
 from __future__ import annotations
 
 import os
-from typing import Optional
 
 import pytest
 
 from world import Domain, MxHost, Policy, tlsa_name
 from world.peer import MtastsDaemon, daemon_config
-from world.postfix import Postfix
+from world.postfix import Postfix, SubmittedMail
 
 PORT = 18464
 SENDER = "dane@sender.mtasts-world.test"
@@ -115,23 +114,8 @@ def case(domain: str):
     return pytest.param(domain, id=domain.split(".")[0], marks=marks)
 
 
-class Run:
-    """Postfix and the daemon it asks, after one message to every case was submitted."""
-
-    def __init__(self, world, postfix: Postfix, daemon: Optional[MtastsDaemon],
-                 mark: int) -> None:
-        self.world = world
-        self.postfix = postfix
-        self.daemon = daemon
-        self.mark = mark
-        self.first: dict[str, object] = {}
-
-    def first_attempt(self, domain: str):
-        """The first sent/deferred/bounced attempt of the domain's message (waited for)."""
-        if domain not in self.first:
-            self.first[domain] = self.postfix.wait_status(
-                rcpt_of(domain), {"sent", "deferred", "bounced", "expired"}, timeout=DEFER_WAIT)
-        return self.first[domain]
+class Run(SubmittedMail):
+    """Postfix (with DANE) and the daemon it asks (none when emulated)."""
 
     def never_sent(self, domain: str) -> None:
         """Nothing of the domain's message went out: no message at any MX, no session of its MX
@@ -176,7 +160,7 @@ def run(world, mtasts_bin):
         mark = world.smtp.mark()
         for d in [*DELIVERED, *DEFERRED]:
             postfix.send(SENDER, rcpt_of(d))
-        yield Run(world, postfix, daemon, mark)
+        yield Run(world, postfix, daemon, mark, DEFER_WAIT)
     finally:
         postfix.stop()
         if daemon is not None:

@@ -46,7 +46,7 @@ from cryptography import x509
 
 from world import Domain, MxHost, Policy, dnsfilter
 from world.peer import MtastsDaemon, PeerDaemon, daemon_config
-from world.postfix import Postfix
+from world.postfix import Postfix, SubmittedMail
 
 PORT = 18461
 SENDER = "e2e@sender.mtasts-world.test"
@@ -190,24 +190,6 @@ def mx_sessions(run, mx: str) -> list[dict]:
     return run.world.smtp.sessions(listener=addresses[0], since=run.mark)
 
 
-class Run:
-    """Postfix and the daemon it asks, after one message to every case was submitted."""
-
-    def __init__(self, world, postfix: Postfix, daemon, mark: int) -> None:
-        self.world = world
-        self.postfix = postfix
-        self.daemon = daemon
-        self.mark = mark
-        self.first: dict[str, object] = {}
-
-    def first_attempt(self, domain: str):
-        """The first final-or-deferred attempt of the domain's message (waited for, bounded)."""
-        if domain not in self.first:
-            self.first[domain] = self.postfix.wait_status(
-                rcpt_of(domain), {"sent", "deferred", "bounced", "expired"}, timeout=DEFER_WAIT)
-        return self.first[domain]
-
-
 def start_daemon(world, mtasts_bin: str):
     # DANE off: this module shows the MTA-STS reply itself. With DANE on (the default where the
     # resolver validates) a failed MX lookup is TEMP, since the DANE state is unknown too; that
@@ -230,7 +212,7 @@ def run(world, mtasts_bin):
         mark = world.smtp.mark()
         for d in [*DELIVERED, *DEFERRED]:
             postfix.send(SENDER, rcpt_of(d))
-        yield Run(world, postfix, daemon, mark)
+        yield SubmittedMail(world, postfix, daemon, mark, DEFER_WAIT)
     finally:
         postfix.stop()
         daemon.stop()

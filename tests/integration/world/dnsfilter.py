@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Sequence
 
-from world.dnswire import QTYPE_NAMES, parse_question, servfail_response
+from world.dnswire import QTYPE_NAMES, parse_question, recv_exact, servfail_response
 from world.eventlog import EventWriter
 from world.serving import serve_until_sigterm
 
@@ -66,18 +66,8 @@ class Filter:
     def forward_tcp(self, msg: bytes) -> bytes:
         with socket.create_connection((self.upstream, 53), timeout=UPSTREAM_TIMEOUT) as s:
             s.sendall(struct.pack("!H", len(msg)) + msg)
-            n = struct.unpack("!H", _recv_exact(s, 2))[0]
-            return _recv_exact(s, n)
-
-
-def _recv_exact(conn: socket.socket, n: int) -> bytes:
-    buf = b""
-    while len(buf) < n:
-        chunk = conn.recv(n - len(buf))
-        if not chunk:
-            raise ConnectionError("eof")
-        buf += chunk
-    return buf
+            n = struct.unpack("!H", recv_exact(s, 2))[0]
+            return recv_exact(s, n)
 
 
 def _udp_query(sock: socket.socket, flt: Filter, msg: bytes, peer) -> None:
@@ -101,8 +91,8 @@ def _tcp_conn(conn: socket.socket, peer, flt: Filter) -> None:
     conn.settimeout(TCP_IDLE_LIMIT)
     try:
         while True:
-            n = struct.unpack("!H", _recv_exact(conn, 2))[0]
-            msg = _recv_exact(conn, n)
+            n = struct.unpack("!H", recv_exact(conn, 2))[0]
+            msg = recv_exact(conn, n)
             resp = servfail_response(msg) if flt.decide("tcp", peer, msg) else flt.forward_tcp(msg)
             conn.sendall(struct.pack("!H", len(resp)) + resp)
     except (OSError, ConnectionError, ValueError, IndexError, struct.error):

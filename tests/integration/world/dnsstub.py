@@ -18,7 +18,7 @@ import struct
 import sys
 import threading
 
-from world.dnswire import QTYPE_NAMES, parse_question, servfail_response
+from world.dnswire import QTYPE_NAMES, parse_question, recv_exact, servfail_response
 from world.eventlog import EventWriter
 from world.serving import serve_until_sigterm
 
@@ -48,22 +48,12 @@ def _udp_loop(sock: socket.socket, kind: str, log: EventWriter) -> None:
                 pass
 
 
-def _recv_exact(conn: socket.socket, n: int) -> bytes:
-    buf = b""
-    while len(buf) < n:
-        chunk = conn.recv(n - len(buf))
-        if not chunk:
-            raise ConnectionError("eof")
-        buf += chunk
-    return buf
-
-
 def _tcp_conn(conn: socket.socket, peer, kind: str, log: EventWriter) -> None:
     conn.settimeout(TCP_IDLE_LIMIT)
     try:
         while True:
-            n = struct.unpack("!H", _recv_exact(conn, 2))[0]
-            msg = _recv_exact(conn, n)
+            n = struct.unpack("!H", recv_exact(conn, 2))[0]
+            msg = recv_exact(conn, n)
             _log_query(log, kind, "tcp", peer, msg)
             if kind == "servfail":
                 resp = servfail_response(msg)

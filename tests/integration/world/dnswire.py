@@ -79,6 +79,17 @@ def servfail_response(query: bytes) -> bytes:
     return struct.pack("!HHHHHH", qid, out_flags, 1 if question else 0, 0, 0, 0) + question
 
 
+def recv_exact(conn: socket.socket, n: int) -> bytes:
+    """Exactly n bytes from a stream socket (a TCP DNS length prefix or message)."""
+    buf = b""
+    while len(buf) < n:
+        chunk = conn.recv(n - len(buf))
+        if not chunk:
+            raise ConnectionError("eof")
+        buf += chunk
+    return buf
+
+
 def response_rcode(msg: bytes) -> int:
     return struct.unpack("!H", msg[2:4])[0] & 0x000F
 

@@ -322,3 +322,23 @@ class Postfix:
                 self.flush()
                 next_flush = now + flush_every
             time.sleep(0.2)
+
+
+class SubmittedMail:
+    """A Postfix, the policy server it asks, and one message per case submitted after the SMTP
+    event mark `mark`, to user@<domain>. The first final or deferred attempt of each message is
+    waited for (at most `wait` seconds) once and remembered."""
+
+    def __init__(self, world, postfix: Postfix, daemon, mark: int, wait: float = 90.0) -> None:
+        self.world = world
+        self.postfix = postfix
+        self.daemon = daemon
+        self.mark = mark
+        self.wait = wait
+        self.first: dict[str, Delivery] = {}
+
+    def first_attempt(self, domain: str) -> Delivery:
+        if domain not in self.first:
+            self.first[domain] = self.postfix.wait_status(
+                f"user@{domain}", {"sent", "deferred", "bounced", "expired"}, timeout=self.wait)
+        return self.first[domain]
