@@ -29,6 +29,7 @@ SOURCES = {
     "dns_update_response": [("dns_update.jsonl", lambda r: bytes.fromhex(r["response"]))],
     "acme_messages": [("acme_messages.jsonl", lambda r: ACME_SELECTOR[r["kind"]] + r["input"])],
     "host_port": [("host_port.jsonl", lambda r: r["input"])],
+    "tlsrpt_report": [("tlsrpt_report.jsonl", lambda r: r["input"])],
 }
 
 
