@@ -10,6 +10,7 @@
 #include "common/txt_argument.hpp"
 #include "exit_codes.hpp"
 #include "lint/lint_output.hpp"
+#include "lint/lint_report.hpp"
 #include "mtasts/core/base/domain_name.hpp"
 #include "mtasts/core/sts/policy_audit.hpp"
 #include "mtasts/net/dns/mx_lookup.hpp"
@@ -169,8 +170,8 @@ int lint_tlsrpt(const LintOptions& opts) {
 
 void add_lint_command(CLI::App& app, int& exit_code) {
   auto opts = std::make_shared<LintOptions>();
-  CLI::App* lint =
-      app.add_subcommand("lint", "Check an MTA-STS policy, STS record or TLSRPT record");
+  CLI::App* lint = app.add_subcommand(
+      "lint", "Check an MTA-STS policy, STS record, TLSRPT record or TLS-RPT report");
   lint->require_subcommand(1);
 
   CLI::App* record = lint->add_subcommand("record", "Lint an _mta-sts TXT record");
@@ -195,6 +196,13 @@ void add_lint_command(CLI::App& app, int& exit_code) {
   tlsrpt->add_option("TXT", opts->input, "the record text (or dig's quoted strings)")->required();
   tlsrpt->add_flag("--json", opts->json, "print one JSON object");
   tlsrpt->callback([opts, &exit_code] { exit_code = lint_tlsrpt(*opts); });
+
+  CLI::App* report =
+      lint->add_subcommand("tlsrpt-report", "Read a TLS-RPT report (RFC 8460 JSON) and explain it");
+  report->add_option("FILE", opts->input, "the report's JSON file, - for standard input")
+      ->required();
+  report->add_flag("--json", opts->json, "print one JSON object");
+  report->callback([opts, &exit_code] { exit_code = lint_tlsrpt_report(opts->input, opts->json); });
 }
 
 }  // namespace mtasts::app
