@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "mtasts/core/base/json_depth.hpp"
+
 namespace mtasts::core {
 namespace {
 
@@ -16,41 +18,12 @@ constexpr std::size_t kMaxTypeLength = 256;
 constexpr std::size_t kMaxIdentifierLength = 1024;
 constexpr std::size_t kMaxTimestampLength = 64;
 
-// Deepest array/object nesting in `text`, strings skipped. The JSON library's parser is
-// iterative, but bounding the depth keeps every later walk of the tree cheap.
-std::size_t nesting_depth(std::string_view text) {
-  std::size_t depth = 0;
-  std::size_t deepest = 0;
-  bool in_string = false;
-  bool escaped = false;
-  for (const char c : text) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      deepest = std::max(deepest, ++depth);
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return deepest;
-}
-
 Result<json> parse_object(std::string_view text, std::string_view what) {
   if (text.size() > kMaxAcmeMessageSize) {
     return fail(Errc::too_large,
                 std::string(what) + " exceeds " + std::to_string(kMaxAcmeMessageSize) + " bytes");
   }
-  if (nesting_depth(text) > kMaxAcmeNesting) {
+  if (json_nesting_depth(text, kMaxAcmeNesting) > kMaxAcmeNesting) {
     return fail(Errc::too_large, std::string(what) + " is nested deeper than " +
                                      std::to_string(kMaxAcmeNesting) + " levels");
   }

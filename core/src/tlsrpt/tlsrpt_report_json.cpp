@@ -1,8 +1,9 @@
 #include "tlsrpt/tlsrpt_report_json.hpp"
 
-#include <algorithm>
 #include <set>
 #include <utility>
+
+#include "mtasts/core/base/json_depth.hpp"
 
 namespace mtasts::core {
 namespace {
@@ -91,36 +92,6 @@ std::string json_pointer_segment(std::string_view key) {
     }
   }
   return out;
-}
-
-std::size_t json_nesting_depth(std::string_view text, std::size_t limit) {
-  std::size_t depth = 0;
-  std::size_t deepest = 0;
-  bool in_string = false;
-  bool escaped = false;
-  for (const char c : text) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      deepest = std::max(deepest, ++depth);
-      if (deepest > limit) {
-        return deepest;
-      }
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return deepest;
 }
 
 Result<BoundedJson> parse_bounded_json(std::string_view text, std::size_t max_depth) {

@@ -21,10 +21,6 @@ struct BoundedJson {  // NOLINT(bugprone-exception-escape)
   std::vector<std::string> duplicate_key_paths;  // JSON pointers of the later occurrences
 };
 
-// The deepest nesting of arrays and objects in `text` (strings skipped), counting up to
-// `limit` + 1 at most, so a caller can compare with its limit without scanning further.
-[[nodiscard]] std::size_t json_nesting_depth(std::string_view text, std::size_t limit);
-
 // Parses `text` as one JSON value. Errors: too_large when it nests deeper than max_depth,
 // invalid_syntax when it is not JSON. No exception escapes.
 [[nodiscard]] Result<BoundedJson> parse_bounded_json(std::string_view text, std::size_t max_depth);
