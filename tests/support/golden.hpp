@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -41,6 +42,13 @@ inline std::string golden_name(const ::testing::TestParamInfo<nlohmann::json>& i
     }
   }
   return name;
+}
+
+// A golden row's list of strings, sorted (to compare with sorted findings).
+inline std::vector<std::string> sorted_strings(const nlohmann::json& list) {
+  auto out = list.get<std::vector<std::string>>();
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 }  // namespace mtasts::testing

@@ -13,6 +13,7 @@ namespace {
 
 using mtasts::testing::golden_name;
 using mtasts::testing::load_golden;
+using mtasts::testing::sorted_strings;
 using nlohmann::json;
 
 std::vector<std::string> codes(const std::vector<Finding>& findings) {
@@ -20,12 +21,6 @@ std::vector<std::string> codes(const std::vector<Finding>& findings) {
   for (const auto& f : findings) {
     out.push_back(f.code);
   }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-std::vector<std::string> sorted_strings(const json& list) {
-  auto out = list.get<std::vector<std::string>>();
   std::sort(out.begin(), out.end());
   return out;
 }

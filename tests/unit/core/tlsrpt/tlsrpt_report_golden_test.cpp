@@ -13,6 +13,7 @@ namespace {
 
 using mtasts::testing::golden_name;
 using mtasts::testing::load_golden;
+using mtasts::testing::sorted_strings;
 using nlohmann::json;
 
 template <class T>
@@ -110,12 +111,6 @@ std::vector<std::string> findings_of(const TlsrptReport& report, TlsrptReportSev
       out.push_back(std::string(tlsrpt_report_code_name(f.code)) + " " + f.path);
     }
   }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-std::vector<std::string> sorted_strings(const json& list) {
-  auto out = list.get<std::vector<std::string>>();
   std::sort(out.begin(), out.end());
   return out;
 }
