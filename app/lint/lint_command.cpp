@@ -1,12 +1,11 @@
 #include "lint/lint_command.hpp"
 
 #include <chrono>
-#include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <iterator>
 #include <memory>
 
+#include "common/input_file.hpp"
 #include "common/txt_argument.hpp"
 #include "exit_codes.hpp"
 #include "lint/lint_output.hpp"
@@ -82,28 +81,9 @@ void emit(const LintOptions& opts, const nlohmann::json& json, const std::string
   }
 }
 
-// Reads at most kMaxPolicySize + 1 bytes so an oversized file is reported, not slurped.
-std::optional<std::string> read_policy_input(const std::string& path) {
-  const std::size_t cap = core::kMaxPolicySize + 1;
-  std::string data;
-  if (path == "-") {
-    data.resize(cap);
-    const std::size_t n = std::fread(data.data(), 1, cap, stdin);
-    data.resize(n);
-    return data;
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return std::nullopt;
-  }
-  data.resize(cap);
-  in.read(data.data(), static_cast<std::streamsize>(cap));
-  data.resize(static_cast<std::size_t>(in.gcount()));
-  return data;
-}
-
 int lint_policy_file(const LintOptions& opts) {
-  const auto body = read_policy_input(opts.input);
+  // One byte over the limit, so an oversized file is reported, not slurped.
+  const auto body = read_capped_input(opts.input, core::kMaxPolicySize);
   if (!body) {
     std::cerr << "mtasts lint policy: cannot read " << opts.input << "\n";
     return kExitUsage;

@@ -1,10 +1,9 @@
 #include "lint/lint_report.hpp"
 
-#include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <optional>
 
+#include "common/input_file.hpp"
 #include "exit_codes.hpp"
 
 namespace mtasts::app {
@@ -106,22 +105,6 @@ std::string report_text(const std::string& subject, const core::TlsrptReport& re
   return out;
 }
 
-// At most one byte over the reader's limit, so an oversized file is refused, not slurped.
-std::optional<std::string> read_input(const std::string& path, std::size_t limit) {
-  std::string data(limit + 1, '\0');
-  if (path == "-") {
-    data.resize(std::fread(data.data(), 1, data.size(), stdin));
-    return data;
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return std::nullopt;
-  }
-  in.read(data.data(), static_cast<std::streamsize>(data.size()));
-  data.resize(static_cast<std::size_t>(in.gcount()));
-  return data;
-}
-
 }  // namespace
 
 nlohmann::json tlsrpt_report_json(const core::TlsrptReport& report) {
@@ -141,7 +124,7 @@ nlohmann::json tlsrpt_report_json(const core::TlsrptReport& report) {
 
 int lint_tlsrpt_report(const std::string& path, bool json) {
   const core::TlsrptReportLimits limits;
-  const auto input = read_input(path, limits.max_bytes);
+  const auto input = read_capped_input(path, limits.max_bytes);
   if (!input) {
     std::cerr << "mtasts lint tlsrpt-report: cannot read " << path << "\n";
     return kExitUsage;

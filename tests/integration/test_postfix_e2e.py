@@ -321,9 +321,7 @@ def test_deferred_never_bounced_never_sent(run, domain):
     assert d.status == "deferred", d.line
     assert d.dsn.startswith("4."), d.line
     # Deferred again on the next retries: still queued, still nothing bounced or sent.
-    again = run.postfix.wait_status(rcpt_of(domain), {"sent", "deferred", "bounced"},
-                                    timeout=DEFER_WAIT,
-                                    after=len(run.postfix.deliveries(rcpt_of(domain))))
+    again = run.next_attempt(domain)
     assert again.status == "deferred", again.line
     assert not [x for x in run.postfix.deliveries(rcpt_of(domain)) if x.status != "deferred"]
     assert run.world.smtp.messages(rcpt_of(domain), since=run.mark) == []

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mtasts/core/acme/acme_messages.hpp"
+#include "mtasts/core/base/civil_date.hpp"
 #include "mtasts/core/base/domain_name.hpp"
 #include "mtasts/core/base/host_port.hpp"
 
@@ -38,16 +39,6 @@ std::optional<int> digits(std::string_view text) {
   return value;
 }
 
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-std::int64_t days_from_civil(std::int64_t year, unsigned month, unsigned day) {
-  year -= month <= 2 ? 1 : 0;
-  const std::int64_t era = (year >= 0 ? year : year - 399) / 400;
-  const auto yoe = static_cast<unsigned>(year - era * 400);
-  const unsigned doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
 // IMF-fixdate (RFC 9110 §5.6.7): "Sun, 06 Nov 1994 08:49:37 GMT".
 std::optional<std::int64_t> parse_imf_fixdate(std::string_view text) {
   static constexpr std::array<std::string_view, 7> kDays{"Mon", "Tue", "Wed", "Thu",
@@ -77,7 +68,7 @@ std::optional<std::int64_t> parse_imf_fixdate(std::string_view text) {
       *day > 31 || *hour > 23 || *minute > 59 || *second > 60) {
     return std::nullopt;
   }
-  const std::int64_t days = days_from_civil(*year, month, static_cast<unsigned>(*day));
+  const std::int64_t days = days_from_civil(CivilDate{*year, month, static_cast<unsigned>(*day)});
   return days * 86400 + *hour * 3600 + *minute * 60 + *second;
 }
 

@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "mtasts/core/base/civil_date.hpp"
+
 namespace mtasts::core {
 namespace {
 
@@ -219,16 +221,6 @@ std::optional<int> digits(std::string_view text, std::size_t pos, std::size_t co
   return value;
 }
 
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-std::int64_t days_from_civil(std::int64_t y, int m, int d) {
-  y -= m <= 2 ? 1 : 0;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const std::int64_t yoe = y - era * 400;
-  const std::int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const std::int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
 }  // namespace
 
 std::optional<std::int64_t> days_until(std::string_view not_after, std::int64_t now_unix) {
@@ -248,8 +240,10 @@ std::optional<std::int64_t> days_until(std::string_view not_after, std::int64_t 
       *day < 1 || *day > 31 || *hour > 23 || *minute > 59 || *second > 60) {
     return std::nullopt;
   }
-  const std::int64_t at =
-      days_from_civil(*year, *month, *day) * 86400 + *hour * 3600 + *minute * 60 + *second;
+  const std::int64_t at = days_from_civil(CivilDate{*year, static_cast<unsigned>(*month),
+                                                    static_cast<unsigned>(*day)}) *
+                              86400 +
+                          *hour * 3600 + *minute * 60 + *second;
   const std::int64_t diff = at - now_unix;
   return diff >= 0 ? diff / 86400 : -((-diff + 86399) / 86400);
 }

@@ -342,3 +342,9 @@ class SubmittedMail:
             self.first[domain] = self.postfix.wait_status(
                 f"user@{domain}", {"sent", "deferred", "bounced", "expired"}, timeout=self.wait)
         return self.first[domain]
+
+    def next_attempt(self, domain: str) -> Delivery:
+        """The attempt after those logged so far for the domain's message (waited for)."""
+        rcpt = f"user@{domain}"
+        return self.postfix.wait_status(rcpt, {"sent", "deferred", "bounced"}, timeout=self.wait,
+                                        after=len(self.postfix.deliveries(rcpt)))

@@ -8,20 +8,9 @@
 #include <optional>
 #include <string_view>
 
+#include "mtasts/core/base/civil_date.hpp"
+
 namespace mtasts::core {
-
-// A day of the proleptic Gregorian calendar.
-struct CivilDate {
-  std::int64_t year = 1970;
-  unsigned month = 1;  // 1..12
-  unsigned day = 1;    // 1..31
-};
-
-// Days from 1970-01-01 to `date` (negative before it). `date` must be a real calendar day.
-[[nodiscard]] std::int64_t days_from_civil(CivilDate date);
-
-// The inverse of days_from_civil.
-[[nodiscard]] CivilDate civil_from_days(std::int64_t days);
 
 // How a date-time named its zone.
 enum class TimeZoneForm {
