@@ -13,7 +13,7 @@ build_pkgs=(
   build-essential cmake ninja-build ccache pkg-config git
   libboost1.81-dev libssl-dev libc-ares-dev libidn2-dev libexpected-dev
   libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
-  libsqlite3-dev libhiredis-dev libpq-dev zlib1g-dev libsystemd-dev
+  libsqlite3-dev libhiredis-dev libpq-dev zlib1g-dev libsystemd-dev libarchive-dev
 )
 test_pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -10,6 +10,8 @@
 #include "host/host_client.hpp"
 #include "host/host_config.hpp"
 #include "host/host_output.hpp"
+#include "host/host_report_import.hpp"
+#include "host/host_report_output.hpp"
 #include "host/host_service.hpp"
 #include "mtasts/core/base/text.hpp"
 #include "mtasts/hosting/host_tokens.hpp"
@@ -33,10 +35,19 @@ struct DomainArgs {
   bool delegated = false;
 };
 
+struct ReportArgs {
+  std::string domain;
+  std::string id;
+  unsigned days = 30;
+  unsigned limit = 100;
+  std::vector<std::string> inputs;
+};
+
 struct HostArgs {
   HostRunArgs run;
   ClientArgs client;
   DomainArgs domain;
+  ReportArgs report;
 };
 
 int usage(const std::string& message) {
@@ -233,7 +244,72 @@ void add_domain_commands(CLI::App& host, const std::shared_ptr<HostArgs>& args, 
   });
 }
 
+void add_report_commands(CLI::App& host, const std::shared_ptr<HostArgs>& args, int& exit_code) {
+  CLI::App* report =
+      host.add_subcommand("report", "TLS-RPT reports received for the hosted domains");
+  report->require_subcommand(1);
+
+  CLI::App* show = report->add_subcommand(
+      "show", "A domain's sessions by day, reporter and MX, findings and enforce readiness");
+  show->add_option("DOMAIN", args->report.domain, "the Policy Domain")->required();
+  show->add_option("--days", args->report.days, "the period, in days ending today")
+      ->check(CLI::Range(1, 400));
+  add_client_options(*show, *args);
+  show->callback([args, &exit_code] {
+    exit_code = call(
+        *args, "GET",
+        domain_path(args->report.domain) + "/reports?days=" + std::to_string(args->report.days),
+        nullptr, [](const nlohmann::json& j) { return report_summary_text(j); });
+  });
+
+  CLI::App* list = report->add_subcommand("list", "Received reports, newest first");
+  list->add_option("--domain", args->report.domain, "only this domain's");
+  list->add_option("--days", args->report.days, "the period, in days ending today")
+      ->check(CLI::Range(1, 400));
+  list->add_option("--limit", args->report.limit, "at most this many")->check(CLI::Range(1, 1000));
+  add_client_options(*list, *args);
+  list->callback([args, &exit_code] {
+    std::string target = "/v1/reports?days=" + std::to_string(args->report.days) +
+                         "&limit=" + std::to_string(args->report.limit);
+    if (!args->report.domain.empty()) {
+      target +=
+          "&domain=" + domain_path(args->report.domain).substr(std::string("/v1/domains/").size());
+    }
+    exit_code = call(*args, "GET", target, nullptr,
+                     [](const nlohmann::json& j) { return report_list_text(j); });
+  });
+
+  CLI::App* get = report->add_subcommand("get", "One report: its facts, findings and JSON");
+  get->add_option("ID", args->report.id, "the report's id (from report list)")->required();
+  add_client_options(*get, *args);
+  get->callback([args, &exit_code] {
+    exit_code = call(*args, "GET", "/v1/reports/" + args->report.id, nullptr,
+                     [](const nlohmann::json& j) { return report_detail_text(j); });
+  });
+
+  CLI::App* apart = report->add_subcommand(
+      "apart", "Reports kept apart (not hosted here, not a report, ...) and why");
+  apart->add_option("--limit", args->report.limit, "at most this many")->check(CLI::Range(1, 1000));
+  add_client_options(*apart, *args);
+  apart->callback([args, &exit_code] {
+    exit_code = call(*args, "GET", "/v1/reports/apart?limit=" + std::to_string(args->report.limit),
+                     nullptr, [](const nlohmann::json& j) { return kept_apart_text(j); });
+  });
+
+  CLI::App* import = report->add_subcommand(
+      "import", "Read report files (JSON, gzip or zip) into the store of the configuration");
+  import->add_option("FILE", args->report.inputs, "files, directories, or - for standard input")
+      ->required();
+  import->add_option("-c,--config", args->run.config,
+                     "configuration file (default: /etc/mtasts/host.yml)");
+  import->add_flag("--json", args->client.json, "print the outcome of each file as JSON");
+  import->callback([args, &exit_code] {
+    exit_code = run_report_import(
+        ReportImportArgs{args->run.config, args->report.inputs, args->client.json});
+});
 }  // namespace
+
+}  // namespace mtasts::app
 
 void add_host_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<HostArgs>();
@@ -246,6 +322,7 @@ void add_host_command(CLI::App& app, int& exit_code) {
                    "log level: debug, info (default), warn, error, fatal");
   host->add_option("-l,--logfile", args->run.logfile, "append logs to this file (default: stderr)");
   add_domain_commands(*host, args, exit_code);
+  add_report_commands(*host, args, exit_code);
   CLI::App* status = host->add_subcommand("status", "Show the service's state");
   add_client_options(*status, *args);
   status->callback([args, &exit_code] {

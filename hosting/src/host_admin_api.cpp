@@ -31,6 +31,10 @@ net::HttpResponse allowed_methods(AdminRoute route, const std::string& target) {
     case AdminRoute::domain:
       return not_allowed("GET, PATCH, DELETE");
     case AdminRoute::domain_monitor:
+    case AdminRoute::domain_reports:
+    case AdminRoute::reports:
+    case AdminRoute::report:
+    case AdminRoute::reports_apart:
     case AdminRoute::audit:
     case AdminRoute::status:
       return not_allowed("GET");
@@ -119,6 +123,26 @@ std::optional<asio::awaitable<net::HttpResponse>> AdminApi::route(const net::Htt
     case AdminRoute::domain_monitor:
       if (method == "GET") {
         return monitor(target.domain);
+      }
+      break;
+    case AdminRoute::domain_reports:
+      if (method == "GET") {
+        return domain_reports(target.domain, query("days"));
+      }
+      break;
+    case AdminRoute::reports:
+      if (method == "GET") {
+        return reports(query("domain"), query("days"), query("limit"));
+      }
+      break;
+    case AdminRoute::report:
+      if (method == "GET") {
+        return report(target.id);
+      }
+      break;
+    case AdminRoute::reports_apart:
+      if (method == "GET") {
+        return reports_apart(query("limit"));
       }
       break;
     case AdminRoute::audit:

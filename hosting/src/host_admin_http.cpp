@@ -46,15 +46,28 @@ AdminTarget parse_admin_target(std::string_view target) {
     out.route = AdminRoute::audit;
   } else if (path == "/v1/status") {
     out.route = AdminRoute::status;
+  } else if (path == "/v1/reports") {
+    out.route = AdminRoute::reports;
+  } else if (path == "/v1/reports/apart") {
+    out.route = AdminRoute::reports_apart;
+  } else if (path.starts_with("/v1/reports/")) {
+    const std::string_view id = path.substr(std::string_view("/v1/reports/").size());
+    if (!id.empty() && id.find('/') == std::string_view::npos) {
+      out.route = AdminRoute::report;
+      out.id = std::string(id);
+    }
   } else if (path.starts_with(kDomainsPrefix)) {
     std::string_view rest = path.substr(kDomainsPrefix.size());
     AdminRoute route = AdminRoute::domain;
     if (const std::size_t slash = rest.find('/'); slash != std::string_view::npos) {
-      if (rest.substr(slash) != "/monitor") {
+      if (rest.substr(slash) == "/monitor") {
+        route = AdminRoute::domain_monitor;
+      } else if (rest.substr(slash) == "/reports") {
+        route = AdminRoute::domain_reports;
+      } else {
         return out;
       }
       rest = rest.substr(0, slash);
-      route = AdminRoute::domain_monitor;
     }
     auto domain = core::percent_decode(rest);
     if (!domain || domain->empty()) {

@@ -128,7 +128,8 @@ HostRuntime::HostRuntime(asio::io_context& io, const HostConfig& config, const A
                          stale_grace(config), kConcurrentChecks}),
       api_(store_, sync_, *clients_.resolver, tokens, clock_, log,
            AdminApiOptions{config.service, config.instance}),
-      policy_(source_, certificates_, policy_server_options(config), log),
+      reports_(store_, clock_, log, intake_counters_),
+      policy_(source_, certificates_, policy_server_options(config, &reports_), log),
       admin_(io.get_executor(), api_, admin_limits(), log),
       sync_timer_(io.get_executor()),
       certificate_timer_(io.get_executor()),
@@ -147,7 +148,8 @@ std::string HostRuntime::metrics_text() const {
   input.alerts = clients_.alerts ? clients_.alerts->counters() : AlertCounters{};
   input.sync_failures = sync_.failures();
   input.orders_in_flight = certificate_manager_.in_flight();
-  return host_metrics_text(input) + net::policy_server_metrics_text(policy_.stats());
+  return host_metrics_text(input) + net::policy_server_metrics_text(policy_.stats()) +
+         intake_metrics_text(intake_counters_);
 }
 
 core::Result<void> HostRuntime::listen() {

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "mtasts/core/hosting/admin_request.hpp"
+#include "mtasts/hosting/report_payload.hpp"
 
 namespace mtasts::hosting {
 namespace {
@@ -88,8 +89,13 @@ net::Endpoint to_net_endpoint(const HostEndpoint& endpoint) {
   return net::Endpoint{endpoint.host, endpoint.port};
 }
 
-net::PolicyServerOptions policy_server_options(const HostConfig& config) {
+net::PolicyServerOptions policy_server_options(const HostConfig& config,
+                                               net::ReportReceiver* reports) {
   net::PolicyServerOptions options;
+  // TLS-RPT reports POSTed to https://mta-sts.<d>/tlsrpt: a gzip report of a large sender
+  // stays well under this; the decompressed text has its own limit (report_intake.hpp).
+  options.reports = reports;
+  options.limits.max_body_bytes = reports != nullptr ? PayloadLimits{}.max_input : 0;
   for (const HostEndpoint& endpoint : config.https) {
     options.https.push_back(to_net_endpoint(endpoint));
   }

@@ -10,7 +10,11 @@ namespace {
 // orders a domain's history (ids only grow too, but a re-added domain starts again from the
 // clock). host_generation has one row, bumped by every write of a domain, version or
 // certificate in the same transaction, so a reader that sees the new number sees the write.
-constexpr std::array<const char*, 1> kSqliteMigrations = {
+//
+// Version 2, TLS-RPT reports (report_store.hpp): host_reports holds each accepted report once
+// (reporter, report_id); host_report_rows its sessions, with the domain, day and reporter
+// repeated so that a summary reads one covering index; host_reports_apart what was not counted.
+constexpr std::array<const char*, 2> kSqliteMigrations = {
     "CREATE TABLE host_generation (id INTEGER PRIMARY KEY CHECK (id = 1),"
     "  value INTEGER NOT NULL);"
     "INSERT INTO host_generation (id, value) VALUES (1, 0);"
@@ -43,10 +47,30 @@ constexpr std::array<const char*, 1> kSqliteMigrations = {
     "  actor TEXT NOT NULL, domain TEXT NOT NULL, action TEXT NOT NULL,"
     "  detail TEXT NOT NULL);"
     "CREATE INDEX host_audit_domain ON host_audit (domain, seq);",
+    "CREATE TABLE host_reports (id INTEGER PRIMARY KEY AUTOINCREMENT, domain TEXT NOT NULL,"
+    "  reporter TEXT NOT NULL, report_id TEXT NOT NULL, contact TEXT NOT NULL,"
+    "  start_at INTEGER NOT NULL, end_at INTEGER NOT NULL, received_at INTEGER NOT NULL,"
+    "  channel TEXT NOT NULL, source TEXT NOT NULL, successful INTEGER NOT NULL,"
+    "  failed INTEGER NOT NULL, findings TEXT NOT NULL, raw TEXT NOT NULL,"
+    "  UNIQUE (reporter, report_id));"
+    "CREATE INDEX host_reports_domain ON host_reports (domain, start_at);"
+    "CREATE TABLE host_report_rows (report INTEGER NOT NULL REFERENCES host_reports (id)"
+    "  ON DELETE CASCADE, domain TEXT NOT NULL, day INTEGER NOT NULL, reporter TEXT NOT NULL,"
+    "  policy_index INTEGER NOT NULL, policy_type TEXT NOT NULL, policy_domain TEXT NOT NULL,"
+    "  result TEXT NOT NULL, receiving_mx TEXT NOT NULL, sending_ip TEXT NOT NULL,"
+    "  receiving_ip TEXT NOT NULL, sessions INTEGER NOT NULL, counted INTEGER NOT NULL);"
+    "CREATE INDEX host_report_rows_summary ON host_report_rows"
+    "  (domain, day, counted, result, sessions, report);"
+    "CREATE INDEX host_report_rows_report ON host_report_rows (report);"
+    "CREATE TABLE host_reports_apart (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  received_at INTEGER NOT NULL, channel TEXT NOT NULL, reason TEXT NOT NULL,"
+    "  detail TEXT NOT NULL, domain TEXT NOT NULL, reporter TEXT NOT NULL,"
+    "  report_id TEXT NOT NULL, source TEXT NOT NULL, raw TEXT NOT NULL);"
+    "CREATE INDEX host_reports_apart_received ON host_reports_apart (received_at);",
 };
 
 // The same tables; names compare byte-wise (COLLATE "C") so both engines list them alike.
-constexpr std::array<const char*, 1> kPostgresMigrations = {
+constexpr std::array<const char*, 2> kPostgresMigrations = {
     "CREATE TABLE host_generation (id integer PRIMARY KEY CHECK (id = 1),"
     "  value bigint NOT NULL);"
     "INSERT INTO host_generation (id, value) VALUES (1, 0);"
@@ -78,6 +102,28 @@ constexpr std::array<const char*, 1> kPostgresMigrations = {
     "  actor text NOT NULL, domain text COLLATE \"C\" NOT NULL, action text NOT NULL,"
     "  detail text NOT NULL);"
     "CREATE INDEX host_audit_domain ON host_audit (domain, seq);",
+    "CREATE TABLE host_reports (id bigserial PRIMARY KEY, domain text COLLATE \"C\" NOT NULL,"
+    "  reporter text COLLATE \"C\" NOT NULL, report_id text COLLATE \"C\" NOT NULL,"
+    "  contact text NOT NULL, start_at bigint NOT NULL, end_at bigint NOT NULL,"
+    "  received_at bigint NOT NULL, channel text NOT NULL, source text NOT NULL,"
+    "  successful bigint NOT NULL, failed bigint NOT NULL, findings text NOT NULL,"
+    "  raw text NOT NULL, UNIQUE (reporter, report_id));"
+    "CREATE INDEX host_reports_domain ON host_reports (domain, start_at);"
+    "CREATE TABLE host_report_rows (report bigint NOT NULL REFERENCES host_reports (id)"
+    "  ON DELETE CASCADE, domain text COLLATE \"C\" NOT NULL, day bigint NOT NULL,"
+    "  reporter text COLLATE \"C\" NOT NULL, policy_index bigint NOT NULL,"
+    "  policy_type text NOT NULL, policy_domain text NOT NULL,"
+    "  result text COLLATE \"C\" NOT NULL, receiving_mx text COLLATE \"C\" NOT NULL,"
+    "  sending_ip text NOT NULL, receiving_ip text NOT NULL, sessions bigint NOT NULL,"
+    "  counted integer NOT NULL);"
+    "CREATE INDEX host_report_rows_summary ON host_report_rows"
+    "  (domain, day, counted, result, sessions, report);"
+    "CREATE INDEX host_report_rows_report ON host_report_rows (report);"
+    "CREATE TABLE host_reports_apart (id bigserial PRIMARY KEY, received_at bigint NOT NULL,"
+    "  channel text NOT NULL, reason text NOT NULL, detail text NOT NULL, domain text NOT NULL,"
+    "  reporter text NOT NULL, report_id text NOT NULL, source text NOT NULL,"
+    "  raw text NOT NULL);"
+    "CREATE INDEX host_reports_apart_received ON host_reports_apart (received_at);",
 };
 
 static_assert(kSqliteMigrations.size() == kPostgresMigrations.size());

@@ -173,7 +173,7 @@ Result<void> require(bool ok, std::string message) {
 }  // namespace
 
 SqlHostingStore::SqlHostingStore(std::unique_ptr<SqlDatabase> database)
-    : database_(std::move(database)) {}
+    : database_(std::move(database)), reports_(*database_) {}
 
 Result<SqlRows> SqlHostingStore::read(const char* sql, std::span<const SqlValue> params) {
   SqlRows rows;

@@ -8,6 +8,7 @@
 
 #include "mtasts/store/hosting_store.hpp"
 #include "sql_database.hpp"
+#include "sql_report_store.hpp"
 
 namespace mtasts::store {
 
@@ -51,6 +52,8 @@ class SqlHostingStore final : public HostingStore {
   Result<void> append_audit(const AuditEntry& entry) override;
   Result<std::vector<AuditEntry>> audit_log(std::string_view domain, std::size_t limit) override;
 
+  ReportStore& reports() override { return reports_; }
+
   std::string_view name() const override { return database_->name(); }
 
  private:
@@ -68,6 +71,7 @@ class SqlHostingStore final : public HostingStore {
   Result<SqlRows> write(const char* sql, std::span<const SqlValue> params, Bump bump);
 
   std::unique_ptr<SqlDatabase> database_;
+  SqlReportStore reports_;
 };
 
 }  // namespace mtasts::store

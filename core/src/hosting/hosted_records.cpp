@@ -25,6 +25,15 @@ std::string sts_record_text(std::string_view id) {
   return "v=STSv1; id=" + std::string(id);
 }
 
+std::string tlsrpt_record_owner(std::string_view domain) {
+  return "_smtp._tls." + std::string(without_root_dot(domain));
+}
+
+std::string tlsrpt_record_text(std::string_view domain) {
+  return "v=TLSRPTv1; rua=https://" + std::string(kPolicyHostPrefix) +
+         std::string(without_root_dot(domain)) + "/tlsrpt";
+}
+
 std::vector<DnsRecordSpec> hosted_records(const HostedDomain& domain,
                                           const ServiceIdentity& service) {
   const std::string name(without_root_dot(domain.name));
@@ -50,6 +59,7 @@ std::vector<DnsRecordSpec> hosted_records(const HostedDomain& domain,
   } else {
     out.push_back({record_name, "TXT", text, ttl});
   }
+  out.push_back({tlsrpt_record_owner(name), "TXT", tlsrpt_record_text(name), ttl});
   return out;
 }
 

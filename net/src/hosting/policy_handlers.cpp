@@ -34,11 +34,36 @@ bool base64url(std::string_view token) {
   return std::all_of(token.begin(), token.end(), core::is_base64url_char);
 }
 
+// The Policy Domain d of a request whose Host and SNI are both "mta-sts.<d>", or "".
+std::string_view requested_domain(const HttpRequest& request) {
+  // The name the client verified the certificate for must be the name it asks about.
+  const std::string_view host = request.host;
+  if (host.empty() || host != request.sni || host.size() <= kPolicyHostPrefix.size() ||
+      host.substr(0, kPolicyHostPrefix.size()) != kPolicyHostPrefix) {
+    return {};
+  }
+  return host.substr(kPolicyHostPrefix.size());
+}
+
 class PolicyHandler final : public HttpHandler {
  public:
-  explicit PolicyHandler(const PolicySource& source) : source_(source) {}
+  PolicyHandler(const PolicySource& source, ReportReceiver* reports)
+      : source_(source), reports_(reports) {}
 
   boost::asio::awaitable<HttpResponse> handle(HttpRequest request) override {
+    if (reports_ != nullptr && request.target == kReportIntakePath) {
+      const std::string domain(requested_domain(request));
+      if (domain.empty() || !source_.policy_body(domain)) {
+        co_return not_found();
+      }
+      if (request.method != "POST") {
+        HttpResponse response = plain(405, "method not allowed\n");
+        response.headers.emplace_back("Allow", "POST");
+        co_return response;
+      }
+      HttpResponse response = co_await reports_->receive(domain, std::move(request));
+      co_return response;
+    }
     co_return answer(request);
   }
 
@@ -48,14 +73,11 @@ class PolicyHandler final : public HttpHandler {
     if (request.target != kPolicyPath) {
       return not_found();
     }
-    // The name the client verified the certificate for must be the name it asks about.
-    const std::string_view host = request.host;
-    if (host.empty() || host != request.sni || host.size() <= kPolicyHostPrefix.size() ||
-        host.substr(0, kPolicyHostPrefix.size()) != kPolicyHostPrefix) {
+    const std::string_view domain = requested_domain(request);
+    if (domain.empty()) {
       return not_found();
     }
-    const std::shared_ptr<const std::string> body =
-        source_.policy_body(host.substr(kPolicyHostPrefix.size()));
+    const std::shared_ptr<const std::string> body = source_.policy_body(domain);
     if (!body) {
       return not_found();
     }
@@ -72,6 +94,7 @@ class PolicyHandler final : public HttpHandler {
   }
 
   const PolicySource& source_;
+  ReportReceiver* reports_;
 };
 
 class Http01Handler final : public HttpHandler {
@@ -108,8 +131,9 @@ class Http01Handler final : public HttpHandler {
 
 }  // namespace
 
-std::unique_ptr<HttpHandler> make_policy_handler(const PolicySource& source) {
-  return std::make_unique<PolicyHandler>(source);
+std::unique_ptr<HttpHandler> make_policy_handler(const PolicySource& source,
+                                                 ReportReceiver* reports) {
+  return std::make_unique<PolicyHandler>(source, reports);
 }
 
 std::unique_ptr<HttpHandler> make_http01_handler(PolicySource& source) {

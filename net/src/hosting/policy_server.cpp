@@ -35,6 +35,12 @@ asio::awaitable<void> drain_worker(Worker* worker, std::chrono::milliseconds tim
   co_await worker->http->drain(std::max(std::chrono::milliseconds(0), timeout - spent));
 }
 
+// Port 80 answers challenges only: no request there has a body.
+HttpServerLimits http_limits(HttpServerLimits limits) {
+  limits.max_body_bytes = 0;
+  return limits;
+}
+
 }  // namespace
 
 struct PolicyServer::Impl {
@@ -43,7 +49,7 @@ struct PolicyServer::Impl {
         certificates(c),
         options(std::move(o)),
         log(l),
-        policy(make_policy_handler(s)),
+        policy(make_policy_handler(s, options.reports)),
         http01(make_http01_handler(s)),
         https_budget(std::make_shared<ConnectionBudget>(options.limits.max_connections)),
         http_budget(std::make_shared<ConnectionBudget>(options.limits.max_connections)) {}
@@ -85,8 +91,8 @@ core::Result<void> PolicyServer::listen() {
     const auto executor = worker->io.get_executor();
     worker->https =
         std::make_unique<HttpServer>(executor, *s.policy, s.options.limits, s.log, s.https_budget);
-    worker->http =
-        std::make_unique<HttpServer>(executor, *s.http01, s.options.limits, s.log, s.http_budget);
+    worker->http = std::make_unique<HttpServer>(executor, *s.http01, http_limits(s.options.limits),
+                                                s.log, s.http_budget);
     for (std::size_t j = 0; j < s.options.https.size(); ++j) {
       const Endpoint& where = i == 0 ? s.options.https[j] : s.https_bound[j];
       auto port = worker->https->listen_tls(where, sharing, s.certificates);

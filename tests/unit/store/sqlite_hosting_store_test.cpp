@@ -59,7 +59,7 @@ TEST(SqliteHostingStore, Open_RecordsTheSchemaVersion) {
             SQLITE_OK);
   ASSERT_EQ(sqlite3_step(statement), SQLITE_ROW);
   EXPECT_EQ(sqlite3_column_int(statement, 0), 1);
-  EXPECT_EQ(sqlite3_column_int(statement, 1), 1);
+  EXPECT_EQ(sqlite3_column_int(statement, 1), 2);  // version 2: TLS-RPT reports
   sqlite3_finalize(statement);
   sqlite3_close(db);
 }

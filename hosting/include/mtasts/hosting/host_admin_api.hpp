@@ -9,6 +9,10 @@
 //   PATCH  /v1/domains/{d}            change mode, mx or max_age: 200, the new version and records
 //   DELETE /v1/domains/{d}            begin the removal: 202, the none version and serve_until
 //   GET    /v1/domains/{d}/monitor    the last monitor result
+//   GET    /v1/domains/{d}/reports?days=n  TLS-RPT summary and enforce readiness
+//   (report_summary.hpp) GET    /v1/reports?domain=d&days=n&limit=n  received reports, newest first
+//   GET    /v1/reports/{id}           one report with its JSON and the reader's findings
+//   GET    /v1/reports/apart?limit=n  reports kept apart, with the reason
 //   GET    /v1/audit?domain=d&limit=n audit entries, newest first
 //   GET    /v1/status                 instance, generation, counts
 //
@@ -62,6 +66,12 @@ class AdminApi final : public net::HttpHandler {
   boost::asio::awaitable<net::HttpResponse> remove(std::string actor, std::string domain);
   boost::asio::awaitable<net::HttpResponse> monitor(std::string domain);
   boost::asio::awaitable<net::HttpResponse> audit(std::string domain, std::string limit);
+  // TLS-RPT reports (host_admin_reports.cpp).
+  boost::asio::awaitable<net::HttpResponse> domain_reports(std::string domain, std::string days);
+  boost::asio::awaitable<net::HttpResponse> reports(std::string domain, std::string days,
+                                                    std::string limit);
+  boost::asio::awaitable<net::HttpResponse> report(std::string id);
+  boost::asio::awaitable<net::HttpResponse> reports_apart(std::string limit);
   boost::asio::awaitable<net::HttpResponse> status();
   // The stored row of the hosted domain `name` (normalised), or the response that ends the
   // request: 503 when the store failed, 404 when the domain is not hosted.

@@ -17,6 +17,10 @@ enum class AdminRoute {
   domains,         // /v1/domains
   domain,          // /v1/domains/{d}
   domain_monitor,  // /v1/domains/{d}/monitor
+  domain_reports,  // /v1/domains/{d}/reports
+  reports,         // /v1/reports
+  report,          // /v1/reports/{id}
+  reports_apart,   // /v1/reports/apart
   audit,           // /v1/audit
   status,          // /v1/status
   unknown,
@@ -25,6 +29,7 @@ enum class AdminRoute {
 struct AdminTarget {
   AdminRoute route = AdminRoute::unknown;
   std::string domain;                                     // percent-decoded, as given
+  std::string id;                                         // route report: the id as given
   std::map<std::string, std::string, std::less<>> query;  // percent-decoded
 };
 

@@ -15,6 +15,7 @@
 #include "mtasts/hosting/host_monitor.hpp"
 #include "mtasts/hosting/host_policy_source.hpp"
 #include "mtasts/hosting/host_records.hpp"
+#include "mtasts/hosting/host_report_receiver.hpp"
 #include "mtasts/hosting/host_settings.hpp"
 #include "mtasts/hosting/host_store_worker.hpp"
 #include "mtasts/hosting/host_sync.hpp"
@@ -80,6 +81,8 @@ class HostRuntime {
   RecordManager records_;
   Monitor monitor_;
   AdminApi api_;
+  IntakeCounters intake_counters_;
+  HostReportReceiver reports_;
   net::PolicyServer policy_;
   net::HttpServer admin_;
   std::unique_ptr<net::MetricsServer> metrics_;

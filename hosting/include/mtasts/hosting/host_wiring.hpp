@@ -18,7 +18,9 @@ namespace mtasts::hosting {
 
 [[nodiscard]] net::Endpoint to_net_endpoint(const HostEndpoint& endpoint);
 
-[[nodiscard]] net::PolicyServerOptions policy_server_options(const HostConfig& config);
+// The policy server's listeners and threads; with `reports`, the TLS-RPT intake on /tlsrpt.
+[[nodiscard]] net::PolicyServerOptions policy_server_options(const HostConfig& config,
+                                                             net::ReportReceiver* reports);
 
 [[nodiscard]] net::AcmeOptions acme_options(const HostConfig& config);
 

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "mtasts/core/hosting/hosted_domain.hpp"
+#include "mtasts/store/report_store.hpp"
 #include "mtasts/store/store_error.hpp"
 
 namespace mtasts::store {
@@ -200,6 +201,10 @@ class HostingStore {
   // The newest entries first, at most `limit`; only those of `domain` unless it is empty.
   [[nodiscard]] virtual Result<std::vector<AuditEntry>> audit_log(std::string_view domain,
                                                                   std::size_t limit) = 0;
+
+  // --- TLS-RPT reports, in the same database (report_store.hpp)
+
+  [[nodiscard]] virtual ReportStore& reports() = 0;
 
   // "sqlite" or "postgres".
   [[nodiscard]] virtual std::string_view name() const = 0;

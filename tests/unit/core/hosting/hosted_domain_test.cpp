@@ -384,6 +384,8 @@ ServiceIdentity service_with(std::string hostname, std::vector<std::string> addr
 TEST(HostedDomain, HostedRecords_Table_SelfAndDelegated) {
   const std::string id(kStamp);
   const std::string txt = "v=STSv1; id=" + id;
+  const DnsRecordSpec tlsrpt{"_smtp._tls.example.com", "TXT",
+                             "v=TLSRPTv1; rua=https://mta-sts.example.com/tlsrpt", 600, false};
   const ServiceIdentity by_name =
       service_with("mta-sts.provider.example.", {"192.0.2.10"}, "sts.provider.example");
   const ServiceIdentity by_address =
@@ -400,31 +402,36 @@ TEST(HostedDomain, HostedRecords_Table_SelfAndDelegated) {
        RecordMode::self,
        by_name,
        {{"mta-sts.example.com", "CNAME", "mta-sts.provider.example", 600, false},
-        {"_mta-sts.example.com", "TXT", txt, 600, false}}},
+        {"_mta-sts.example.com", "TXT", txt, 600, false},
+        tlsrpt}},
       {"self, addresses",
        RecordMode::self,
        by_address,
        {{"mta-sts.example.com", "A", "192.0.2.10", 600, false},
         {"mta-sts.example.com", "AAAA", "2001:db8::10", 600, false},
-        {"_mta-sts.example.com", "TXT", txt, 600, false}}},
+        {"_mta-sts.example.com", "TXT", txt, 600, false},
+        tlsrpt}},
       {"delegated, host name",
        RecordMode::delegated,
        by_name,
        {{"mta-sts.example.com", "CNAME", "mta-sts.provider.example", 600, false},
         {"_mta-sts.example.com", "CNAME", "example.com.sts.provider.example", 600, false},
-        {"example.com.sts.provider.example", "TXT", txt, 600, true}}},
+        {"example.com.sts.provider.example", "TXT", txt, 600, true},
+        tlsrpt}},
       {"delegated, addresses",
        RecordMode::delegated,
        by_address,
        {{"mta-sts.example.com", "A", "192.0.2.10", 600, false},
         {"mta-sts.example.com", "AAAA", "2001:db8::10", 600, false},
         {"_mta-sts.example.com", "CNAME", "example.com.sts.provider.example", 600, false},
-        {"example.com.sts.provider.example", "TXT", txt, 600, true}}},
+        {"example.com.sts.provider.example", "TXT", txt, 600, true},
+        tlsrpt}},
       {"delegated without a zone: self records",
        RecordMode::delegated,
        no_zone,
        {{"mta-sts.example.com", "CNAME", "mta-sts.provider.example", 600, false},
-        {"_mta-sts.example.com", "TXT", txt, 600, false}}},
+        {"_mta-sts.example.com", "TXT", txt, 600, false},
+        tlsrpt}},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);

@@ -173,12 +173,19 @@ struct DnsRecordSpec {
 // The TXT text of a version: "v=STSv1; id=<id>".
 [[nodiscard]] std::string sts_record_text(std::string_view id);
 
+// The TLS-RPT record (RFC 8460 §3) sending the domain's reports to the service's HTTPS intake:
+// owner "_smtp._tls.<d>", text "v=TLSRPTv1; rua=https://mta-sts.<d>/tlsrpt". A domain that has
+// a TLSRPT record already adds the URI to its rua list (comma-separated) instead.
+[[nodiscard]] std::string tlsrpt_record_owner(std::string_view domain);
+[[nodiscard]] std::string tlsrpt_record_text(std::string_view domain);
+
 // Every record a domain needs at its current version, with the service's record_ttl:
 // mta-sts.<d> (CNAME to the hostname when one is set, else one A or AAAA per address, by its
 // family: AAAA when it holds a ':'); for self, _mta-sts.<d> TXT; for delegated, _mta-sts.<d>
 // CNAME to delegated_record_owner() and that owner's TXT (managed_by_service). A delegated
 // domain of a service without a delegation zone (a configuration error the app reports) gets
-// the self records, so the customer is never told to publish a CNAME to nowhere.
+// the self records, so the customer is never told to publish a CNAME to nowhere. Last, the
+// TLS-RPT record of tlsrpt_record_text().
 [[nodiscard]] std::vector<DnsRecordSpec> hosted_records(const HostedDomain& domain,
                                                         const ServiceIdentity& service);
 

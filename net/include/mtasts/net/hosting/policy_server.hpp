@@ -10,6 +10,10 @@
 // a cache in between from serving a body older than the TXT id that announced it). Another
 // method on that path: 405 with Allow. Anything else: 404. Never a redirect (§3.3: senders
 // must not follow them).
+// TLS-RPT intake (RFC 8460 §5.4), when a ReportReceiver is given: POST /tlsrpt with Host equal
+// to the SNI name "mta-sts.<d>" of a domain the source serves goes to the receiver, which
+// answers it; another method there: 405 with Allow: POST. The request body is capped by
+// limits.max_body_bytes (413 past it, before the receiver sees anything).
 // HTTP: GET /.well-known/acme-challenge/<token> answered with the key authorization the source
 // knows for the token; anything else 404 (no redirect to HTTPS: the port serves challenges).
 //
@@ -43,11 +47,26 @@ class PolicySource {
   virtual std::optional<std::string> http01_key_authorization(std::string_view token) = 0;
 };
 
+// Takes the TLS-RPT reports POSTed to https://mta-sts.<d>/tlsrpt. Thread-safe: called on the
+// server's threads, may suspend (the report is stored before the answer).
+class ReportReceiver {
+ public:
+  virtual ~ReportReceiver() = default;
+  // `domain` is the Policy Domain d (served by the source); the answer is sent as it is.
+  virtual boost::asio::awaitable<HttpResponse> receive(std::string domain, HttpRequest request) = 0;
+};
+
+// The path of the TLS-RPT intake on the policy host.
+inline constexpr std::string_view kReportIntakePath = "/tlsrpt";
+
 struct PolicyServerOptions {
   std::vector<Endpoint> https;  // e.g. "*:443"
   std::vector<Endpoint> http;   // e.g. "*:80"
   unsigned threads = 0;         // 0: one per core
   HttpServerLimits limits;      // per listener kind: HTTPS and HTTP have a budget each
+  // TLS-RPT intake over HTTPS; null: none (404). Must outlive the server. HTTP (port 80)
+  // never takes a body whatever limits.max_body_bytes says.
+  ReportReceiver* reports = nullptr;
 };
 
 struct PolicyServerStats {
@@ -59,7 +78,8 @@ struct PolicyServerStats {
 [[nodiscard]] std::string policy_server_metrics_text(const PolicyServerStats& stats);
 
 // The handlers, for tests and for anyone serving them on their own HttpServer.
-[[nodiscard]] std::unique_ptr<HttpHandler> make_policy_handler(const PolicySource& source);
+[[nodiscard]] std::unique_ptr<HttpHandler> make_policy_handler(const PolicySource& source,
+                                                               ReportReceiver* reports = nullptr);
 [[nodiscard]] std::unique_ptr<HttpHandler> make_http01_handler(PolicySource& source);
 
 class PolicyServer {

@@ -1,0 +1,127 @@
+// The admin API's TLS-RPT routes (host_admin_api.hpp): summaries, report lists, one report,
+// the reports kept apart.
+
+#include <charconv>
+
+#include "mtasts/core/base/domain_name.hpp"
+#include "mtasts/hosting/host_admin_api.hpp"
+#include "mtasts/hosting/host_admin_http.hpp"
+#include "mtasts/hosting/report_summary.hpp"
+
+namespace mtasts::hosting {
+namespace {
+
+namespace asio = boost::asio;
+
+constexpr unsigned kDefaultDays = 30;
+constexpr unsigned kMaxDays = 400;
+constexpr std::size_t kDefaultLimit = 100;
+constexpr std::size_t kMaxLimit = 1000;
+
+// A decimal number in [1, max], or nullopt; `fallback` when empty.
+template <class T>
+std::optional<T> number(const std::string& text, T fallback, T max) {
+  if (text.empty()) {
+    return fallback;
+  }
+  T value{};
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size() || value == 0 || value > max) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+}  // namespace
+
+asio::awaitable<net::HttpResponse> AdminApi::domain_reports(std::string domain,
+                                                            std::string days_text) {
+  auto name = core::normalize_domain(domain);
+  if (!name) {
+    co_return error_response(400, "domain", name.error().message);
+  }
+  const std::optional<unsigned> days = number(days_text, kDefaultDays, kMaxDays);
+  if (!days) {
+    co_return error_response(400, "days", "expected a number from 1 to 400");
+  }
+  const core::HostTime now = clock_.now();
+  std::function<store::Result<nlohmann::json>(store::HostingStore&)> job =
+      [d = *name, now, period = SummaryPeriod{*days}](store::HostingStore& hosting) {
+        return report_summary(hosting, d, now, period);
+      };
+  auto summary = co_await store_.run(std::move(job));
+  if (!summary) {
+    if (summary.error().code == store::Errc::invalid_argument) {
+      co_return error_response(404, "domain", summary.error().message);
+    }
+    co_return store_failure(summary.error());
+  }
+  co_return json_response(200, *summary);
+}
+
+asio::awaitable<net::HttpResponse> AdminApi::reports(std::string domain, std::string days_text,
+                                                     std::string limit_text) {
+  std::string name;
+  if (!domain.empty()) {
+    auto normalized = core::normalize_domain(domain);
+    if (!normalized) {
+      co_return error_response(400, "domain", normalized.error().message);
+    }
+    name = std::move(*normalized);
+  }
+  const std::optional<unsigned> days = number(days_text, kDefaultDays, kMaxDays);
+  if (!days) {
+    co_return error_response(400, "days", "expected a number from 1 to 400");
+  }
+  const std::optional<std::size_t> limit = number(limit_text, kDefaultLimit, kMaxLimit);
+  if (!limit) {
+    co_return error_response(400, "limit", "expected a number from 1 to 1000");
+  }
+  const core::HostTime to = clock_.now() + std::chrono::days(1);
+  const core::HostTime from = to - std::chrono::days(*days + 1);
+  std::function<store::Result<std::vector<store::StoredReport>>(store::HostingStore&)> job =
+      [name, from, to, limit = *limit](store::HostingStore& hosting) {
+        return hosting.reports().list_reports(name, from, to, limit);
+      };
+  auto listed = co_await store_.run(std::move(job));
+  if (!listed) {
+    co_return store_failure(listed.error());
+  }
+  co_return json_response(200, {{"reports", report_list_json(*listed)}});
+}
+
+asio::awaitable<net::HttpResponse> AdminApi::report(std::string id_text) {
+  const std::optional<std::int64_t> id =
+      number<std::int64_t>(id_text, 0, std::numeric_limits<std::int64_t>::max());
+  if (!id || *id == 0) {
+    co_return error_response(404, "", "no such report: " + id_text);
+  }
+  std::function<store::Result<nlohmann::json>(store::HostingStore&)> job =
+      [id = *id](store::HostingStore& hosting) { return report_detail(hosting, id); };
+  auto detail = co_await store_.run(std::move(job));
+  if (!detail) {
+    co_return store_failure(detail.error());
+  }
+  if (detail->is_null()) {
+    co_return error_response(404, "", "no such report: " + id_text);
+  }
+  co_return json_response(200, *detail);
+}
+
+asio::awaitable<net::HttpResponse> AdminApi::reports_apart(std::string limit_text) {
+  const std::optional<std::size_t> limit = number(limit_text, kDefaultLimit, kMaxLimit);
+  if (!limit) {
+    co_return error_response(400, "limit", "expected a number from 1 to 1000");
+  }
+  std::function<store::Result<std::vector<store::KeptApartReport>>(store::HostingStore&)> job =
+      [limit = *limit](store::HostingStore& hosting) {
+        return hosting.reports().list_kept_apart(limit);
+      };
+  auto listed = co_await store_.run(std::move(job));
+  if (!listed) {
+    co_return store_failure(listed.error());
+  }
+  co_return json_response(200, {{"reports", kept_apart_json(*listed)}});
+}
+
+}  // namespace mtasts::hosting
