@@ -27,10 +27,6 @@ struct LookupContext {
   std::string failure;               // why a record could not be handed over, if one could not
 };
 
-std::string key_name(std::string_view selector, std::string_view domain) {
-  return std::string(selector) + "._domainkey." + std::string(domain);
-}
-
 std::string text_of(const unsigned char* text) {
   return text != nullptr ? std::string(reinterpret_cast<const char*>(text)) : std::string();
 }
@@ -39,26 +35,29 @@ std::string text_of(const unsigned char* text) {
 // lookup, never from DNS.
 DKIM_CBSTAT lookup_key(DKIM* dkim, DKIM_SIGINFO* sig, u_char* buf, size_t buflen) {
   auto* context = static_cast<LookupContext*>(dkim_get_user_context(dkim));
-  const std::string selector = text_of(dkim_sig_getselector(sig));
-  const std::string domain = text_of(dkim_sig_getdomain(sig));
-  if (context == nullptr || selector.empty() || domain.empty()) {
+  if (context == nullptr) {
     return DKIM_CBSTAT_ERROR;
   }
-  const std::string name = key_name(selector, domain);
+  // The name as dkim_key_names gave it to the caller; malformed ones are not looked up.
+  const auto name =
+      dkim_key_name(text_of(dkim_sig_getselector(sig)), text_of(dkim_sig_getdomain(sig)));
+  if (!name) {
+    return DKIM_CBSTAT_NOTFOUND;
+  }
   std::optional<std::string> record;
   try {
-    record = (*context->lookup)(name);
+    record = (*context->lookup)(*name);
   } catch (const std::exception& e) {  // an exception must not unwind through libopendkim
-    context->failure = "the key lookup for " + name + " failed: " + e.what();
+    context->failure = "the key lookup for " + *name + " failed: " + e.what();
     return DKIM_CBSTAT_ERROR;
   }
   if (!record) {
-    context->missing.push_back(name);
+    context->missing.push_back(*name);
     return DKIM_CBSTAT_NOTFOUND;
   }
   const std::string usable = dkim_accept_tlsrpt_service(*record);
   if (usable.size() + 1 > buflen) {
-    context->failure = "the key record of " + name + " is too long";
+    context->failure = "the key record of " + *name + " is too long";
     return DKIM_CBSTAT_ERROR;
   }
   std::memcpy(buf, usable.data(), usable.size());
@@ -75,15 +74,20 @@ struct SignatureOutcome {
 
 SignatureOutcome judge_signature(DKIM_SIGINFO* sig, const LookupContext& context) {
   SignatureOutcome outcome;
-  outcome.domain = dkim_domain_name(text_of(dkim_sig_getdomain(sig))).value_or("");
+  const std::string domain = text_of(dkim_sig_getdomain(sig));
+  outcome.domain = dkim_domain_name(domain).value_or(domain);
   outcome.selector = text_of(dkim_sig_getselector(sig));
   const unsigned int flags = dkim_sig_getflags(sig);
   const int error = dkim_sig_geterror(sig);
-  const std::string name = key_name(outcome.selector, outcome.domain);
-  if (std::find(context.missing.begin(), context.missing.end(), name) != context.missing.end() ||
-      error == DKIM_SIGERROR_NOKEY || error == DKIM_SIGERROR_KEYFAIL) {
+  const auto name = dkim_key_name(outcome.selector, domain);
+  if (!name) {
+    outcome.result = DkimResult::bad_signature;
+    outcome.reason = "d= or s= is not a domain name";
+  } else if (std::find(context.missing.begin(), context.missing.end(), *name) !=
+                 context.missing.end() ||
+             error == DKIM_SIGERROR_NOKEY || error == DKIM_SIGERROR_KEYFAIL) {
     outcome.result = DkimResult::key_unavailable;
-    outcome.reason = "no key record for " + name;
+    outcome.reason = "no key record for " + *name;
   } else if ((flags & DKIM_SIGFLAG_PASSED) != 0 && dkim_sig_getbh(sig) == DKIM_SIGBH_MATCH) {
     const bool length_limited =
         dkim_sig_gettagvalue(sig, false, reinterpret_cast<u_char*>(const_cast<char*>("l"))) !=
@@ -236,14 +240,10 @@ std::vector<std::string> dkim_key_names(std::string_view message) {
       continue;
     }
     ++signatures;
-    const auto domain = dkim_domain_name(dkim_tag_value(*value, "d").value_or(""));
-    const auto selector = dkim_domain_name(dkim_tag_value(*value, "s").value_or(""));
-    if (!domain || !selector) {
-      continue;
-    }
-    std::string name = key_name(*selector, *domain);
-    if (std::find(names.begin(), names.end(), name) == names.end()) {
-      names.push_back(std::move(name));
+    auto name = dkim_key_name(dkim_tag_value(*value, "s").value_or(""),
+                              dkim_tag_value(*value, "d").value_or(""));
+    if (name && std::find(names.begin(), names.end(), *name) == names.end()) {
+      names.push_back(std::move(*name));
     }
   }
   return names;

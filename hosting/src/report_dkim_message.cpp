@@ -147,6 +147,15 @@ std::optional<std::string> dkim_domain_name(std::string_view name) {
   return out;
 }
 
+std::optional<std::string> dkim_key_name(std::string_view selector, std::string_view domain) {
+  const auto s = dkim_domain_name(selector);
+  const auto d = dkim_domain_name(domain);
+  if (!s || !d) {
+    return std::nullopt;
+  }
+  return *s + "._domainkey." + *d;
+}
+
 std::string dkim_accept_tlsrpt_service(std::string_view record) {
   bool tlsrpt_only = false;
   for_each_tag(record, [&](std::string_view name, std::string_view value) {

@@ -40,6 +40,11 @@ struct DkimMessageParts {
 // label, at most 253 characters), else nullopt.
 [[nodiscard]] std::optional<std::string> dkim_domain_name(std::string_view name);
 
+// "<selector>._domainkey.<domain>" in lower case when both are domain names (dkim_domain_name),
+// else nullopt: the name of a DKIM key record (RFC 6376 §3.6.2.1).
+[[nodiscard]] std::optional<std::string> dkim_key_name(std::string_view selector,
+                                                       std::string_view domain);
+
 // A key record with "s=tlsrpt" read as an e-mail key: RFC 8460 §3 asks reporters to publish
 // s=tlsrpt, which libopendkim would refuse as "not an e-mail key" (RFC 6376 §3.6.1 s= lists
 // service types; "email" and "*" are the ones it accepts). Other records are returned as given.

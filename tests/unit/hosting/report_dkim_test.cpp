@@ -184,6 +184,15 @@ TEST(ReportDkim, StoredWithLfLineEndsOrMboxLine_StillPasses) {
   EXPECT_EQ(dkim_key_names(mbox), std::vector<std::string>{"s1._domainkey.sender.example"});
 }
 
+TEST(ReportDkim, MixedCaseDomainAndSelector_LookedUpInLowerCase) {
+  const std::string message = sign(kMessage, rsa_key(), "Sender.Example", "S1");
+  Keys keys{{{"s1._domainkey.sender.example", rsa_key().record}}, {}};
+  const auto verdict = verify_report_dkim(message, "sender.example", keys.lookup());
+  EXPECT_EQ(verdict.result, DkimResult::pass) << verdict.reason;
+  EXPECT_EQ(verdict.domain, "sender.example");
+  EXPECT_EQ(keys.asked, dkim_key_names(message));
+}
+
 TEST(ReportDkim, SignatureByParentOfReportingDomain_Passes) {
   const std::string message = sign(kMessage, rsa_key(), "sender.example", "s1");
   Keys keys{{{"s1._domainkey.sender.example", rsa_key().record}}, {}};
