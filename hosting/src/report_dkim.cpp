@@ -170,26 +170,70 @@ u_char* bytes(std::string& text, std::size_t offset) {
   return reinterpret_cast<u_char*>(text.data() + offset);
 }
 
-// Feeds the message to `dkim`; the status of the first step that failed, or of dkim_eom.
-DKIM_STAT run_verifier(DKIM* dkim, std::string& crlf, const DkimMessageParts& parts) {
+struct VerifierRun {
+  DKIM_STAT status = DKIM_STAT_OK;  // of the first step that failed, or of dkim_eom
+  std::string unreadable;           // why a DKIM-Signature field was left out, if one was
+};
+
+// Feeds the message to `dkim`. A DKIM-Signature field libopendkim cannot parse is left out:
+// dkim_header would stop at it, and the other signatures must still count.
+VerifierRun run_verifier(DKIM* dkim, std::string& crlf, const DkimMessageParts& parts) {
+  VerifierRun run;
   for (const std::string_view field : parts.fields) {
+    if (const auto value = dkim_field_value(field, "DKIM-Signature")) {
+      const auto offset = static_cast<std::size_t>(value->data() - crlf.data());
+      if (dkim_sig_syntax(dkim, bytes(crlf, offset), value->size()) != DKIM_STAT_OK) {
+        const char* error = dkim_geterror(dkim);
+        run.unreadable = error != nullptr ? error : "syntax error";
+        continue;
+      }
+    }
     const auto offset = static_cast<std::size_t>(field.data() - crlf.data());
-    const DKIM_STAT status = dkim_header(dkim, bytes(crlf, offset), field.size());
-    if (status != DKIM_STAT_OK) {
-      return status;
+    run.status = dkim_header(dkim, bytes(crlf, offset), field.size());
+    if (run.status != DKIM_STAT_OK) {
+      return run;
     }
   }
-  if (const DKIM_STAT status = dkim_eoh(dkim); status != DKIM_STAT_OK) {
-    return status;
+  run.status = dkim_eoh(dkim);
+  if (run.status != DKIM_STAT_OK) {
+    return run;
   }
   if (!parts.body.empty()) {
     const auto offset = static_cast<std::size_t>(parts.body.data() - crlf.data());
-    if (const DKIM_STAT status = dkim_body(dkim, bytes(crlf, offset), parts.body.size());
-        status != DKIM_STAT_OK) {
-      return status;
+    run.status = dkim_body(dkim, bytes(crlf, offset), parts.body.size());
+    if (run.status != DKIM_STAT_OK) {
+      return run;
     }
   }
-  return dkim_eom(dkim, nullptr);
+  run.status = dkim_eom(dkim, nullptr);
+  return run;
+}
+
+// The verdict over every signature libopendkim read (see verify_report_dkim's contract).
+DkimVerdict judge_all(DKIM* dkim, const VerifierRun& run, const LookupContext& context,
+                      std::string_view reporting_domain) {
+  DKIM_SIGINFO** sigs = nullptr;
+  int count = 0;
+  if (dkim_getsiglist(dkim, &sigs, &count) != DKIM_STAT_OK || sigs == nullptr || count < 1) {
+    if (run.status == DKIM_STAT_NOSIG || !run.unreadable.empty()) {
+      return fail_verdict(DkimResult::bad_signature,
+                          "no DKIM-Signature header field is readable" +
+                              (run.unreadable.empty() ? "" : ": " + run.unreadable));
+    }
+    return fail_verdict(DkimResult::error, library_failure(dkim, run.status, context));
+  }
+  std::optional<DkimVerdict> best;
+  int best_rank = 0;
+  for (int i = 0; i < count; ++i) {
+    const SignatureOutcome outcome = judge_signature(sigs[i], context);
+    const bool aligned = dkim_domain_aligned(outcome.domain, reporting_domain);
+    const int r = rank(outcome, aligned);
+    if (!best || r < best_rank) {
+      best = verdict_of(outcome, aligned, reporting_domain);
+      best_rank = r;
+    }
+  }
+  return *best;
 }
 
 }  // namespace
@@ -271,27 +315,8 @@ DkimVerdict verify_report_dkim(std::string_view message, std::string_view report
   }
   LookupContext context{&lookup, {}, {}};
   dkim_set_user_context(dkim.get(), &context);
-  status = run_verifier(dkim.get(), crlf, parts);
-  DKIM_SIGINFO** sigs = nullptr;
-  int count = 0;
-  if (dkim_getsiglist(dkim.get(), &sigs, &count) != DKIM_STAT_OK || sigs == nullptr || count < 1) {
-    if (status == DKIM_STAT_NOSIG) {
-      return fail_verdict(DkimResult::bad_signature, "no DKIM-Signature header field is readable");
-    }
-    return fail_verdict(DkimResult::error, library_failure(dkim.get(), status, context));
-  }
-  std::optional<DkimVerdict> best;
-  int best_rank = 0;
-  for (int i = 0; i < count; ++i) {
-    const SignatureOutcome outcome = judge_signature(sigs[i], context);
-    const bool aligned = dkim_domain_aligned(outcome.domain, reporting_domain);
-    const int r = rank(outcome, aligned);
-    if (!best || r < best_rank) {
-      best = verdict_of(outcome, aligned, reporting_domain);
-      best_rank = r;
-    }
-  }
-  return *best;
+  const VerifierRun run = run_verifier(dkim.get(), crlf, parts);
+  return judge_all(dkim.get(), run, context, reporting_domain);
 }
 
 }  // namespace mtasts::hosting

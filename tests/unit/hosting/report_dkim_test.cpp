@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "mtasts/hosting/report_mail.hpp"
+
 // libopendkim's header is C99 and spells bool as _Bool (as hosting/src/report_dkim_lib.hpp).
 // NOLINTNEXTLINE(readability-identifier-naming)
 #define _Bool bool
@@ -282,6 +284,15 @@ TEST(ReportDkim, SeveralSignatures_AnyAlignedValidOnePasses) {
             DkimResult::key_unavailable);
 }
 
+TEST(ReportDkim, UnreadableSignatureBesideAGoodOne_GoodOneCounts) {
+  const std::string message = "DKIM-Signature: v=1; d=sender.example; s=junk\r\n" +
+                              sign(kMessage, rsa_key(), "sender.example", "s1");
+  Keys keys{{{"s1._domainkey.sender.example", rsa_key().record}}, {}};
+  const auto verdict = verify_report_dkim(message, "sender.example", keys.lookup());
+  EXPECT_EQ(verdict.result, DkimResult::pass) << verdict.reason;
+  EXPECT_EQ(verdict.selector, "s1");
+}
+
 TEST(ReportDkim, KeyWithTlsrptServiceType_Accepted) {
   const std::string message = sign(kMessage, rsa_key(), "sender.example", "s1");
   std::string record = rsa_key().record;
@@ -310,14 +321,24 @@ TEST(ReportDkim, Ed25519Signature_Passes) {
   EXPECT_EQ(verdict.result, DkimResult::pass) << verdict.reason;
 }
 
-TEST(ReportDkim, NotAMessage_ErrorOrNoSignature) {
+TEST(ReportDkim, NotCheckable_ErrorOrNoSignature) {
   Keys keys;
   EXPECT_EQ(verify_report_dkim("", "sender.example", keys.lookup()).result,
             DkimResult::no_signature);
-  const auto verdict = verify_report_dkim("DKIM-Signature: v=1; d=sender.example; s=x\r\n\r\nbody",
-                                          "sender.example", keys.lookup());
-  EXPECT_NE(verdict.result, DkimResult::pass);
-  EXPECT_FALSE(verdict.reason.empty());
+  const auto unreadable = verify_report_dkim(
+      "DKIM-Signature: v=1; d=sender.example; s=x\r\nFrom: a@sender.example\r\n\r\nbody",
+      "sender.example", keys.lookup());
+  EXPECT_EQ(unreadable.result, DkimResult::bad_signature);
+  EXPECT_NE(unreadable.reason.find("missing parameter"), std::string::npos) << unreadable.reason;
+  const auto no_from = verify_report_dkim(
+      "DKIM-Signature: v=1; a=rsa-sha256; d=sender.example; s=x; h=from; bh=AA; b=BB\r\n\r\nbody",
+      "sender.example", keys.lookup());
+  EXPECT_EQ(no_from.result, DkimResult::error);
+  EXPECT_NE(no_from.reason.find("from"), std::string::npos) << no_from.reason;
+  const std::string huge =
+      sign(kMessage, rsa_key(), "sender.example", "s1") + std::string(kReportMailMaxBytes, 'x');
+  EXPECT_EQ(verify_report_dkim(huge, "sender.example", keys.lookup()).result, DkimResult::error);
+  EXPECT_TRUE(dkim_key_names(huge).empty());
 }
 
 TEST(ReportDkim, KeyNames_WellFormedLowerCaseDeduplicated) {

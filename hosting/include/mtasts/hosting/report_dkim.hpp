@@ -11,6 +11,7 @@
 // sibling of the reporting domain is not accepted, as without the Public Suffix List
 // (user.github.io under github.io) it may belong to someone else.
 
+#include <cstddef>
 #include <functional>
 #include <optional>
 #include <string>
@@ -44,11 +45,13 @@ struct DkimVerdict {
   std::string reason;    // one sentence for the log, e.g. "body hash mismatch"
 };
 
+// DKIM-Signature header fields looked at by dkim_key_names: a report has one or two.
+inline constexpr std::size_t kMaxDkimSignatures = 8;
+
 // The DKIM key names "<s>._domainkey.<d>" (lower case, no duplicates, in header order) of the
 // first kMaxDkimSignatures DKIM-Signature header fields of `message` whose d= and s= are
-// well-formed domain labels. Empty when there are none or the message is over
-// kReportMailMaxBytes (report_mail.hpp).
-inline constexpr std::size_t kMaxDkimSignatures = 8;
+// well-formed domain names. Empty when there are none or the message is over
+// kReportMailMaxBytes (report_mail.hpp). verify_report_dkim asks the lookup for these names.
 [[nodiscard]] std::vector<std::string> dkim_key_names(std::string_view message);
 
 // Verifies the DKIM signatures of `message` (as received; LF line ends are read as CRLF, a
