@@ -225,6 +225,42 @@ void read_header_fields(GMimeMessage* message, ReportMail& mail) {
   }
 }
 
+// Everything after GMime's parse: header fields, shape, report parts and findings. GMime may
+// still report into `warnings` while header fields are decoded, so they are read last.
+core::Result<ReportMail> read_report(GMimeMessage* parsed, const ParseWarnings& warnings) {
+  ReportMail mail;
+  read_header_fields(parsed, mail);
+  GMimeObject* top = g_mime_message_get_mime_part(parsed);
+  if (top == nullptr) {
+    return core::fail(core::Errc::invalid_value, "report mail has no body");
+  }
+  const ShapeReading shape = read_shape(top);
+  mail.shape = shape.shape;
+  if (auto finding = shape_finding(shape)) {
+    mail.findings.insert(mail.findings.begin(), std::move(*finding));
+  }
+  ReportPartScan scan = scan_report_parts(top);
+  if (scan.attachments.empty()) {
+    return core::fail(core::Errc::invalid_value,
+                      scan.empty_parts > 0
+                          ? "report mail's report part is empty"
+                          : "report mail has no report part (application/tlsrpt+gzip, "
+                            "application/tlsrpt+json or a gzip, zip or JSON attachment); top "
+                            "level is " +
+                                shape.top_type);
+  }
+  mail.attachments = std::move(scan.attachments);
+  mail.findings.insert(mail.findings.end(), scan.findings.begin(), scan.findings.end());
+  if (mail.attachments.size() > 1) {
+    mail.findings.push_back({ReportMailCode::several_reports,
+                             std::to_string(mail.attachments.size()) + " report parts"});
+  }
+  for (const auto& text : warnings.irregular) {
+    mail.findings.push_back({ReportMailCode::mime_irregular, text});
+  }
+  return mail;
+}
+
 }  // namespace
 
 std::string_view report_mail_code_name(ReportMailCode code) {
@@ -314,37 +350,7 @@ core::Result<ReportMail> parse_report_mail(std::string_view message,
     return core::fail(core::Errc::invalid_syntax,
                       "report mail is truncated: a multipart has no closing boundary");
   }
-  ReportMail mail;
-  read_header_fields(parsed.get(), mail);
-  GMimeObject* top = g_mime_message_get_mime_part(parsed.get());
-  if (top == nullptr) {
-    return core::fail(core::Errc::invalid_value, "report mail has no body");
-  }
-  const ShapeReading shape = read_shape(top);
-  mail.shape = shape.shape;
-  if (auto finding = shape_finding(shape)) {
-    mail.findings.insert(mail.findings.begin(), std::move(*finding));
-  }
-  ReportPartScan scan = scan_report_parts(top);
-  if (scan.attachments.empty()) {
-    return core::fail(core::Errc::invalid_value,
-                      scan.empty_parts > 0
-                          ? "report mail's report part is empty"
-                          : "report mail has no report part (application/tlsrpt+gzip, "
-                            "application/tlsrpt+json or a gzip, zip or JSON attachment); top "
-                            "level is " +
-                                shape.top_type);
-  }
-  mail.attachments = std::move(scan.attachments);
-  mail.findings.insert(mail.findings.end(), scan.findings.begin(), scan.findings.end());
-  if (mail.attachments.size() > 1) {
-    mail.findings.push_back({ReportMailCode::several_reports,
-                             std::to_string(mail.attachments.size()) + " report parts"});
-  }
-  for (auto& text : warnings.irregular) {
-    mail.findings.push_back({ReportMailCode::mime_irregular, std::move(text)});
-  }
-  return mail;
+  return read_report(parsed.get(), warnings);
 }
 
 }  // namespace mtasts::hosting
