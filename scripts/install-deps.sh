@@ -14,6 +14,7 @@ build_pkgs=(
   libboost1.81-dev libssl-dev libc-ares-dev libidn2-dev libexpected-dev
   libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
   libsqlite3-dev libhiredis-dev libpq-dev zlib1g-dev libsystemd-dev libarchive-dev
+  libgmime-3.0-dev libopendkim-dev
 )
 test_pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev

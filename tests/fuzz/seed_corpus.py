@@ -2,15 +2,18 @@
 """Seeds each fuzz target's corpus with every golden input of its parser.
 
 Usage: seed_corpus.py [--check]
-Writes tests/fuzz/corpus/<target>/golden-<case> for each golden row. With --check, writes
-nothing and exits 1 when a golden input is missing from the corpus (CI runs this).
+Writes tests/fuzz/corpus/<target>/golden-<case> for each golden row, and
+tests/fuzz/corpus/<target>/testdata-<file> for each sample file of the targets whose inputs are
+whole files (TESTDATA_DIRS). With --check, writes nothing and exits 1 when one of them is missing
+from the corpus (CI runs this).
 """
 import json
 import pathlib
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-GOLDEN = ROOT / "tests" / "testdata" / "golden"
+TESTDATA = ROOT / "tests" / "testdata"
+GOLDEN = TESTDATA / "golden"
 CORPUS = ROOT / "tests" / "fuzz" / "corpus"
 
 # The acme_messages target reads its first byte as the parser to run (fuzz_acme_messages.cpp).
@@ -32,6 +35,11 @@ SOURCES = {
     "tlsrpt_report": [("tlsrpt_report.jsonl", lambda r: r["input"])],
 }
 
+# corpus name -> folder of tests/testdata whose files are inputs of that target as they are
+TESTDATA_DIRS = {
+    "report_mail": "tlsrpt_mail",
+}
+
 
 def wanted():
     for corpus, sources in SOURCES.items():
@@ -50,6 +58,10 @@ def wanted():
                 if isinstance(data, str):
                     data = data.encode("utf-8", "surrogateescape")
                 yield CORPUS / corpus / name, data
+    for corpus, folder in TESTDATA_DIRS.items():
+        for path in sorted((TESTDATA / folder).iterdir()):
+            if path.is_file():
+                yield CORPUS / corpus / ("testdata-" + path.name), path.read_bytes()
 
 
 def main():
