@@ -1,0 +1,102 @@
+"""Faults of `mtasts daemon` that a hostile client, the operating system or a DNS outage can
+provoke, each against the real binary: a request trickled in a byte at a time, a flood of
+silent connections at the connection cap, the open-file limit of a shell, a log rotated while
+the daemon runs as its own user, and DNS that refuses or drops the MX queries of a domain whose
+policy is cached."""
+
+from __future__ import annotations
+
+import os
+import re
+import select
+import shutil
+import signal
+import socket
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from world import Domain, Policy, dnsfilter
+from world.peer import MtastsDaemon, daemon_config
+
+DNS_FILTER = "127.0.0.57"  # the outage daemon's DNS server: the world's resolver, but these fail
+
+
+def sts(name: str, policy: Policy | None = None, mx=None) -> Domain:
+    mx = mx if mx is not None else [f"mx1.{name}"]
+    return Domain(name, sts="v=STSv1; id=1", policy=policy or Policy(), mx=mx)
+
+
+WORLD_DOMAINS = [
+    sts("df-enforce.test"),
+    sts("df-drop.test", Policy(mx=["mx1.df-drop.test", "*.b.df-drop.test"]),
+        mx=["mx1.df-drop.test", "x1.b.df-drop.test"]),
+    sts("df-refuse.test", Policy(mx=["mx1.df-refuse.test", "*.b.df-refuse.test"]),
+        mx=["mx1.df-refuse.test", "x1.b.df-refuse.test"]),
+]
+
+ENFORCE = "OK secure match=mx1.df-enforce.test servername=hostname"
+
+
+def start(world, mtasts_bin: str, port: int, name: str, **kw) -> MtastsDaemon:
+    cfg = daemon_config(world, port=port, **kw)
+    return MtastsDaemon(world, cfg, binary=mtasts_bin, name=name, verbosity="info").start()
+
+
+def wait_until(predicate, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return predicate()
+
+
+def netstring(payload: str) -> bytes:
+    data = payload.encode()
+    return str(len(data)).encode() + b":" + data + b","
+
+
+def closed_by_peer(sock: socket.socket, wait: float) -> bool:
+    """True when the server has closed `sock` (EOF or reset) within `wait` seconds."""
+    readable, _, _ = select.select([sock], [], [], wait)
+    if not readable:
+        return False
+    try:
+        return sock.recv(4096) == b""
+    except OSError:
+        return True
+
+
+# ----- 1. a request trickled in one byte at a time -----
+
+def test_a_trickled_request_is_cut_ten_seconds_after_its_first_byte(world, mtasts_bin):
+    # docs/daemon.md: a started request must complete within 10 s. A byte every 2 s used to
+    # re-arm that deadline with every read, so the request stayed open for as long as it
+    # trickled.
+    d = start(world, mtasts_bin, 18601, "df-trickle")
+    try:
+        request = netstring("postfix " + "x" * 60)
+
+        def trickle() -> tuple[bool, float]:
+            with socket.create_connection(("127.0.0.1", 18601), timeout=5) as s:
+                started = time.monotonic()
+                for i in range(len(request)):
+                    try:
+                        s.sendall(request[i:i + 1])
+                    except OSError:
+                        return True, time.monotonic() - started
+                    if closed_by_peer(s, 2.0):
+                        return True, time.monotonic() - started
+                    if time.monotonic() - started > 20:
+                        break
+                return False, time.monotonic() - started
+
+        closed, after = world.call(trickle, timeout=60)
+        assert closed, f"a request trickled for {after:.1f} s is still open"
+        assert after < 10 + 4, f"cut only after {after:.1f} s"
+        assert d.query("postfix", "df-enforce.test") == ENFORCE
+    finally:
+        d.stop()
