@@ -100,3 +100,83 @@ def test_a_trickled_request_is_cut_ten_seconds_after_its_first_byte(world, mtast
         assert d.query("postfix", "df-enforce.test") == ENFORCE
     finally:
         d.stop()
+
+
+# ----- 4. the open-file limit, and the connection cap it sets -----
+
+class LimitedDaemon(MtastsDaemon):
+    """`mtasts daemon` started with the open-file limits SOFT:HARD, as from a shell."""
+
+    def __init__(self, *a, nofile: tuple[int, int], **kw):
+        super().__init__(*a, **kw)
+        self.nofile = nofile
+
+    def command(self) -> list[str]:
+        prlimit = shutil.which("prlimit")
+        assert prlimit, "prlimit (util-linux) is needed"
+        soft, hard = self.nofile
+        return [prlimit, f"--nofile={soft}:{hard}", "--", *super().command()]
+
+
+def open_files_limit(pid: int) -> tuple[str, str]:
+    for line in Path(f"/proc/{pid}/limits").read_text().splitlines():
+        if line.startswith("Max open files"):
+            soft, hard = line.split()[3:5]
+            return soft, hard
+    raise AssertionError(f"no open-file limit in /proc/{pid}/limits")
+
+
+def test_the_soft_open_file_limit_is_raised_to_the_hard_limit(world, mtasts_bin):
+    cfg = daemon_config(world, port=18602)
+    d = LimitedDaemon(world, cfg, binary=mtasts_bin, name="df-nofile", verbosity="info",
+                      nofile=(1024, 4096)).start()
+    try:
+        assert open_files_limit(d.proc.popen.pid) == ("4096", "4096")
+        assert "event=open-files soft=4096 hard=4096 was=1024" in d.log_tail(200)
+        assert "event=connection-limit connections=3840" in d.log_tail(200)
+    finally:
+        d.stop()
+
+
+def test_past_a_low_open_file_limit_clients_are_served_or_closed_at_once(world, mtasts_bin):
+    # A hard limit of 200 descriptors: before, connections past it waited in the listen queue
+    # until they timed out, and a new Postfix connection with them.
+    cfg = daemon_config(world, port=18603)
+    d = LimitedDaemon(world, cfg, binary=mtasts_bin, name="df-lowfiles", verbosity="info",
+                      nofile=(200, 200)).start()
+    held: list[socket.socket] = []
+    try:
+        assert d.query("postfix", "df-enforce.test") == ENFORCE
+
+        def flood() -> None:
+            for _ in range(300):
+                held.append(socket.create_connection(("127.0.0.1", 18603), timeout=5))
+
+        world.call(flood, timeout=60)
+
+        def timed_query() -> tuple[str, float]:
+            started = time.monotonic()
+            with socket.create_connection(("127.0.0.1", 18603), timeout=5) as s:
+                s.sendall(netstring("postfix df-enforce.test"))
+                data = b""
+                while not data.endswith(b","):
+                    chunk = s.recv(4096)
+                    if not chunk:
+                        break
+                    data += chunk
+            return data.decode(errors="replace"), time.monotonic() - started
+
+        try:
+            reply, took = world.call(timed_query, timeout=30)
+        except OSError as e:
+            raise AssertionError(f"a client past the open-file limit got {e!r}") from e
+        assert reply == netstring(ENFORCE).decode(), reply
+        assert took < 3, f"answered after {took:.1f} s"
+        # The silent connections past the cap were closed at once, not left hanging.
+        still_open = sum(1 for s in held if not closed_by_peer(s, 0.05))
+        assert still_open <= 100, f"{still_open} silent connections are still open"
+        assert d.alive(), d.log_tail()
+    finally:
+        for s in held:
+            s.close()
+        d.stop()
