@@ -300,8 +300,13 @@ int run_daemon(const DaemonArgs& args) {
     }
     preload = std::move(*list);
   }
-  if (auto dropped = drop_privileges(config.mtasts.user, config.mtasts.state_dir,
-                                     sqlite_files(config.cache), log);
+  // The log file too: logrotate's `create` gives the new file the old one's owner, which the
+  // daemon can then open on SIGHUP (it cannot create one in a directory of root's).
+  std::vector<std::string> owned = sqlite_files(config.cache);
+  if (!args.logfile.empty()) {
+    owned.push_back(args.logfile);
+  }
+  if (auto dropped = drop_privileges(config.mtasts.user, config.mtasts.state_dir, owned, log);
       !dropped) {
     return fail_start(log, "user", dropped.error().message);
   }

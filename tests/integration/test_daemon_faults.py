@@ -180,3 +180,82 @@ def test_past_a_low_open_file_limit_clients_are_served_or_closed_at_once(world, 
         for s in held:
             s.close()
         d.stop()
+
+
+# ----- 2. SIGHUP after logrotate, the daemon running as its own user -----
+
+class LoggingDaemon(MtastsDaemon):
+    """`mtasts daemon -c FILE -l LOGFILE`."""
+
+    def __init__(self, *a, log_file: Path, **kw):
+        super().__init__(*a, **kw)
+        self.log_file = log_file
+
+    def command(self) -> list[str]:
+        return [*super().command(), "-l", str(self.log_file)]
+
+
+@pytest.fixture
+def root_log_dir():
+    """A directory of root's, mode 0755, that user `nobody` can read but not write in."""
+    path = Path(tempfile.mkdtemp(prefix="mtasts-faults-log-", dir="/tmp"))
+    path.chmod(0o755)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def start_as_nobody(world, mtasts_bin, port: int, name: str, log: Path) -> LoggingDaemon:
+    cfg = daemon_config(world, port=port, mtasts={"user": "nobody"})
+    d = LoggingDaemon(world, cfg, binary=mtasts_bin, name=name, verbosity="debug",
+                      log_file=log).start()
+    assert wait_until(lambda: "event=privileges-dropped user=nobody" in log.read_text(), 10)
+    return d
+
+
+REOPENED = re.compile(r"event=log-reopen$", re.M)
+
+
+def test_sighup_after_logrotate_create_reopens_the_log_as_the_daemons_user(
+        world, mtasts_bin, root_log_dir):
+    log = root_log_dir / "daemon.log"
+    d = start_as_nobody(world, mtasts_bin, 18604, "df-rotate", log)
+    try:
+        assert d.query("postfix", "df-enforce.test") == ENFORCE
+        rotated = log.with_name("daemon.log.1")
+        # logrotate with `create`: rename, then a new file with the old one's owner and mode.
+        log.rename(rotated)
+        st = rotated.stat()
+        log.touch(mode=0o640)
+        os.chown(log, st.st_uid, st.st_gid)
+        os.chmod(log, st.st_mode & 0o777)
+        os.killpg(d.proc.popen.pid, signal.SIGHUP)
+        assert wait_until(lambda: REOPENED.search(log.read_text()) is not None, 10), \
+            "no log-reopen in the new file; the rotated one ends:\n" + \
+            "\n".join(rotated.read_text().splitlines()[-3:])
+        assert d.query("postfix", "df-enforce.test") == ENFORCE
+        assert wait_until(lambda: "event=lookup domain=df-enforce.test" in log.read_text(), 5)
+        assert "log-reopen" not in rotated.read_text()
+        assert d.alive(), d.log_tail()
+    finally:
+        d.stop()
+
+
+def test_sighup_without_a_new_log_file_keeps_the_old_one_and_says_why(
+        world, mtasts_bin, root_log_dir):
+    log = root_log_dir / "daemon.log"
+    d = start_as_nobody(world, mtasts_bin, 18605, "df-rotate-nocreate", log)
+    try:
+        rotated = log.with_name("daemon.log.1")
+        log.rename(rotated)  # logrotate without `create`: nobody cannot create it in the dir
+        os.killpg(d.proc.popen.pid, signal.SIGHUP)
+        assert wait_until(lambda: "event=log-reopen-failed" in rotated.read_text(), 10), \
+            "\n".join(rotated.read_text().splitlines()[-3:])
+        failed = [line for line in rotated.read_text().splitlines() if "log-reopen" in line]
+        assert len(failed) == 1, failed
+        assert "level=error" in failed[0] and "Permission denied" in failed[0], failed[0]
+        assert d.query("postfix", "df-enforce.test") == ENFORCE
+        assert wait_until(lambda: "event=lookup domain=df-enforce.test" in rotated.read_text(),
+                          5), "the lines after the failed reopen were lost"
+        assert not log.exists()
+    finally:
+        d.stop()
