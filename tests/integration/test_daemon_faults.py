@@ -259,3 +259,47 @@ def test_sighup_without_a_new_log_file_keeps_the_old_one_and_says_why(
         assert not log.exists()
     finally:
         d.stop()
+
+
+# ----- 3. a DNS outage for the MX lookups of domains whose policies are cached -----
+
+ZONE_TIMEOUT = 3
+
+
+@pytest.fixture(scope="module")
+def outage_daemon(world, mtasts_bin):
+    dnsfilter.start(world, "df-dnsfilter", DNS_FILTER, servfail=[],
+                    refuse=[("df-refuse.test", "MX")], drop=[("df-drop.test", "MX")])
+    d = start(world, mtasts_bin, 18606, "df-outage", default_zone={"timeout": ZONE_TIMEOUT},
+              mtasts={"dns_servers": [DNS_FILTER], "dane": "off"})
+    yield d
+    d.stop()
+
+
+def timed_query(daemon, domain: str) -> tuple[str, float]:
+    started = time.monotonic()
+    reply = daemon.query("postfix", domain)
+    return reply, time.monotonic() - started
+
+
+def test_dns_dropping_mx_queries_does_not_slow_cached_answers(outage_daemon):
+    # The first lookup meets the silence and waits for the zone's timeout; the policy's exact
+    # name is the answer (never wider than the policy). The lookups after it must not wait.
+    exact = "OK secure match=mx1.df-drop.test servername=hostname"
+    reply, _ = timed_query(outage_daemon, "df-drop.test")
+    assert reply == exact
+    for _ in range(4):
+        reply, took = timed_query(outage_daemon, "df-drop.test")
+        assert reply == exact
+        assert took < 1.5, f"a cached policy waited {took:.1f} s for the silent DNS"
+
+
+def test_dns_refusing_mx_queries_logs_one_line_per_domain(outage_daemon):
+    exact = "OK secure match=mx1.df-refuse.test servername=hostname"
+    for _ in range(10):
+        assert outage_daemon.query("postfix", "df-refuse.test") == exact
+    lines = [line for line in outage_daemon.log_tail(2000).splitlines()
+             if "domain=df-refuse.test" in line and "level=info" in line
+             and ("event=mx-lookup-failed" in line or "event=mx-fallback" in line)]
+    assert len(lines) == 1, "\n".join(lines)
+    assert "event=mx-lookup-failed" in lines[0]
