@@ -259,6 +259,8 @@ int run_daemon(const DaemonArgs& args) {
           {{"version", MTASTS_VERSION},
            {"config", loaded->source.empty() ? "built-in defaults" : loaded->source}});
 
+  const std::uint64_t open_files = raise_open_file_limit(log);
+
   // One thread runs the loop and owns every socket and timer; the store worker only posts to
   // it. So the reactor needs no locks per I/O operation (the scheduler keeps its own).
   asio::io_context io(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO);
@@ -277,7 +279,11 @@ int run_daemon(const DaemonArgs& args) {
   options.dane = dane_enabled(io, *network->resolver, config.mtasts.dane, log);
   net::PolicyService service(io.get_executor(), *network->resolver, *network->fetcher, clock, log,
                              persistence.get(), std::move(options));
-  net::SocketmapServer server(io.get_executor(), service, {}, log);
+  net::SocketmapServerOptions server_options;
+  server_options.max_connections = connection_cap(open_files, server_options.max_connections);
+  log.log(net::LogLevel::info, "connection-limit",
+          {{"connections", server_options.max_connections}});
+  net::SocketmapServer server(io.get_executor(), service, server_options, log);
   if (auto listening = listen(server, config, log); !listening) {
     return fail_start(log, "listen", listening.error().message);
   }
@@ -294,8 +300,13 @@ int run_daemon(const DaemonArgs& args) {
     }
     preload = std::move(*list);
   }
-  if (auto dropped = drop_privileges(config.mtasts.user, config.mtasts.state_dir,
-                                     sqlite_files(config.cache), log);
+  // The log file too: logrotate's `create` gives the new file the old one's owner, which the
+  // daemon can then open on SIGHUP (it cannot create one in a directory of root's).
+  std::vector<std::string> owned = sqlite_files(config.cache);
+  if (!args.logfile.empty()) {
+    owned.push_back(args.logfile);
+  }
+  if (auto dropped = drop_privileges(config.mtasts.user, config.mtasts.state_dir, owned, log);
       !dropped) {
     return fail_start(log, "user", dropped.error().message);
   }

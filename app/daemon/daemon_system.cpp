@@ -2,9 +2,11 @@
 
 #include <grp.h>
 #include <pwd.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -16,6 +18,11 @@ namespace mtasts::app {
 namespace {
 
 constexpr std::uintmax_t kMaxListSize = 64ull * 1024 * 1024;
+// Descriptors kept from the socketmap connections: c-ares sockets, 32 HTTPS fetches, the
+// metrics listener's 64 connections, the store, the log, the event loop's own.
+constexpr std::uint64_t kReservedDescriptors = 256;
+// Linux refuses RLIM_INFINITY for RLIMIT_NOFILE; its default fs.nr_open.
+constexpr rlim_t kUnlimitedOpenFiles = 1024 * 1024;
 
 core::Error system_error(const std::string& what) {
   return core::Error{core::Errc::invalid_value, what + ": " + std::strerror(errno)};
@@ -79,6 +86,34 @@ core::Result<void> drop_privileges(const std::string& user, const std::string& s
   }
   log.log(net::LogLevel::info, "privileges-dropped", {{"user", user}, {"uid", uid}});
   return {};
+}
+
+std::uint64_t raise_open_file_limit(net::Logger& log) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    log.log(net::LogLevel::warn, "open-files", {{"error", std::strerror(errno)}});
+    return 1024;
+  }
+  const rlim_t was = limit.rlim_cur;
+  const rlim_t hard = limit.rlim_max == RLIM_INFINITY ? kUnlimitedOpenFiles : limit.rlim_max;
+  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < hard) {
+    limit.rlim_cur = hard;
+    if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+      log.log(net::LogLevel::warn, "open-files",
+              {{"soft", was}, {"hard", hard}, {"error", std::strerror(errno)}});
+      return was;
+    }
+  }
+  const rlim_t now = limit.rlim_cur == RLIM_INFINITY ? kUnlimitedOpenFiles : limit.rlim_cur;
+  log.log(net::LogLevel::info, "open-files", {{"soft", now}, {"hard", hard}, {"was", was}});
+  return now;
+}
+
+std::size_t connection_cap(std::uint64_t open_files, std::size_t wanted) {
+  const std::uint64_t usable =
+      open_files > 2 * kReservedDescriptors ? open_files - kReservedDescriptors : open_files / 2;
+  return static_cast<std::size_t>(
+      std::min<std::uint64_t>(wanted, std::max<std::uint64_t>(usable, 1)));
 }
 
 core::Result<std::vector<std::string>> read_domain_list(const std::string& path, std::size_t limit,

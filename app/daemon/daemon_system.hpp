@@ -1,9 +1,10 @@
 #pragma once
 
 // What `mtasts daemon` asks of the operating system besides the network: the state directory,
-// dropping root, the preload list file.
+// dropping root, the open-file limit, the preload list file.
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,17 @@ namespace mtasts::app {
                                                  const std::string& state_dir,
                                                  const std::vector<std::string>& owned_files,
                                                  net::Logger& log);
+
+// Raises the soft RLIMIT_NOFILE to the hard limit (a daemon started from a shell keeps the
+// shell's soft limit, often 1024, though the hard limit allows far more) and logs the limits
+// (`open-files`). A failure is logged and the old limit kept. Returns the soft limit in force.
+std::uint64_t raise_open_file_limit(net::Logger& log);
+
+// The socketmap connections `open_files` descriptors allow, at most `wanted`: some are kept for
+// DNS, policy fetches, the store, the metrics listener and the log, so that at the cap the
+// server closes an idle connection or refuses the new one itself instead of running out of
+// descriptors.
+std::size_t connection_cap(std::uint64_t open_files, std::size_t wanted);
 
 // Domains listed in `path`: one per line; blank lines and lines starting with '#' are skipped,
 // surrounding whitespace is trimmed. At most `limit` names are read (the rest is a warning).

@@ -257,6 +257,7 @@ asio::awaitable<After> answer_buffered(State& state, HttpConnection& conn,
     }
     conn.phase = HttpConnection::Phase::busy;
     conn.set_deadline(SteadyClock::time_point::max());
+    state.activity.touch(conn);
     const unsigned version = step.request.version;
     const bool head = step.request.method == "HEAD";
     step.request.sni = conn.note.sni;
@@ -331,7 +332,7 @@ asio::awaitable<void> exchange(State& state, HttpConnection& conn,
         started = coarse_now();  // pipelined bytes of the next request were left over
       }
       conn.set_deadline(*started + state.limits.header_timeout);
-      conn.phase = HttpConnection::Phase::busy;
+      conn.phase = HttpConnection::Phase::receiving;
     } else {
       if (served > 0) {
         started.reset();

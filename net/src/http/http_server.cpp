@@ -76,10 +76,16 @@ struct StartConnection {
     State& state = *shared;
     state.counters.accepted.add();
     if (!state.budget->try_acquire()) {
-      state.counters.rejected.add();
-      boost::system::error_code ignored;
-      socket.close(ignored);
-      return;
+      // The least recently active connection waiting for its client makes room (it gives its
+      // place in the budget back as it ends): silent or slow clients cannot lock others out.
+      if (!state.activity.evict_one()) {
+        state.counters.rejected.add();
+        boost::system::error_code ignored;
+        socket.close(ignored);
+        return;
+      }
+      state.counters.evicted.add();
+      state.budget->acquire_over();
     }
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
@@ -98,9 +104,15 @@ struct StartConnection {
     }
     conn->deadline = detail::coarse_now() + state.limits.header_timeout;
     state.connections.insert(conn.get());
+    state.activity.push_newest(*conn);
     state.counters.open.set(state.connections.size());
     asio::co_spawn(state.executor, detail::watch_connection(conn), asio::detached);
     asio::co_spawn(state.executor, detail::serve_connection(shared, conn), asio::detached);
+  }
+
+  // Connections the accept loop closed at once, out of file descriptors.
+  void refused(const std::shared_ptr<State>& state, std::size_t n) const {
+    state->counters.rejected.add(n);
   }
 };
 
@@ -178,6 +190,7 @@ std::string_view handshake_failure_name(HandshakeFailure failure) {
 HttpServerStats& HttpServerStats::operator+=(const HttpServerStats& other) {
   accepted += other.accepted;
   rejected += other.rejected;
+  evicted += other.evicted;
   active += other.active;
   requests += other.requests;
   timeouts += other.timeouts;
@@ -241,6 +254,7 @@ HttpServerStats HttpServer::stats() const {
   HttpServerStats out;
   out.accepted = c.accepted.get();
   out.rejected = c.rejected.get();
+  out.evicted = c.evicted.get();
   out.active = c.open.get();
   out.requests = c.requests.get();
   out.timeouts = c.timeouts.get();

@@ -42,6 +42,7 @@ inline constexpr unsigned kMaxStatus = 600;
 struct HttpCounters {
   Counter accepted;
   Counter rejected;
+  Counter evicted;
   Counter open;  // a gauge: this server's connections
   Counter requests;
   Counter timeouts;
@@ -57,10 +58,10 @@ struct HttpListener {
   SSL_CTX* tls = nullptr;  // owned by the CertificateSet; null for plain HTTP
 };
 
-// One client connection, busy from the accept until its TLS handshake (if any) is done.
+// One client connection, receiving from the accept until its TLS handshake (if any) is done.
 struct HttpConnection : WatchedSocket<boost::asio::ip::tcp> {
   HttpConnection(boost::asio::ip::tcp::socket s, SSL* tls)
-      : WatchedSocket(std::move(s), Phase::busy), ssl(tls) {}
+      : WatchedSocket(std::move(s), Phase::receiving), ssl(tls) {}
   ~HttpConnection() { SSL_free(ssl); }
   HttpConnection(const HttpConnection&) = delete;
   HttpConnection& operator=(const HttpConnection&) = delete;
@@ -100,6 +101,7 @@ struct HttpServer::State {
   std::shared_ptr<ConnectionBudget> budget;
   std::vector<std::unique_ptr<detail::HttpListener>> listeners;
   std::unordered_set<detail::HttpConnection*> connections;
+  detail::ActivityList<detail::WatchedSocket<boost::asio::ip::tcp>> activity;  // the open ones
   detail::HttpCounters counters;
   bool started = false;
   bool draining = false;

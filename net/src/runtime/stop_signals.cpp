@@ -28,8 +28,16 @@ asio::awaitable<bool> await_stop_signal(asio::io_context& io, Logger& log) {
       break;
     }
     auto reopened = log.reopen();
-    log.log(reopened ? net::LogLevel::info : net::LogLevel::warn, "log-reopen",
-            {{"error", reopened ? std::string() : reopened.error().message}});
+    if (reopened) {
+      log.log(net::LogLevel::info, "log-reopen", {});
+    } else {
+      // Lines still go to the file open before (renamed by logrotate, say): never lost.
+      log.log(net::LogLevel::error, "log-reopen-failed",
+              {{"error", reopened.error().message},
+               {"action",
+                "still writing to the file open before; the daemon's user must be able to open "
+                "the log file (logrotate: create 0640 USER GROUP, or copytruncate)"}});
+    }
   }
   log.log(net::LogLevel::info, "stopping", {{"signal", signal_number}});
   net::sd_notify("STOPPING=1");

@@ -266,8 +266,8 @@ std::optional<std::string_view> PolicyService::answer_now(std::string_view map_n
   if (decision.failure) {
     impl.counters->count(*decision.failure);
   }
-  if (reply.mx_fallback) {
-    note_mx_fallback(impl, target.domain(), "null-mx");
+  if (reply.mx_fallback != MxFallback::none) {
+    note_mx_fallback(impl, target.domain(), reply.mx_fallback, reply.rendered_from.has_value());
   }
   if (reply.dane != core::DaneLevel::none) {
     impl.counters->count(reply.dane);

@@ -229,7 +229,14 @@ asio::awaitable<core::DaneVerdict> dane_verdict(ImplPtr impl, std::string domain
   }
   std::optional<core::DaneVerdict> verdict = co_await DaneFlight::wait(flight, deadline);
   if (!verdict) {
-    co_return core::DaneVerdict{core::DaneLevel::temp, core::DaneReason::lookup_timed_out, {}};
+    const core::DaneVerdict timed_out{
+        core::DaneLevel::temp, core::DaneReason::lookup_timed_out, {}};
+    // Kept like a temp verdict, so the lookups after this one do not wait for the same silence
+    // of the DNS; the flight goes on, and its verdict replaces this one.
+    if (cached_dane(*impl, key, impl->now()) == nullptr) {
+      remember(*impl, key, domain, timed_out, std::nullopt);
+    }
+    co_return timed_out;
   }
   co_return std::move(*verdict);
 }

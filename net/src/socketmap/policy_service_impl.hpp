@@ -67,6 +67,9 @@ struct MxEntry {
   std::vector<std::string> hosts;
   core::TimePoint expires_at;
   ReplyMemo memo;  // resolve mode: the last reply rendered from `hosts`
+  // The lookup failed or timed out (`hosts` empty): kept for mx_ttl_min, like a temp DANE
+  // verdict, so a DNS outage costs one lookup per domain per period, not one per request.
+  bool failed = false;
 };
 
 // Hashes std::string keys and std::string_view probes alike (heterogeneous lookup). Domain
@@ -195,10 +198,13 @@ boost::asio::awaitable<std::optional<core::Decision>> recheck(ImplPtr impl, std:
 
 // policy_service_mx.cpp
 
-// The MX hosts of `domain`: cached by TTL, looked up once for concurrent lookups.
+// The MX hosts of `domain`: cached by TTL, looked up once for concurrent lookups. A failed
+// lookup, or one not done by `deadline`, is cached as failed for mx_ttl_min (ok false); once
+// that passes, the next lookup asks again in the background and is answered as failed at
+// once, so a DNS outage that drops queries makes at most the first lookup of a domain wait.
 boost::asio::awaitable<MxHosts> mx_hosts(ImplPtr impl, std::string domain, Deadline deadline);
-// The unexpired cached MX answer of `domain` at `now`, or null; valid until the next
-// suspension (or insertion).
+// The unexpired cached MX answer (or failure) of `domain` at `now`, or null; valid until the
+// next suspension (or insertion).
 MxEntry* cached_mx(Impl& impl, std::string_view domain, core::TimePoint now);
 void forget_mx(Impl& impl, const std::string& domain);
 // The hosts an MX answer names: by preference, without duplicates; the domain itself for an
@@ -219,6 +225,14 @@ boost::asio::awaitable<core::DaneVerdict> dane_verdict(ImplPtr impl, std::string
 
 // policy_service_reply.cpp
 
+// Why a reply lists only the policy's exact names (or is TEMP): no MX host to match.
+enum class MxFallback {
+  none,           // the MX hosts were matched
+  null_mx,        // the MX answer names no host (RFC 7505)
+  lookup_failed,  // the MX lookup failed or timed out (a cached failure, or this one)
+};
+std::string_view mx_fallback_name(MxFallback why);
+
 // What reply_now() needs before it can answer.
 enum class ReplyNeed {
   none,         // nothing: `text` is the reply
@@ -232,7 +246,7 @@ struct ReplyNow {
   // The reply (need none): a constant, a memo or Impl::reply_scratch; valid until the next
   // reply_now() or change to the MX cache.
   std::string_view text;
-  bool mx_fallback = false;  // exact names or TEMP: the cached MX answer is a null MX
+  MxFallback mx_fallback = MxFallback::none;  // exact names or TEMP, from the cached MX entry
   // When the reply was rendered (not a constant or a memo): the time rendering began.
   std::optional<std::chrono::steady_clock::time_point> rendered_from;
   std::string_view first_mx;  // need recheck: the first MX host (valid until a suspension)
@@ -255,7 +269,10 @@ boost::asio::awaitable<std::string> reply_for(ImplPtr impl, const ZoneSettings& 
                                               bool bracketed);
 
 // Counts a reply in the patterns form for want of an MX answer to match, and logs why.
-void note_mx_fallback(Impl& impl, std::string_view domain, std::string_view why);
+// Counts a reply of exact names (or TEMP) for `why`. The `mx-fallback` info line is written for
+// a null MX when the reply was `rendered` (once per MX answer, not per lookup); a failed lookup
+// has its own `mx-lookup-failed` line, once per lookup made, so this one is debug.
+void note_mx_fallback(Impl& impl, std::string_view domain, MxFallback why, bool rendered);
 
 // policy_service_refresh.cpp
 

@@ -4,9 +4,9 @@
 // 8461 §5 re-check when none is. Cached lookups are answered without suspending, from a memo
 // kept with the MX answer (or the DANE verdict).
 //
-// Never wider than the policy: when the MX hosts are unknown (the lookup failed or timed out)
-// or there are none (a null MX), the reply lists only the policy's exact names, or is TEMP when
-// the policy has none (see exact_names_reply).
+// Never wider than the policy: when the MX hosts are unknown (the lookup failed or timed out,
+// now or within mx_ttl_min: a cached failure) or there are none (a null MX), the reply lists
+// only the policy's exact names, or is TEMP when the policy has none (see exact_names_reply).
 
 #include <algorithm>
 
@@ -135,10 +135,23 @@ ReplyMemo* pattern_memo(Impl& impl, std::string_view domain) {
 
 }  // namespace
 
-void note_mx_fallback(Impl& impl, std::string_view domain, std::string_view why) {
+std::string_view mx_fallback_name(MxFallback why) {
+  switch (why) {
+    case MxFallback::none:
+      return "none";
+    case MxFallback::null_mx:
+      return "null-mx";
+    case MxFallback::lookup_failed:
+      return "mx-lookup-failed";
+  }
+  return "none";
+}
+
+void note_mx_fallback(Impl& impl, std::string_view domain, MxFallback why, bool rendered) {
   ++impl.counters->mx_fallbacks;
-  if (impl.log.enabled(LogLevel::info)) {
-    impl.log.log(LogLevel::info, "mx-fallback", {{"domain", domain}, {"why", why}});
+  const LogLevel level = why == MxFallback::null_mx && rendered ? LogLevel::info : LogLevel::debug;
+  if (impl.log.enabled(level)) {
+    impl.log.log(level, "mx-fallback", {{"domain", domain}, {"why", mx_fallback_name(why)}});
   }
 }
 
@@ -212,7 +225,9 @@ ReplyNow reply_now(Impl& impl, const ZoneSettings& zone, std::string_view domain
     remember(memo, decision.serve, zone, reply.mx_fallback, std::move(reply.text));
   }
   out.text = memo.reply;
-  out.mx_fallback = memo.mx_fallback;
+  if (memo.mx_fallback) {
+    out.mx_fallback = mx->failed ? MxFallback::lookup_failed : MxFallback::null_mx;
+  }
   return out;
 }
 
@@ -227,8 +242,8 @@ asio::awaitable<std::string> reply_for(ImplPtr impl, const ZoneSettings& zone,
         reply_now(*impl, zone, domain, decision, bracketed, impl->now(), dane_settled);
     std::string first_mx;
     if (now.need == ReplyNeed::none) {
-      if (now.mx_fallback) {
-        note_mx_fallback(*impl, domain, "null-mx");
+      if (now.mx_fallback != MxFallback::none) {
+        note_mx_fallback(*impl, domain, now.mx_fallback, now.rendered_from.has_value());
       }
       if (now.dane != core::DaneLevel::none) {
         impl->counters->count(now.dane);
@@ -252,7 +267,8 @@ asio::awaitable<std::string> reply_for(ImplPtr impl, const ZoneSettings& zone,
       }
       MxReply reply = reply_for_hosts(zone, domain, decision.serve->policy, mx.hosts);
       if (reply.mx_fallback) {
-        note_mx_fallback(*impl, domain, mx.ok ? "null-mx" : "mx-lookup-failed");
+        note_mx_fallback(*impl, domain, mx.ok ? MxFallback::null_mx : MxFallback::lookup_failed,
+                         true);
       }
       if (reply.matched) {
         co_return std::move(reply.text);

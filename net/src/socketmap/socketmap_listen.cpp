@@ -153,7 +153,12 @@ std::string socketmap_metrics_text(const SocketmapServerStats& stats) {
       {"mtasts_socketmap_connections_accepted_total", "counter", "Connections accepted.",
        stats.accepted},
       {"mtasts_socketmap_connections_rejected_total", "counter",
-       "Connections closed at once: over the connection limit.", stats.rejected},
+       "Connections closed at once: over the connection limit with every connection busy, or "
+       "out of file descriptors.",
+       stats.rejected},
+      {"mtasts_socketmap_connections_evicted_total", "counter",
+       "Idle or slow connections closed to make room for a new one at the connection limit.",
+       stats.evicted},
       {"mtasts_socketmap_connections", "gauge", "Connections open now.", stats.active},
       {"mtasts_socketmap_requests_total", "counter", "Requests answered.", stats.requests},
       {"mtasts_socketmap_bad_framing_total", "counter",

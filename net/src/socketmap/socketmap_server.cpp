@@ -178,6 +178,8 @@ Ready answer_ready(State& state, Connection& conn, core::NetstringDecoder& decod
     }
     conn.phase = Connection::Phase::busy;
     conn.set_deadline(Clock::time_point::max());
+    conn.request_started = Clock::time_point::max();
+    state.activity.touch(conn);
     const auto request = core::parse_socketmap_request_view(**next);
     if (!request) {
       append_reply(state, out, core::render_perm("invalid request"));
@@ -328,8 +330,16 @@ void read_next(const SessionPtr& session) {
   }
   try {
     conn.phase = Connection::Phase::reading;
-    conn.set_deadline(coarse_now() + (s.decoder.partial() ? state.options.read_timeout
-                                                          : state.options.idle_timeout));
+    const Clock::time_point now = coarse_now();
+    if (!s.decoder.partial()) {
+      conn.set_deadline(now + state.options.idle_timeout);
+    } else {
+      // A started request must be complete within read_timeout of its first byte (read just
+      // now unless it is already started): a read does not extend the deadline, so bytes
+      // trickled in one at a time cannot hold the connection.
+      conn.request_started = std::min(conn.request_started, now);
+      conn.set_deadline(conn.request_started + state.options.read_timeout);
+    }
     const std::span<char> room = s.decoder.prepare(kReadChunk);
     conn.socket.async_read_some(asio::buffer(room.data(), room.size()), OnRead{session});
   } catch (const std::exception& e) {
@@ -342,11 +352,17 @@ struct StartConnection {
   bool tcp;
 
   void operator()(const std::shared_ptr<State>& state, Protocol::socket socket) const {
+    // At the limit, the least recently active connection waiting for its client makes room:
+    // Postfix's new connection is served, and an idle Postfix connection that is closed is
+    // simply opened again. Only when every connection is busy is the new one refused.
     if (state->connections.size() >= state->options.max_connections) {
-      ++state->stats.rejected;
-      boost::system::error_code ignored;
-      socket.close(ignored);
-      return;
+      if (!state->activity.evict_one()) {
+        ++state->stats.rejected;
+        boost::system::error_code ignored;
+        socket.close(ignored);
+        return;
+      }
+      ++state->stats.evicted;
     }
     if (tcp) {
       boost::system::error_code ignored;
@@ -354,6 +370,7 @@ struct StartConnection {
     }
     auto conn = std::make_shared<Connection>(std::move(socket));
     state->connections.insert(conn.get());
+    state->activity.push_newest(*conn);
     ++state->stats.accepted;
     state->stats.active = state->connections.size();
     asio::co_spawn(state->executor, watchdog(state, conn), asio::detached);
@@ -361,6 +378,11 @@ struct StartConnection {
     boost::system::error_code blocking;
     conn->socket.non_blocking(true, blocking);
     read_next(std::make_shared<Session>(state, conn));
+  }
+
+  // Connections the accept loop closed at once, out of file descriptors.
+  void refused(const std::shared_ptr<State>& state, std::size_t n) const {
+    state->stats.rejected += n;
   }
 };
 

@@ -31,6 +31,9 @@ struct Listener {
 // One client connection, waiting for bytes until it reads a request.
 struct Connection : WatchedSocket<Protocol> {
   explicit Connection(Protocol::socket s) : WatchedSocket<Protocol>(std::move(s), Phase::reading) {}
+  // When the first byte of the request being received arrived (not yet: max). Its deadline is
+  // read_timeout from then, however steadily the bytes trickle in.
+  SteadyClock::time_point request_started = SteadyClock::time_point::max();
 };
 
 }  // namespace mtasts::net::detail
@@ -58,6 +61,7 @@ struct SocketmapServer::State {
   Logger& log;
   std::vector<std::unique_ptr<detail::Listener>> listeners;
   std::unordered_set<detail::Connection*> connections;
+  detail::ActivityList<detail::WatchedSocket<detail::Protocol>> activity;  // the open ones
   SocketmapServerStats stats;
   bool started = false;
   bool draining = false;

@@ -3,16 +3,18 @@
     python3 -m world.dnsfilter CONFIG.json
 
 CONFIG: {"log": path, "ready": path, "listen": "127.0.0.55", "upstream": "127.0.0.1",
-         "servfail": [["example.test", "MX"], ...]}
+         "servfail": [["example.test", "MX"], ...], "refuse": [...], "drop": [...]}
 
-Every UDP and TCP query on listen:53 whose (qname, qtype) is listed is answered with rcode
-SERVFAIL; every other query goes to the upstream resolver (same transport) and its answer comes
-back unchanged. Give its address to one client only (e.g. `mtasts.dns_servers` of a daemon):
+Every UDP and TCP query on listen:53 whose (qname, qtype) is listed under "servfail" is
+answered with rcode SERVFAIL, under "refuse" with rcode REFUSED, and under "drop" not at all (a
+DNS outage that loses queries: the client waits for its timeout); every other query goes to the
+upstream resolver (same transport) and its answer comes back unchanged. Give its address to one client only (e.g. `mtasts.dns_servers` of a daemon):
 that client sees the MX lookup of a domain fail while its TXT and A lookups, and every lookup of
 the other clients through the world's resolver, work. Each query is logged as
-{"event": "query", "proto", "peer", "qname", "qtype", "action": "servfail"|"forward"}.
+{"event": "query", "proto", "peer", "qname", "qtype",
+"action": "servfail"|"refuse"|"drop"|"forward"}.
 
-`start(world, name, address, servfail)` runs one and returns its Process.
+`start(world, name, address, servfail, refuse=(), drop=())` runs one and returns its Process.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ import time
 from pathlib import Path
 from typing import Sequence
 
-from world.dnswire import QTYPE_NAMES, parse_question, recv_exact, servfail_response
+from world.dnswire import (QTYPE_NAMES, RCODE_REFUSED, RCODE_SERVFAIL, parse_question,
+                           recv_exact, servfail_response)
 from world.eventlog import EventWriter
 from world.serving import serve_until_sigterm
 
@@ -36,23 +39,41 @@ TCP_IDLE_LIMIT = 120.0
 START_TIMEOUT = 10.0
 
 
+def _pairs(cfg: dict, key: str) -> set[tuple[str, str]]:
+    return {(n.lower().rstrip("."), t.upper()) for n, t in cfg.get(key, [])}
+
+
 class Filter:
     def __init__(self, cfg: dict) -> None:
         self.upstream = cfg["upstream"]
-        self.fail = {(n.lower().rstrip("."), t.upper()) for n, t in cfg["servfail"]}
+        self.actions = {}
+        for key, action in (("drop", "drop"), ("refuse", "refuse"), ("servfail", "servfail")):
+            for pair in _pairs(cfg, key):
+                self.actions[pair] = action
         self.log = EventWriter(cfg["log"])
 
-    def decide(self, proto: str, peer, msg: bytes) -> bool:
-        """True: answer SERVFAIL. Logs the query either way."""
+    def decide(self, proto: str, peer, msg: bytes) -> str:
+        """What to do with the query: "servfail", "refuse", "drop" or "forward". Logs it."""
         try:
             _, _, qname, qtype = parse_question(msg)
         except (ValueError, IndexError, struct.error):
             qname, qtype = "", 0
         name = QTYPE_NAMES.get(qtype, str(qtype))
-        fail = (qname.lower().rstrip("."), name) in self.fail
+        action = self.actions.get((qname.lower().rstrip("."), name), "forward")
         self.log.write("query", proto=proto, peer=f"{peer[0]}:{peer[1]}", qname=qname,
-                       qtype=name, action="servfail" if fail else "forward")
-        return fail
+                       qtype=name, action=action)
+        return action
+
+    def answer(self, proto: str, peer, msg: bytes) -> bytes | None:
+        """The response to `msg`, or None to drop it."""
+        action = self.decide(proto, peer, msg)
+        if action == "drop":
+            return None
+        if action == "servfail":
+            return servfail_response(msg, RCODE_SERVFAIL)
+        if action == "refuse":
+            return servfail_response(msg, RCODE_REFUSED)
+        return self.forward_udp(msg) if proto == "udp" else self.forward_tcp(msg)
 
     def forward_udp(self, msg: bytes) -> bytes:
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
@@ -72,8 +93,9 @@ class Filter:
 
 def _udp_query(sock: socket.socket, flt: Filter, msg: bytes, peer) -> None:
     try:
-        resp = servfail_response(msg) if flt.decide("udp", peer, msg) else flt.forward_udp(msg)
-        sock.sendto(resp, peer)
+        resp = flt.answer("udp", peer, msg)
+        if resp is not None:
+            sock.sendto(resp, peer)
     except (OSError, ValueError, IndexError, struct.error):
         pass  # no answer: the client times out, as with a lost packet
 
@@ -93,8 +115,9 @@ def _tcp_conn(conn: socket.socket, peer, flt: Filter) -> None:
         while True:
             n = struct.unpack("!H", recv_exact(conn, 2))[0]
             msg = recv_exact(conn, n)
-            resp = servfail_response(msg) if flt.decide("tcp", peer, msg) else flt.forward_tcp(msg)
-            conn.sendall(struct.pack("!H", len(resp)) + resp)
+            resp = flt.answer("tcp", peer, msg)
+            if resp is not None:
+                conn.sendall(struct.pack("!H", len(resp)) + resp)
     except (OSError, ConnectionError, ValueError, IndexError, struct.error):
         pass
     finally:
@@ -110,15 +133,17 @@ def _tcp_loop(sock: socket.socket, flt: Filter) -> None:
         threading.Thread(target=_tcp_conn, args=(conn, peer, flt), daemon=True).start()
 
 
-def start(world, name: str, address: str, servfail: Sequence[tuple[str, str]]):
+def start(world, name: str, address: str, servfail: Sequence[tuple[str, str]],
+          refuse: Sequence[tuple[str, str]] = (), drop: Sequence[tuple[str, str]] = ()):
     """Runs a filter on `address`:53 inside `world`'s namespace, forwarding to the world's
-    resolver and failing the (name, type) pairs of `servfail`; stopped at the world's teardown.
-    Its log is world.dir/NAME.jsonl."""
+    resolver and failing the (name, type) pairs of `servfail` (SERVFAIL), `refuse` (REFUSED)
+    and `drop` (no answer); stopped at the world's teardown. Its log is world.dir/NAME.jsonl."""
     base = Path(world.dir)
     ready = base / f"{name}.ready"
     ready.unlink(missing_ok=True)
     cfg = {"log": str(base / f"{name}.jsonl"), "ready": str(ready), "listen": address,
-           "upstream": world.resolver, "servfail": [list(p) for p in servfail]}
+           "upstream": world.resolver, "servfail": [list(p) for p in servfail],
+           "refuse": [list(p) for p in refuse], "drop": [list(p) for p in drop]}
     path = base / f"{name}.json"
     path.write_text(json.dumps(cfg))
     env = dict(os.environ)

@@ -69,11 +69,16 @@ def question_end(msg: bytes) -> int:
     raise ValueError("name too long")
 
 
-def servfail_response(query: bytes) -> bytes:
-    """Echoes the query's id, opcode, RD and question with QR=1, RA=1 and rcode SERVFAIL."""
+RCODE_SERVFAIL = 2
+RCODE_REFUSED = 5
+
+
+def servfail_response(query: bytes, rcode: int = RCODE_SERVFAIL) -> bytes:
+    """Echoes the query's id, opcode, RD and question with QR=1, RA=1 and rcode SERVFAIL (or
+    `rcode`)."""
     qid, flags = struct.unpack("!HH", query[:4])
     opcode_rd = flags & 0x7900
-    out_flags = 0x8000 | opcode_rd | 0x0080 | 2
+    out_flags = 0x8000 | opcode_rd | 0x0080 | rcode
     qdcount = struct.unpack("!H", query[4:6])[0]
     question = query[12:question_end(query)] if qdcount >= 1 else b""
     return struct.pack("!HHHHHH", qid, out_flags, 1 if question else 0, 0, 0, 0) + question

@@ -171,6 +171,24 @@ TEST_F(DaneTest, Verdicts_AreCachedByTtl_AndAnsweredAtOnce) {
   EXPECT_NE(metrics().find("mtasts_dane_cache_entries 1"), std::string::npos);
 }
 
+// DNS that drops queries: the verdict not learnt within the zone's timeout is kept as a temp
+// one, so only the first lookup waits for the silence.
+TEST_F(DaneTest, SilentDns_OnlyTheFirstLookupWaitsForTheTimeout) {
+  signed_domain("example.com", {"mx1.example.com"});
+  tlsa_for("mx1.example.com");
+  options_.zones["slow"] = ZoneSettings{.timeout = 2s};
+  EXPECT_EQ(ask("example.com", "slow"), "OK dane-only");
+  clock_.advance(core::Seconds(301));  // the verdict expired; the policy did not
+  resolver_.hang = true;
+  const std::string temp = "TEMP DANE: the DNSSEC state of example.com is not known yet";
+  EXPECT_EQ(ask("example.com", "slow"), temp);
+  for (int i = 0; i < 3; ++i) {
+    const auto started = std::chrono::steady_clock::now();
+    EXPECT_EQ(ask("example.com", "slow"), temp);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 1s) << "waited for the silent DNS";
+  }
+}
+
 TEST_F(DaneTest, ConcurrentLookups_ShareOneDaneLookup) {
   signed_domain("example.com", {"mx1.example.com"});
   tlsa_for("mx1.example.com");

@@ -97,8 +97,47 @@ TEST_F(ResolveModeTest, FailedMxLookup_WildcardsOnly_Defers) {
             "TEMP MTA-STS: the MX hosts of example.com are unknown and its policy allows only "
             "wildcards");
   resolver_.set_mx("example.com", {"a.example.com", "b.c.example.com"});
+  clock_.advance(core::Seconds(31));  // the cached failure (mx_ttl_min) has expired
+  ask("example.com");                 // answered as failed while the MX lookup is made again
+  settle();
   EXPECT_EQ(ask("example.com"), "OK secure match=a.example.com servername=hostname")
       << "once the MX lookup works, the hosts one label deep are listed";
+}
+
+// A DNS outage must not cost an MX query per request: the failure is kept for mx_ttl_min (like
+// a temp DANE verdict), then asked again in the background while the failure still answers.
+TEST_F(ResolveModeTest, FailedMxLookup_IsCachedForMxTtlMinThenAskedAgainBehind) {
+  publish("example.com", "enforce", {"mail.example.com", "*.backup.example.com"});
+  resolver_.set_mx_status("example.com", DnsStatus::servfail);
+  const std::string exact = "OK secure match=mail.example.com servername=hostname";
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(ask("example.com"), exact);
+  }
+  EXPECT_EQ(resolver_.count("MX example.com"), 1u) << "the failure is cached";
+  resolver_.set_mx("example.com", {"b1.backup.example.com"});
+  clock_.advance(core::Seconds(31));
+  EXPECT_EQ(ask("example.com"), exact) << "the expired failure answers while asked again";
+  settle();
+  EXPECT_EQ(resolver_.count("MX example.com"), 2u);
+  EXPECT_EQ(ask("example.com"), "OK secure match=b1.backup.example.com servername=hostname");
+}
+
+// DNS that drops queries: only the lookup that meets the silence first waits for the zone's
+// timeout; the lookups after it are answered from the policy at once.
+TEST_F(ResolveModeTest, SilentDns_OnlyTheFirstLookupWaitsForTheTimeout) {
+  publish("example.com", "enforce", {"mail.example.com", "mx2.example.com"});
+  resolver_.set_mx("example.com", {"mail.example.com"});
+  options_.zones["slow"] = ZoneSettings{.timeout = 2s};
+  EXPECT_EQ(ask("example.com", "slow"), "OK secure match=mail.example.com servername=hostname");
+  clock_.advance(core::Seconds(301));  // the MX answer expired
+  resolver_.hang = true;
+  const std::string exact = "OK secure match=mail.example.com:mx2.example.com servername=hostname";
+  EXPECT_EQ(ask("example.com", "slow"), exact);
+  for (int i = 0; i < 3; ++i) {
+    const auto started = std::chrono::steady_clock::now();
+    EXPECT_EQ(ask("example.com", "slow"), exact);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 1s) << "waited for the silent DNS";
+  }
 }
 
 TEST_F(ResolveModeTest, NullMx_ListsOnlyThePolicysExactNames) {

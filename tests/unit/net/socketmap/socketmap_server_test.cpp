@@ -316,17 +316,72 @@ TEST_F(SocketmapServerTest, SlowClient_IsDroppedAfterReadTimeout) {
   EXPECT_EQ(result.second, (Replies{"OK m:fine"}));
 }
 
-TEST_F(SocketmapServerTest, ConnectionsOverTheLimit_AreClosed) {
+// Bytes trickled in one at a time, each well within read_timeout of the one before, do not
+// hold a started request open: its deadline runs from its first byte.
+TEST_F(SocketmapServerTest, TrickledRequest_IsClosedAtTheReadTimeoutFromItsFirstByte) {
+  start({.idle_timeout = 30s, .read_timeout = 300ms});
+  auto result = run([&]() -> asio::awaitable<std::pair<bool, Clock::duration>> {
+    auto slow = co_await connected();
+    const std::string request = core::encode_netstring("m " + std::string(200, 'x'));
+    const auto t0 = Clock::now();
+    bool closed = false;
+    for (std::size_t i = 0; i < request.size() && !closed; ++i) {
+      co_await slow.send(request.substr(i, 1));
+      closed = co_await slow.wait_closed(100ms);  // a byte every 100 ms, for up to 20 s
+    }
+    co_return std::pair{closed, Clock::now() - t0};
+  }());
+  EXPECT_TRUE(result.first) << "the trickled request was never cut";
+  EXPECT_LT(result.second, 3s);
+  EXPECT_EQ(server_->stats().timed_out, 1u);
+}
+
+TEST_F(SocketmapServerTest, AtTheLimit_TheLeastRecentlyActiveIdleConnectionMakesRoom) {
+  start({.max_connections = 2});
+  struct Outcome {
+    bool oldest_closed = false;
+    bool recent_closed = false;
+    Replies replies;
+  };
+  auto outcome = run([&]() -> asio::awaitable<Outcome> {
+    Outcome out;
+    auto oldest = co_await connected();  // silent
+    auto recent = co_await connected();
+    co_await recent.ask("m x");
+    co_await recent.replies(1);
+    auto postfix = co_await connected();  // over the limit
+    co_await postfix.ask("m y");
+    out.replies = co_await postfix.replies(1);
+    out.oldest_closed = co_await oldest.wait_closed(5s);
+    co_await recent.ask("m z");
+    const Replies more = co_await recent.replies(1);
+    out.recent_closed = more.empty();
+    co_return out;
+  }());
+  EXPECT_EQ(outcome.replies, (Replies{"OK m:y"}));
+  EXPECT_TRUE(outcome.oldest_closed);
+  EXPECT_FALSE(outcome.recent_closed);
+  EXPECT_EQ(server_->stats().evicted, 1u);
+  EXPECT_EQ(server_->stats().rejected, 0u);
+}
+
+TEST_F(SocketmapServerTest, AtTheLimitWithEveryConnectionBusy_TheNewOneIsClosed) {
   start({.max_connections = 1});
   auto result = run([&]() -> asio::awaitable<std::pair<bool, Replies>> {
     auto first = co_await connected();
-    co_await first.ask("m x");
-    co_await first.replies(1);
+    co_await first.ask("m block");
+    while (handler_.blocked == 0) {
+      asio::steady_timer tick(io_.get_executor(), 1ms);
+      co_await tick.async_wait(asio::use_awaitable);
+    }
     auto second = co_await connected();
-    co_return co_await closed_and_still_served(std::move(second), std::move(first), "y");
+    const bool closed = co_await second.wait_closed(5s);
+    handler_.release();
+    auto replies = co_await first.replies(1);
+    co_return std::pair{closed, replies};
   }());
   EXPECT_TRUE(result.first);
-  EXPECT_EQ(result.second, (Replies{"OK m:y"}));
+  EXPECT_EQ(result.second, (Replies{"OK m:block"}));
   EXPECT_EQ(server_->stats().rejected, 1u);
 }
 

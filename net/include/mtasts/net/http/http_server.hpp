@@ -21,7 +21,11 @@
 //                           connection: from the accept, TLS handshake included), must arrive
 //                           within header_timeout, however steadily bytes trickle in
 //   silent                  idle_timeout between requests; write_timeout for a response
-//   too many                past max_connections, new connections are closed at once
+//   too many                past max_connections, a new connection closes the least recently
+//                           active one that waits for its client (silent, idle, a request or
+//                           TLS handshake still arriving); when every one is busy with a
+//                           request, the new connection is closed at once
+//   out of descriptors      connections waiting in the listen queue are closed at once
 // Every response carries Content-Length (but 1xx and 204) and Date; HEAD gets the headers of
 // GET without the body; no Server header is sent.
 
@@ -116,6 +120,9 @@ class ConnectionBudget {
     }
     return false;
   }
+  // One more connection counted even at the limit: one that replaces a connection being closed,
+  // whose release() follows.
+  void acquire_over() { open_.fetch_add(1, std::memory_order_relaxed); }
   void release() { open_.fetch_sub(1, std::memory_order_relaxed); }
   [[nodiscard]] std::size_t open() const { return open_.load(std::memory_order_relaxed); }
 
@@ -141,7 +148,8 @@ inline constexpr std::size_t kHandshakeFailureKinds = 6;
 // Counters since start (a snapshot; safe to take from any thread).
 struct HttpServerStats {
   std::uint64_t accepted = 0;  // connections accepted
-  std::uint64_t rejected = 0;  // closed at once: over max_connections
+  std::uint64_t rejected = 0;  // closed at once: over max_connections, all busy, or EMFILE
+  std::uint64_t evicted = 0;   // closed to make room for a new connection
   std::uint64_t active = 0;    // open now
   std::uint64_t requests = 0;  // requests handled, including those refused by the server
   std::uint64_t timeouts = 0;  // connections closed by a deadline (after the handshake)

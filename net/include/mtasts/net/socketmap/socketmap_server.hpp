@@ -17,10 +17,15 @@
 //                        coalesced into one write where they were read together
 //   garbage, oversize    a framing error or a netstring over max_request closes that
 //                        connection only (Postfix's query limit is 10000 bytes)
-//   slow or silent       a partial request must complete within read_timeout, an idle
-//                        connection is closed after idle_timeout, a reply must be taken within
-//                        write_timeout; otherwise the connection is closed
-//   too many             past max_connections, new connections are closed at once
+//   slow or silent       a partial request must complete within read_timeout of its first
+//                        byte, however steadily the bytes trickle in; an idle connection is
+//                        closed after idle_timeout, a reply must be taken within write_timeout;
+//                        otherwise the connection is closed
+//   too many             past max_connections, a new connection closes the least recently
+//                        active one that waits for its client (idle, or a request arriving),
+//                        so a flood of silent or slow connections cannot lock Postfix out; when
+//                        every connection is busy with a request, the new one is closed at once
+//   out of descriptors   connections waiting in the listen queue are closed at once
 // A request payload without a space (no map name) is answered "PERM invalid request".
 
 #include <boost/asio/any_io_executor.hpp>
@@ -75,7 +80,8 @@ enum class ReusePort { off, on };
 // Counters since start; read on the server's executor.
 struct SocketmapServerStats {
   std::uint64_t accepted = 0;     // connections accepted
-  std::uint64_t rejected = 0;     // closed at once: over max_connections
+  std::uint64_t rejected = 0;     // closed at once: over max_connections, all busy, or EMFILE
+  std::uint64_t evicted = 0;      // closed to make room for a new connection
   std::uint64_t active = 0;       // connections open now
   std::uint64_t requests = 0;     // requests answered
   std::uint64_t bad_framing = 0;  // connections closed for a framing error or oversize request
