@@ -15,10 +15,10 @@
 namespace mtasts::app {
 namespace {
 
-constexpr std::array<std::string_view, 15> kTopKeys = {
-    "service", "listen",     "admin",       "metrics", "store",
-    "acme",    "dns_update", "dns_servers", "ca_file", "sync_interval",
-    "monitor", "instance",   "state_dir",   "user",    "shutdown_timeout"};
+constexpr std::array<std::string_view, 16> kTopKeys = {
+    "service",    "listen",      "admin",   "metrics",         "store",   "acme",
+    "dns_update", "dns_servers", "ca_file", "sync_interval",   "monitor", "reports",
+    "instance",   "state_dir",   "user",    "shutdown_timeout"};
 constexpr std::array<std::string_view, 4> kServiceKeys = {"hostname", "addresses",
                                                           "delegation_zone", "record_ttl"};
 constexpr std::array<std::string_view, 3> kListenKeys = {"https", "http", "threads"};
@@ -199,6 +199,11 @@ core::Result<HostConfigLoad> parse_root(const YAML::Node& root, const HostEnviro
     return tl::unexpected(monitor.error());
   }
   config.monitor = std::move(*monitor);
+  auto reports = parse_reports_section(reader, top.node("reports"));
+  if (!reports) {
+    return tl::unexpected(reports.error());
+  }
+  config.reports = *reports;
   if (!config.service.delegation_zone.empty() && !config.dns_update) {
     reader.warn("dns_update: not configured, so the TXT records of delegated domains in " +
                 config.service.delegation_zone + " are not kept current");

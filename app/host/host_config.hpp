@@ -30,6 +30,7 @@ using hosting::DnsUpdateSettings;
 using hosting::endpoint_text;
 using hosting::HostConfig;
 using hosting::HostEndpoint;
+using hosting::ReportSettings;
 using hosting::kDefaultAdminPort;
 using hosting::kDefaultTokenFile;
 using hosting::kLetsEncryptDirectory;

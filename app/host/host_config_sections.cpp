@@ -16,6 +16,8 @@ constexpr std::array<std::string_view, 5> kDnsUpdateKeys = {"server", "zone", "k
                                                             "timeout"};
 constexpr std::array<std::string_view, 4> kKeyKeys = {"name", "algorithm", "secret", "secret_file"};
 constexpr std::array<std::string_view, 2> kMonitorKeys = {"interval", "alert"};
+constexpr std::array<std::string_view, 2> kReportKeys = {"https", "retention_days"};
+constexpr std::int64_t kMaxRetentionDays = 3650;
 constexpr std::array<std::string_view, 3> kAlertKeys = {"webhook", "command", "timeout"};
 constexpr std::int64_t kMaxTtl = 604'800;
 
@@ -228,6 +230,26 @@ core::Result<MonitorSettings> parse_monitor_section(ConfigReader& reader, const 
     return failed(section);
   }
   return monitor;
+}
+
+core::Result<ReportSettings> parse_reports_section(ConfigReader& reader, const YAML::Node& node) {
+  SectionReader section(reader, node, "reports", kReportKeys);
+  ReportSettings reports;
+  if (auto https = section.string("https", Empty::rejected)) {
+    const bool on = *https == "on" || *https == "true" || *https == "yes";
+    const bool off = *https == "off" || *https == "false" || *https == "no";
+    if (!on && !off) {
+      section.fail("https", "expected on or off, got \"" + *https + "\"");
+    }
+    reports.https = on;
+  }
+  if (auto days = section.integer("retention_days", 1, kMaxRetentionDays)) {
+    reports.retention = std::chrono::days(*days);
+  }
+  if (!section.ok()) {
+    return failed(section);
+  }
+  return reports;
 }
 
 }  // namespace mtasts::app

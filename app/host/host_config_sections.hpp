@@ -27,6 +27,9 @@ namespace mtasts::app {
     ConfigReader& reader, const YAML::Node& node, const core::ServiceIdentity& service);
 
 // `monitor`.
+// reports: {https: on|off, retention_days: 1-3650}.
+[[nodiscard]] core::Result<ReportSettings> parse_reports_section(ConfigReader& reader,
+                                                                 const YAML::Node& node);
 [[nodiscard]] core::Result<MonitorSettings> parse_monitor_section(ConfigReader& reader,
                                                                   const YAML::Node& node);
 

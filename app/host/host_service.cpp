@@ -42,6 +42,9 @@ int usage_error(net::Logger& log, const std::string& message) {
 // listening sockets; then the switch to `user`; then serving.
 int serve(const HostConfig& config, const hosting::AdminTokens& tokens, net::Logger& log) {
   asio::io_context io(1);
+  // Like the daemon: a service started from a shell keeps a soft limit of 1024 descriptors,
+  // fewer than the policy server's connection budget.
+  (void)raise_open_file_limit(log);
   if (auto made = ensure_state_dir(config.state_dir); !made) {
     log.log(net::LogLevel::warn, "state-dir", {{"error", made.error().message}});
   }

@@ -129,12 +129,14 @@ HostRuntime::HostRuntime(asio::io_context& io, const HostConfig& config, const A
       api_(store_, sync_, *clients_.resolver, tokens, clock_, log,
            AdminApiOptions{config.service, config.instance}),
       reports_(store_, clock_, log, intake_counters_),
-      policy_(source_, certificates_, policy_server_options(config, &reports_), log),
+      policy_(source_, certificates_,
+              policy_server_options(config, config.reports.https ? &reports_ : nullptr), log),
       admin_(io.get_executor(), api_, admin_limits(), log),
       sync_timer_(io.get_executor()),
       certificate_timer_(io.get_executor()),
       record_timer_(io.get_executor()),
-      monitor_timer_(io.get_executor()) {}
+      monitor_timer_(io.get_executor()),
+      report_timer_(io.get_executor()) {}
 
 std::string HostRuntime::metrics_text() const {
   HostMetricsInput input;
@@ -201,9 +203,29 @@ asio::awaitable<void> HostRuntime::start_serving() {
   asio::co_spawn(io_, certificate_manager_.run(certificate_timer_, tick), asio::detached);
   asio::co_spawn(io_, records_.run(record_timer_, tick), asio::detached);
   asio::co_spawn(io_, monitor_.run(monitor_timer_, monitor_tick), asio::detached);
+  asio::co_spawn(io_, prune_reports(), asio::detached);
   net::sd_notify("READY=1\nSTATUS=serving MTA-STS policies");
   log_.log(net::LogLevel::info, "ready",
            {{"domains", sync_.state().domains.size()}, {"generation", sync_.state().generation}});
+}
+
+// TLS-RPT retention: reports whose period started before `reports.retention_days` ago, and
+// reports kept apart received before it, are deleted at start and every six hours.
+asio::awaitable<void> HostRuntime::prune_reports() {
+  constexpr std::chrono::hours kEvery{6};
+  do {
+    const core::HostTime before = clock_.now() - config_.reports.retention;
+    std::function<store::Result<std::uint64_t>(store::HostingStore&)> job =
+        [before](store::HostingStore& hosting) { return hosting.reports().prune(before); };
+    auto pruned = co_await store_.run(std::move(job));
+    if (!pruned) {
+      log_.log(net::LogLevel::warn, "report-prune-failed", {{"error", pruned.error().message}});
+    } else if (*pruned > 0) {
+      log_.log(
+          net::LogLevel::info, "report-prune",
+          {{"reports", static_cast<std::int64_t>(*pruned)}, {"before", core::format_utc(before)}});
+    }
+  } while (co_await report_timer_.wait(kEvery));
 }
 
 asio::awaitable<void> HostRuntime::lifecycle() {
@@ -215,6 +237,7 @@ asio::awaitable<void> HostRuntime::lifecycle() {
   certificate_timer_.stop();
   record_timer_.stop();
   monitor_timer_.stop();
+  report_timer_.stop();
   // The policy server's own threads drain; then the admin requests this loop is answering.
   policy_.stop(config_.shutdown_timeout);
   co_await admin_.drain(kAdminDrain);

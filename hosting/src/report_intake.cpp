@@ -9,6 +9,7 @@
 #include "mtasts/core/base/domain_name.hpp"
 #include "mtasts/core/base/prometheus_text.hpp"
 #include "mtasts/core/base/text.hpp"
+#include "mtasts/core/tlsrpt/policy_match.hpp"
 #include "mtasts/core/tlsrpt/tlsrpt_report.hpp"
 #include "mtasts/core/tlsrpt/tlsrpt_rows.hpp"
 
@@ -58,6 +59,27 @@ std::optional<std::string> policy_domain(const core::TlsrptReport& report) {
 
 core::HostTime time_or(const core::TlsrptDateTime& time, core::HostTime fallback) {
   return time.time ? core::HostTime(std::chrono::seconds(time.time->epoch_seconds)) : fallback;
+}
+
+// The versions a report is compared with: a domain changes its policy rarely.
+constexpr std::size_t kHistoryLimit = 100;
+
+// Marks the rows of each `sts` policy with the published version its policy-string is.
+void mark_policy_matches(const core::TlsrptReport& report,
+                         const std::vector<core::PolicyVersion>& versions, core::HostTime at,
+                         std::vector<core::TlsrptSessionRow>& rows) {
+  for (std::size_t i = 0; i < report.policies.size(); ++i) {
+    if (report.policies[i].type != core::TlsrptPolicyType::sts) {
+      continue;
+    }
+    const core::PolicyMatch match =
+        core::match_policy_string(report.policies[i].policy_string, versions, at);
+    for (core::TlsrptSessionRow& row : rows) {
+      if (row.policy_index == i) {
+        row.policy_match = match.match;
+      }
+    }
+  }
 }
 
 // One request decoded and read: the report to store, or why it is kept apart.
@@ -145,6 +167,9 @@ Prepared read_request(store::HostingStore& store, const IntakeRequest& request, 
   stored.findings = findings_json(*report);
   stored.raw = std::move(payload->json);
   item.rows = core::tlsrpt_session_rows(*report);
+  if (auto versions = store.history(stored.domain, kHistoryLimit); versions) {
+    mark_policy_matches(*report, *versions, stored.start, item.rows);
+  }
   for (const core::TlsrptSessionRow& row : item.rows) {
     if (!row.counted) {
       continue;

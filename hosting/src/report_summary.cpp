@@ -8,6 +8,7 @@
 #include "mtasts/core/base/civil_date.hpp"
 #include "mtasts/core/sts/mx_pattern.hpp"
 #include "mtasts/core/tlsrpt/enforce_readiness.hpp"
+#include "mtasts/core/tlsrpt/policy_match.hpp"
 #include "mtasts/core/tlsrpt/tlsrpt_rows.hpp"
 
 namespace mtasts::hosting {
@@ -78,6 +79,35 @@ bool listed(const core::HostedPolicy& policy, const std::string& mx) {
   return false;
 }
 
+// Sessions of senders that applied another policy than the one live when they reported.
+void policy_findings(const std::vector<store::SessionTotal>& by_match, nlohmann::json& out) {
+  std::uint64_t older = 0;
+  std::uint64_t unknown = 0;
+  for (const store::SessionTotal& total : by_match) {
+    if (total.key == core::kPolicyMatchOlder) {
+      older += total.sessions;
+    } else if (total.key == core::kPolicyMatchUnknown) {
+      unknown += total.sessions;
+    }
+  }
+  if (older > 0) {
+    out.push_back({{"code", "policy-older"},
+                   {"sessions", older},
+                   {"message", std::to_string(older) +
+                                   " session(s) were checked against an earlier version of the"
+                                   " policy than the one published then: senders cache a policy"
+                                   " for its max_age and refresh it when they see a new id"}});
+  }
+  if (unknown > 0) {
+    out.push_back({{"code", "policy-unknown"},
+                   {"sessions", unknown},
+                   {"message", std::to_string(unknown) +
+                                   " session(s) were checked against a policy this service never"
+                                   " published for the domain: another policy host answered"
+                                   " those senders, or the report is wrong"}});
+  }
+}
+
 // Failures tied to what this service published.
 nlohmann::json attribution(const std::string& domain, const core::HostedDomain& hosted,
                            const std::vector<core::TlsrptSessionRow>& failures) {
@@ -132,7 +162,8 @@ store::Result<nlohmann::json> report_summary(store::HostingStore& store, std::st
   auto by_result = reports.session_totals(domain, from, to, store::ReportGrouping::result);
   auto failures = reports.failure_rows(domain, from, to, kFailureRowLimit);
   auto activity = reports.reporters(domain);
-  for (const auto* failed : {&by_day, &by_reporter, &by_mx, &by_result}) {
+  auto by_match = reports.session_totals(domain, from, to, store::ReportGrouping::policy_match);
+  for (const auto* failed : {&by_day, &by_reporter, &by_mx, &by_result, &by_match}) {
     if (!*failed) {
       return tl::unexpected(failed->error());
     }
@@ -213,6 +244,8 @@ store::Result<nlohmann::json> report_summary(store::HostingStore& store, std::st
     }
   }
 
+  nlohmann::json findings = attribution(std::string(domain), live, *failures);
+  policy_findings(*by_match, findings);
   return nlohmann::json{{"domain", domain},
                         {"mode", core::mode_name(live.current.policy.mode)},
                         {"policy_id", live.current.id},
@@ -226,7 +259,7 @@ store::Result<nlohmann::json> report_summary(store::HostingStore& store, std::st
                         {"by_reporter", grouped(*by_reporter, "reporter", false)},
                         {"by_mx", grouped(*by_mx, "mx", false)},
                         {"reporters_stopped", stopped},
-                        {"findings", attribution(std::string(domain), live, *failures)},
+                        {"findings", findings},
                         {"readiness", readiness}};
 }
 

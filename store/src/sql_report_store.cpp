@@ -25,11 +25,14 @@ constexpr const char* kInsertReport =
     " ON CONFLICT (reporter, report_id) DO NOTHING RETURNING id";
 constexpr const char* kInsertRow =
     "INSERT INTO host_report_rows (report, domain, day, reporter, policy_index, policy_type,"
-    " policy_domain, result, receiving_mx, sending_ip, receiving_ip, sessions, counted)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+    " policy_domain, result, receiving_mx, sending_ip, receiving_ip, sessions, policy_match,"
+    " counted) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
 constexpr const char* kInsertApart =
     "INSERT INTO host_reports_apart (received_at, channel, reason, detail, domain, reporter,"
     " report_id, source, raw) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+// A flood of reports that cannot be counted must not fill the disk: the newest ones are kept.
+constexpr const char* kCapApart =
+    "DELETE FROM host_reports_apart WHERE id <= (SELECT max(id) FROM host_reports_apart) - $1";
 constexpr const char* kListAll = "SELECT " MTASTS_REPORT_COLUMNS
                                  " FROM host_reports WHERE start_at >= $1 AND start_at < $2"
                                  " ORDER BY start_at DESC, id DESC LIMIT $3";
@@ -60,12 +63,16 @@ constexpr const char* kTotalsByMx =
     "SELECT receiving_mx, result, sum(sessions), count(DISTINCT report) FROM host_report_rows"
     " WHERE domain = $1 AND day >= $2 AND day < $3 AND counted = 1"
     " GROUP BY receiving_mx, result ORDER BY receiving_mx, result";
+constexpr const char* kTotalsByPolicyMatch =
+    "SELECT policy_match, result, sum(sessions), count(DISTINCT report) FROM host_report_rows"
+    " WHERE domain = $1 AND day >= $2 AND day < $3 AND counted = 1 AND policy_match <> ''"
+    " GROUP BY policy_match, result ORDER BY policy_match, result";
 constexpr const char* kReporters =
     "SELECT reporter, min(start_at), max(start_at), count(*) FROM host_reports"
     " WHERE domain = $1 GROUP BY reporter ORDER BY reporter";
 constexpr const char* kFailureRows =
     "SELECT r.policy_index, r.policy_type, r.policy_domain, r.result, r.receiving_mx,"
-    " r.sending_ip, r.receiving_ip, r.sessions, r.counted FROM host_report_rows r"
+    " r.sending_ip, r.receiving_ip, r.sessions, r.policy_match, r.counted FROM host_report_rows r"
     " WHERE r.domain = $1 AND r.day >= $2 AND r.day < $3 AND r.counted = 1"
     " AND r.result <> 'success' ORDER BY r.day DESC, r.report DESC LIMIT $4";
 constexpr const char* kPruneRows =
@@ -169,6 +176,7 @@ Result<core::TlsrptSessionRow> decode_session(const SqlRow& row, const std::stri
   session.sending_ip = read.text("sending_ip");
   session.receiving_ip = read.text("receiving_ip");
   session.sessions = unsigned_of(read.integer("sessions"));
+  session.policy_match = read.text("policy_match");
   session.counted = read.integer("counted") != 0;
   return read.finish(describe).transform([&] { return std::move(session); });
 }
@@ -207,6 +215,7 @@ Result<void> insert_rows(SqlSession& session, std::int64_t id, const StoredRepor
                                std::string_view(row.sending_ip),
                                std::string_view(row.receiving_ip),
                                count_value(row.sessions),
+                               std::string_view(row.policy_match),
                                std::int64_t{row.counted ? 1 : 0}};
     if (auto done = session.query(kInsertRow, params); !done) {
       return tl::unexpected(done.error());
@@ -319,8 +328,12 @@ Result<void> SqlReportStore::keep_apart(const KeptApartReport& report) {
                              std::string_view(report.domain),    std::string_view(report.reporter),
                              std::string_view(report.report_id), std::string_view(report.source),
                              std::string_view(report.raw)};
-  return database_.run(SqlMode::transaction, [&](SqlSession& session) {
-    return session.query(kInsertApart, params).transform([](const SqlRows&) {});
+  const SqlValue cap[] = {static_cast<std::int64_t>(kKeptApartCap)};
+  return database_.run(SqlMode::transaction, [&](SqlSession& session) -> Result<void> {
+    if (auto inserted = session.query(kInsertApart, params); !inserted) {
+      return tl::unexpected(inserted.error());
+    }
+    return session.query(kCapApart, cap).transform([](const SqlRows&) {});
   });
 }
 
@@ -376,6 +389,9 @@ Result<std::vector<SessionTotal>> SqlReportStore::session_totals(std::string_vie
       break;
     case ReportGrouping::result:
       sql = kTotalsByResult;
+      break;
+    case ReportGrouping::policy_match:
+      sql = kTotalsByPolicyMatch;
       break;
   }
   const SqlValue params[] = {domain, day_of(from), seconds_of(to)};

@@ -29,6 +29,9 @@ ADDRESS = "127.0.6.9"
 DOMAIN = "rep.hrep.test"
 POLICY_HOST = f"mta-sts.{DOMAIN}"
 OTHER = "other.hrep.test"  # not hosted
+# The lines of the policy the service serves for DOMAIN (set by the host fixture): what a sender
+# that fetched it writes as policy-string.
+POLICY_LINES: list[str] = []
 
 WORLD_DOMAINS = [
     Domain(PROVIDER, records=[Record(HOSTNAME, "A", ADDRESS)]),
@@ -39,8 +42,12 @@ WORLD_DOMAINS = [
 
 def report(report_id: str, domain: str = DOMAIN, org: str = "Sender A",
            day: str = "2026-10-01", ok: int = 100, failures: Optional[list] = None,
-           policy_type: str = "sts", mx: Optional[list] = None) -> dict:
+           policy_type: str = "sts", mx: Optional[list] = None,
+           policy_string: Optional[list] = None) -> dict:
     failures = failures or []
+    if policy_string is None:
+        policy_string = POLICY_LINES if domain == DOMAIN else [
+            "version: STSv1", "mode: testing", f"mx: mx1.{domain}", "max_age: 86400"]
     return {
         "organization-name": org,
         "date-range": {"start-datetime": f"{day}T00:00:00Z", "end-datetime": f"{day}T23:59:59Z"},
@@ -48,8 +55,7 @@ def report(report_id: str, domain: str = DOMAIN, org: str = "Sender A",
         "report-id": report_id,
         "policies": [{
             "policy": {"policy-type": policy_type,
-                       "policy-string": ["version: STSv1", "mode: testing",
-                                         f"mx: mx1.{domain}", "max_age: 86400"],
+                       "policy-string": policy_string,
                        "policy-domain": domain,
                        "mx-host": mx if mx is not None else [f"mx1.{domain}"]},
             "summary": {"total-successful-session-count": ok,
@@ -100,6 +106,9 @@ def host(world, mtasts_bin, pebble, trust):
     assert status == 201, body
     world.dns.set_txt(f"_mta-sts.{DOMAIN}", f"v=STSv1; id={body['id']}")
     instance.wait_certificate(DOMAIN)
+    served = fetch_policy(world, ADDRESS, POLICY_HOST, trust)
+    assert served.get("status") == 200, served
+    POLICY_LINES[:] = [line for line in served["body"].splitlines() if line.strip()]
     yield instance
     instance.stop()
 
@@ -159,6 +168,15 @@ def test_failures_of_the_policy_host_and_unlisted_mx_are_findings(world, host, t
     assert findings["policy-host-failure"]["sessions"] == 7, findings
     assert "provider" in findings["policy-host-failure"]["message"]
     assert findings["mx-not-in-policy"]["mx"] == "old-mx.elsewhere.test", findings
+    assert "policy-unknown" not in findings, findings
+
+
+def test_a_policy_never_published_here_is_a_finding(world, host, trust):
+    forged = ["version: STSv1", "mode: enforce", "mx: mx.attacker.test", "max_age: 604800"]
+    doc = report("post-forged", day="2026-10-03", ok=4, policy_string=forged)
+    assert post(world, trust, gz(doc)).get("status") == 200
+    findings = {f["code"]: f for f in summary(host)["findings"]}
+    assert findings["policy-unknown"]["sessions"] == 4, findings
 
 
 def test_reports_that_cannot_be_counted_are_refused_and_kept_apart(world, host, trust):

@@ -68,6 +68,8 @@ TEST(HostConfig, Example_Parses_WithEveryKeyRead) {
   EXPECT_EQ(c.monitor.alert.webhook, "https://alerts.provider.example/mtasts");
   EXPECT_EQ(c.monitor.alert.command,
             (std::vector<std::string>{"/usr/local/bin/mtasts-alert", "--page"}));
+  EXPECT_TRUE(c.reports.https);
+  EXPECT_EQ(c.reports.retention, std::chrono::days(400));
   EXPECT_EQ(c.user, "mtasts");
   EXPECT_EQ(c.instance, "vm1:42");
 }
@@ -121,6 +123,20 @@ TEST(HostConfig, Errors_NameTheKeyAndLine) {
                 .find("acme.directory: expected an https:// URL"),
             std::string::npos);
   EXPECT_NE(parse_error("service: {hostname: a.example\n").find("line"), std::string::npos);
+  EXPECT_NE(parse_error(std::string(kMinimal) + "reports: {https: maybe}\n")
+                .find("reports.https: expected on or off"),
+            std::string::npos);
+  EXPECT_NE(parse_error(std::string(kMinimal) + "reports: {retention_days: 0}\n")
+                .find("reports.retention_days"),
+            std::string::npos);
+}
+
+TEST(HostConfig, Reports_OffAndRetention) {
+  const HostConfig c =
+      parse_ok(std::string(kMinimal) + "reports: {https: off, retention_days: 30}\n").config;
+  EXPECT_FALSE(c.reports.https);
+  EXPECT_EQ(c.reports.retention, std::chrono::days(30));
+  EXPECT_TRUE(parse_ok(kMinimal).config.reports.https);
 }
 
 TEST(HostConfig, ASecondDocument_IsAnError) {

@@ -131,6 +131,25 @@ TEST_P(ReportContract, SessionTotals_GroupedByDayReporterMx_OnlyCountedRows) {
   EXPECT_EQ((*failures)[0].result, "starttls-not-supported");  // newest day first
 }
 
+TEST_P(ReportContract, SessionTotals_ByPolicyMatch_LeavesUnmatchedRowsOut) {
+  core::TlsrptSessionRow older = session("success", 4);
+  older.policy_match = "older";
+  core::TlsrptSessionRow live = session("certificate-expired", 1, "mx1.example.com");
+  live.policy_match = "live";
+  ASSERT_OK(reports().add_reports(
+      {new_report("Org A", "m", 0, {older, live, session("success", 9, "", "tlsa")})}));
+  const auto by_match = totals(ReportGrouping::policy_match);
+  ASSERT_EQ(by_match.size(), 2U);
+  EXPECT_EQ(by_match[0].key, "live");
+  EXPECT_EQ(by_match[1].key, "older");
+  EXPECT_EQ(by_match[1].sessions, 4U);
+  auto failures =
+      reports().failure_rows("example.com", host_time(kDay0 - kDay), host_time(kDay0 + kDay), 10);
+  ASSERT_TRUE(failures.has_value());
+  ASSERT_EQ(failures->size(), 1U);
+  EXPECT_EQ((*failures)[0].policy_match, "live");
+}
+
 TEST_P(ReportContract, ListAndGet_NewestFirst_RawOnlyInGet) {
   ASSERT_OK(reports().add_reports({new_report("Org A", "a0", 0, {session("success", 1)}),
                                    new_report("Org A", "a1", 1, {session("success", 2)}),

@@ -65,6 +65,7 @@ class HostRuntime {
  private:
   boost::asio::awaitable<void> start_serving();
   boost::asio::awaitable<void> lifecycle();
+  boost::asio::awaitable<void> prune_reports();
   [[nodiscard]] std::string metrics_text() const;
 
   boost::asio::io_context& io_;
@@ -90,6 +91,7 @@ class HostRuntime {
   LoopTimer certificate_timer_;
   LoopTimer record_timer_;
   LoopTimer monitor_timer_;
+  LoopTimer report_timer_;
 };
 
 }  // namespace mtasts::hosting

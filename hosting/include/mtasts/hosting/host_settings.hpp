@@ -80,6 +80,14 @@ struct MonitorSettings {
   friend bool operator==(const MonitorSettings&, const MonitorSettings&) = default;
 };
 
+// TLS-RPT intake (docs/tlsrpt-intake.md).
+struct ReportSettings {
+  bool https = true;                 // POST https://mta-sts.<d>/tlsrpt on the policy server
+  std::chrono::days retention{400};  // reports whose period started earlier are deleted
+
+  friend bool operator==(const ReportSettings&, const ReportSettings&) = default;
+};
+
 struct HostConfig {
   core::ServiceIdentity service;
   std::vector<HostEndpoint> https{{"", 443}};
@@ -95,6 +103,7 @@ struct HostConfig {
   std::string ca_file;  // trust for the monitor's fetches and probes; empty: system store
   std::chrono::milliseconds sync_interval{5000};
   MonitorSettings monitor;
+  ReportSettings reports;
   std::string instance;  // default hostname:pid
   std::string state_dir;
   std::string user{kDefaultServiceUser};

@@ -73,12 +73,17 @@ struct NewReport {
   std::vector<core::TlsrptSessionRow> rows;
 };
 
+// How many reports kept apart are stored at most.
+inline constexpr std::size_t kKeptApartCap = 10000;
+
 // What add_reports did with each report.
 enum class ReportAdded { added, duplicate };
 
 // Session totals grouped by one key (a day's start in Unix seconds as decimal text, a reporter,
 // a receiving MX) and the row's result; only counted rows.
-enum class ReportGrouping { day, reporter, receiving_mx, result };
+// policy_match: the `sts` rows by the published version they saw (key "live", "older",
+// "unknown"; rows without a match are left out).
+enum class ReportGrouping { day, reporter, receiving_mx, result, policy_match };
 struct SessionTotal {
   std::string key;     // the group's value ("" for result grouping)
   std::string result;  // "success", a result type, "unexplained", ...
@@ -113,7 +118,9 @@ class ReportStore {
   [[nodiscard]] virtual Result<std::vector<ReportAdded>> add_reports(
       const std::vector<NewReport>& reports) = 0;
 
-  // Stores a report kept apart. Errors: invalid_argument (no reason), write_failed, unavailable.
+  // Stores a report kept apart; of those, only the newest kKeptApartCap stay (a flood of
+  // unhosted reports cannot fill the disk). Errors: invalid_argument (no reason), write_failed,
+  // unavailable.
   [[nodiscard]] virtual Result<void> keep_apart(const KeptApartReport& report) = 0;
 
   // The reports of `domain` ("": every domain) whose date-range starts in [from, to), newest

@@ -40,6 +40,9 @@ struct TlsrptSessionRow {
   std::string sending_ip;    // "" when not given
   std::string receiving_ip;  // "" when not given
   std::uint64_t sessions = 0;
+  // For `sts` rows of a hosted domain, filled by the intake (policy_match.hpp): "live", "older"
+  // or "unknown"; "" otherwise.
+  std::string policy_match;
   bool counted = true;  // false: the same sessions are counted under the report's other type
 
   friend bool operator==(const TlsrptSessionRow&, const TlsrptSessionRow&) = default;
