@@ -272,17 +272,15 @@ asio::awaitable<net::HttpResponse> AdminApi::audit(std::string domain, std::stri
     }
     name = std::move(*normalized);
   }
-  std::size_t limit = kDefaultAuditLimit;
-  if (!limit_text.empty()) {
-    const auto [ptr, ec] =
-        std::from_chars(limit_text.data(), limit_text.data() + limit_text.size(), limit);
-    if (ec != std::errc() || ptr != limit_text.data() + limit_text.size() || limit == 0 ||
-        limit > kMaxAuditLimit) {
-      co_return error_response(400, "limit", "expected a number from 1 to 1000");
-    }
+  const std::optional<std::size_t> limit =
+      query_number(limit_text, kDefaultAuditLimit, kMaxAuditLimit);
+  if (!limit) {
+    co_return error_response(400, "limit", "expected a number from 1 to 1000");
   }
   std::function<store::Result<std::vector<store::AuditEntry>>(store::HostingStore&)> job =
-      [name, limit](store::HostingStore& hosting) { return hosting.audit_log(name, limit); };
+      [name, limit = *limit](store::HostingStore& hosting) {
+        return hosting.audit_log(name, limit);
+      };
   auto entries = co_await store_.run(std::move(job));
   if (!entries) {
     co_return store_failure(entries.error());

@@ -1,7 +1,7 @@
 // The admin API's TLS-RPT routes (host_admin_api.hpp): summaries, report lists, one report,
 // the reports kept apart.
 
-#include <charconv>
+#include <limits>
 
 #include "mtasts/core/base/domain_name.hpp"
 #include "mtasts/hosting/host_admin_api.hpp"
@@ -18,20 +18,6 @@ constexpr unsigned kMaxDays = 400;
 constexpr std::size_t kDefaultLimit = 100;
 constexpr std::size_t kMaxLimit = 1000;
 
-// A decimal number in [1, max], or nullopt; `fallback` when empty.
-template <class T>
-std::optional<T> number(const std::string& text, T fallback, T max) {
-  if (text.empty()) {
-    return fallback;
-  }
-  T value{};
-  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || ptr != text.data() + text.size() || value == 0 || value > max) {
-    return std::nullopt;
-  }
-  return value;
-}
-
 }  // namespace
 
 asio::awaitable<net::HttpResponse> AdminApi::domain_reports(std::string domain,
@@ -40,7 +26,7 @@ asio::awaitable<net::HttpResponse> AdminApi::domain_reports(std::string domain,
   if (!name) {
     co_return error_response(400, "domain", name.error().message);
   }
-  const std::optional<unsigned> days = number(days_text, kDefaultDays, kMaxDays);
+  const std::optional<unsigned> days = query_number(days_text, kDefaultDays, kMaxDays);
   if (!days) {
     co_return error_response(400, "days", "expected a number from 1 to 400");
   }
@@ -69,11 +55,11 @@ asio::awaitable<net::HttpResponse> AdminApi::reports(std::string domain, std::st
     }
     name = std::move(*normalized);
   }
-  const std::optional<unsigned> days = number(days_text, kDefaultDays, kMaxDays);
+  const std::optional<unsigned> days = query_number(days_text, kDefaultDays, kMaxDays);
   if (!days) {
     co_return error_response(400, "days", "expected a number from 1 to 400");
   }
-  const std::optional<std::size_t> limit = number(limit_text, kDefaultLimit, kMaxLimit);
+  const std::optional<std::size_t> limit = query_number(limit_text, kDefaultLimit, kMaxLimit);
   if (!limit) {
     co_return error_response(400, "limit", "expected a number from 1 to 1000");
   }
@@ -92,7 +78,7 @@ asio::awaitable<net::HttpResponse> AdminApi::reports(std::string domain, std::st
 
 asio::awaitable<net::HttpResponse> AdminApi::report(std::string id_text) {
   const std::optional<std::int64_t> id =
-      number<std::int64_t>(id_text, 0, std::numeric_limits<std::int64_t>::max());
+      query_number<std::int64_t>(id_text, 0, std::numeric_limits<std::int64_t>::max());
   if (!id || *id == 0) {
     co_return error_response(404, "", "no such report: " + id_text);
   }
@@ -109,7 +95,7 @@ asio::awaitable<net::HttpResponse> AdminApi::report(std::string id_text) {
 }
 
 asio::awaitable<net::HttpResponse> AdminApi::reports_apart(std::string limit_text) {
-  const std::optional<std::size_t> limit = number(limit_text, kDefaultLimit, kMaxLimit);
+  const std::optional<std::size_t> limit = query_number(limit_text, kDefaultLimit, kMaxLimit);
   if (!limit) {
     co_return error_response(400, "limit", "expected a number from 1 to 1000");
   }

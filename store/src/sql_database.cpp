@@ -12,4 +12,18 @@ Result<void> check_sql_params(std::span<const SqlValue> params, const std::strin
   return {};
 }
 
+Result<SqlRows> read_statement(SqlDatabase& database, const char* sql,
+                               std::span<const SqlValue> params) {
+  SqlRows rows;
+  auto done = database.run(SqlMode::autocommit, [&](SqlSession& session) -> Result<void> {
+    auto result = session.query(sql, params);
+    if (!result) {
+      return tl::unexpected(result.error());
+    }
+    rows = std::move(*result);
+    return {};
+  });
+  return done.transform([&] { return std::move(rows); });
+}
+
 }  // namespace mtasts::store

@@ -73,4 +73,8 @@ class SqlDatabase {
 [[nodiscard]] Result<void> check_sql_params(std::span<const SqlValue> params,
                                             const std::string& describe);
 
+// The rows of one statement run on its own (autocommit), for the stores' reads.
+[[nodiscard]] Result<SqlRows> read_statement(SqlDatabase& database, const char* sql,
+                                             std::span<const SqlValue> params);
+
 }  // namespace mtasts::store

@@ -176,16 +176,7 @@ SqlHostingStore::SqlHostingStore(std::unique_ptr<SqlDatabase> database)
     : database_(std::move(database)), reports_(*database_) {}
 
 Result<SqlRows> SqlHostingStore::read(const char* sql, std::span<const SqlValue> params) {
-  SqlRows rows;
-  auto done = database_->run(SqlMode::autocommit, [&](SqlSession& session) -> Result<void> {
-    auto result = session.query(sql, params);
-    if (!result) {
-      return tl::unexpected(result.error());
-    }
-    rows = std::move(*result);
-    return {};
-  });
-  return done.transform([&] { return std::move(rows); });
+  return read_statement(*database_, sql, params);
 }
 
 template <class T>

@@ -279,16 +279,7 @@ std::optional<ReportChannel> report_channel_from_string(std::string_view text) {
 }
 
 Result<SqlRows> SqlReportStore::read(const char* sql, std::span<const SqlValue> params) {
-  SqlRows rows;
-  auto done = database_.run(SqlMode::autocommit, [&](SqlSession& session) -> Result<void> {
-    auto result = session.query(sql, params);
-    if (!result) {
-      return tl::unexpected(result.error());
-    }
-    rows = std::move(*result);
-    return {};
-  });
-  return done.transform([&] { return std::move(rows); });
+  return read_statement(database_, sql, params);
 }
 
 Result<std::vector<ReportAdded>> SqlReportStore::add_reports(

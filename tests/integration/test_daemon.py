@@ -270,17 +270,6 @@ def test_sigterm_answers_the_request_in_flight_then_exits_zero(world, mtasts_bin
     d.stop()
 
 
-class LoggingDaemon(MtastsDaemon):
-    """`mtasts daemon -c FILE -l LOGFILE`."""
-
-    def __init__(self, *a, log_file: Path, **kw):
-        super().__init__(*a, **kw)
-        self.log_file = log_file
-
-    def command(self) -> list[str]:
-        return [*super().command(), "-l", str(self.log_file)]
-
-
 def wait_until(predicate, timeout: float):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -293,7 +282,7 @@ def wait_until(predicate, timeout: float):
 def test_sighup_reopens_the_log_file_after_logrotate(world, mtasts_bin):
     log = Path(world.dir) / "dm-logrotate.log"
     cfg = daemon_config(world, port=18487)
-    d = LoggingDaemon(world, cfg, binary=mtasts_bin, name="dm-logrotate", verbosity="debug",
+    d = MtastsDaemon(world, cfg, binary=mtasts_bin, name="dm-logrotate", verbosity="debug",
                       log_file=log).start()
     try:
         assert d.query("postfix", "dm-enforce.test").startswith("OK secure")

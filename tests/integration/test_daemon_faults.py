@@ -184,17 +184,6 @@ def test_past_a_low_open_file_limit_clients_are_served_or_closed_at_once(world, 
 
 # ----- 2. SIGHUP after logrotate, the daemon running as its own user -----
 
-class LoggingDaemon(MtastsDaemon):
-    """`mtasts daemon -c FILE -l LOGFILE`."""
-
-    def __init__(self, *a, log_file: Path, **kw):
-        super().__init__(*a, **kw)
-        self.log_file = log_file
-
-    def command(self) -> list[str]:
-        return [*super().command(), "-l", str(self.log_file)]
-
-
 @pytest.fixture
 def root_log_dir():
     """A directory of root's, mode 0755, that user `nobody` can read but not write in."""
@@ -204,9 +193,9 @@ def root_log_dir():
     shutil.rmtree(path, ignore_errors=True)
 
 
-def start_as_nobody(world, mtasts_bin, port: int, name: str, log: Path) -> LoggingDaemon:
+def start_as_nobody(world, mtasts_bin, port: int, name: str, log: Path) -> MtastsDaemon:
     cfg = daemon_config(world, port=port, mtasts={"user": "nobody"})
-    d = LoggingDaemon(world, cfg, binary=mtasts_bin, name=name, verbosity="debug",
+    d = MtastsDaemon(world, cfg, binary=mtasts_bin, name=name, verbosity="debug",
                       log_file=log).start()
     assert wait_until(lambda: "event=privileges-dropped user=nobody" in log.read_text(), 10)
     return d

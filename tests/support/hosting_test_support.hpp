@@ -156,4 +156,34 @@ inline std::unique_ptr<HostingStore> open_hosting_or_fail(const HostingStoreConf
   return std::move(*store);
 }
 
+// A test run against each hosting store backend: SQLite in a scratch directory, or a
+// PostgreSQL schema of its own; `store_` is open after SetUp.
+class HostingBackendTest : public ::testing::TestWithParam<HostingStoreType> {
+ protected:
+  void SetUp() override {
+    switch (GetParam()) {
+      case HostingStoreType::sqlite:
+        config_ = sqlite_hosting_config(dir_.path() / "host" / "hosting.db");
+        break;
+      case HostingStoreType::postgres:
+        schema_.emplace();
+        ASSERT_TRUE(schema_->ready());
+        config_ = schema_->config();
+        break;
+    }
+    store_ = open_hosting_or_fail(config_);
+    ASSERT_NE(store_, nullptr);
+  }
+
+  void TearDown() override {
+    store_.reset();
+    schema_.reset();
+  }
+
+  ScratchDir dir_;
+  std::optional<PostgresSchema> schema_;
+  HostingStoreConfig config_;
+  std::unique_ptr<HostingStore> store_;
+};
+
 }  // namespace mtasts::store::test

@@ -206,20 +206,24 @@ class PeerDaemon(SocketmapDaemon):
 
 
 class MtastsDaemon(SocketmapDaemon):
-    """`mtasts daemon -c FILE` (the world's CA comes from `mtasts: ca_file:` in FILE)."""
+    """`mtasts daemon -c FILE [-v LEVEL] [-l LOG_FILE]` (the world's CA comes from `mtasts:
+    ca_file:` in FILE)."""
 
     kind = "mtasts"
 
     def __init__(self, world, config: dict | Path, binary: str, name: str = "mtasts",
-                 verbosity: Optional[str] = None) -> None:
+                 verbosity: Optional[str] = None, log_file: Optional[Path] = None) -> None:
         super().__init__(world, config, name)
         self.binary = binary
         self.verbosity = verbosity
+        self.log_file = log_file
 
     def command(self) -> list[str]:
         cmd = [self.binary, "daemon", "-c", str(self.config_path)]
         if self.verbosity:
             cmd += ["-v", self.verbosity]
+        if self.log_file is not None:
+            cmd += ["-l", str(self.log_file)]
         return cmd
 
 

@@ -35,28 +35,8 @@ void at_once(First first, Second second) {
   b.join();
 }
 
-class HostingContract : public ::testing::TestWithParam<Backend> {
+class HostingContract : public HostingBackendTest {
  protected:
-  void SetUp() override {
-    switch (GetParam()) {
-      case Backend::sqlite:
-        config_ = sqlite_hosting_config(dir_.path() / "host" / "hosting.db");
-        break;
-      case Backend::postgres:
-        schema_.emplace();
-        ASSERT_TRUE(schema_->ready());
-        config_ = schema_->config();
-        break;
-    }
-    store_ = open_hosting_or_fail(config_);
-    ASSERT_NE(store_, nullptr);
-  }
-
-  void TearDown() override {
-    store_.reset();
-    schema_.reset();
-  }
-
   // Sets the recorded schema version, as a newer mtasts would have.
   void set_schema_version(int version) {
     const std::string sql = "UPDATE host_schema SET version = " + std::to_string(version);
@@ -103,10 +83,6 @@ class HostingContract : public ::testing::TestWithParam<Backend> {
     return actions;
   }
 
-  ScratchDir dir_;
-  std::optional<PostgresSchema> schema_;
-  HostingStoreConfig config_;
-  std::unique_ptr<HostingStore> store_;
   const HostTime t0_ = host_time(kT0);
 };
 

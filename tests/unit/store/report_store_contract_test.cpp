@@ -50,23 +50,8 @@ NewReport new_report(std::string reporter, std::string id, std::int64_t day,
   return out;
 }
 
-class ReportContract : public ::testing::TestWithParam<Backend> {
+class ReportContract : public HostingBackendTest {
  protected:
-  void SetUp() override {
-    switch (GetParam()) {
-      case Backend::sqlite:
-        config_ = sqlite_hosting_config(dir_.path() / "host" / "hosting.db");
-        break;
-      case Backend::postgres:
-        schema_.emplace();
-        ASSERT_TRUE(schema_->ready());
-        config_ = schema_->config();
-        break;
-    }
-    store_ = open_hosting_or_fail(config_);
-    ASSERT_NE(store_, nullptr);
-  }
-
   ReportStore& reports() { return store_->reports(); }
 
   std::vector<SessionTotal> totals(ReportGrouping grouping, std::int64_t from_day = -10,
@@ -76,11 +61,6 @@ class ReportContract : public ::testing::TestWithParam<Backend> {
     EXPECT_TRUE(got.has_value()) << got.error().message;
     return got.value_or(std::vector<SessionTotal>{});
   }
-
-  ScratchDir dir_;
-  std::optional<PostgresSchema> schema_;
-  HostingStoreConfig config_;
-  std::unique_ptr<HostingStore> store_;
 };
 
 TEST_P(ReportContract, AddReports_SameReporterAndId_StoredOnce) {

@@ -3,6 +3,7 @@
 // The HTTP side of the admin API, pure: routes from request targets, the bearer token, and the
 // JSON responses with the error shape of docs/hosting.md ({"error": {"field", "message"}}).
 
+#include <charconv>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -32,6 +33,21 @@ struct AdminTarget {
   std::string id;                                         // route report: the id as given
   std::map<std::string, std::string, std::less<>> query;  // percent-decoded
 };
+
+// A query argument that is a decimal number in [1, max]: `fallback` when `text` is empty,
+// nullopt when it is anything else.
+template <class T>
+[[nodiscard]] std::optional<T> query_number(const std::string& text, T fallback, T max) {
+  if (text.empty()) {
+    return fallback;
+  }
+  T value{};
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size() || value == 0 || value > max) {
+    return std::nullopt;
+  }
+  return value;
+}
 
 // Splits a request target ("/v1/domains/example.com?x=y"). A trailing slash is ignored.
 [[nodiscard]] AdminTarget parse_admin_target(std::string_view target);
