@@ -18,7 +18,6 @@ constexpr std::int64_t kDay = 86400;
 // A reporter is said to have stopped when its last report is this many days older than the
 // newest report of the domain.
 constexpr std::int64_t kStoppedAfterDays = 3;
-constexpr std::size_t kFailureRowLimit = 1000;
 
 std::int64_t seconds(core::HostTime t) {
   return t.time_since_epoch().count();
@@ -108,16 +107,19 @@ void policy_findings(const std::vector<store::SessionTotal>& by_match, nlohmann:
   }
 }
 
-// Failures tied to what this service published.
+// Failures tied to what this service published, from the sessions by receiving MX and result.
 nlohmann::json attribution(const std::string& domain, const core::HostedDomain& hosted,
-                           const std::vector<core::TlsrptSessionRow>& failures) {
+                           const std::vector<store::SessionTotal>& by_mx) {
   std::uint64_t policy_host = 0;
   std::map<std::string, std::uint64_t> unlisted;
-  for (const core::TlsrptSessionRow& row : failures) {
-    if (core::is_policy_host_result(row.result)) {
-      policy_host += row.sessions;
-    } else if (!row.receiving_mx.empty() && !listed(hosted.current.policy, row.receiving_mx)) {
-      unlisted[row.receiving_mx] += row.sessions;
+  for (const store::SessionTotal& total : by_mx) {
+    if (success(total.result)) {
+      continue;
+    }
+    if (core::is_policy_host_result(total.result)) {
+      policy_host += total.sessions;
+    } else if (!total.key.empty() && !listed(hosted.current.policy, total.key)) {
+      unlisted[total.key] += total.sessions;
     }
   }
   nlohmann::json out = nlohmann::json::array();
@@ -160,16 +162,12 @@ store::Result<nlohmann::json> report_summary(store::HostingStore& store, std::st
   auto by_reporter = reports.session_totals(domain, from, to, store::ReportGrouping::reporter);
   auto by_mx = reports.session_totals(domain, from, to, store::ReportGrouping::receiving_mx);
   auto by_result = reports.session_totals(domain, from, to, store::ReportGrouping::result);
-  auto failures = reports.failure_rows(domain, from, to, kFailureRowLimit);
   auto activity = reports.reporters(domain);
   auto by_match = reports.session_totals(domain, from, to, store::ReportGrouping::policy_match);
   for (const auto* failed : {&by_day, &by_reporter, &by_mx, &by_result, &by_match}) {
     if (!*failed) {
       return tl::unexpected(failed->error());
     }
-  }
-  if (!failures) {
-    return tl::unexpected(failures.error());
   }
   if (!activity) {
     return tl::unexpected(activity.error());
@@ -197,12 +195,13 @@ store::Result<nlohmann::json> report_summary(store::HostingStore& store, std::st
   }
   auto window_totals =
       reports.session_totals(domain, window_from, to, store::ReportGrouping::reporter);
-  auto window_failures = reports.failure_rows(domain, window_from, to, kFailureRowLimit);
+  auto window_mx =
+      reports.session_totals(domain, window_from, to, store::ReportGrouping::receiving_mx);
   if (!window_totals) {
     return tl::unexpected(window_totals.error());
   }
-  if (!window_failures) {
-    return tl::unexpected(window_failures.error());
+  if (!window_mx) {
+    return tl::unexpected(window_mx.error());
   }
   std::set<std::string> reporters;
   for (const store::SessionTotal& total : *window_totals) {
@@ -212,8 +211,10 @@ store::Result<nlohmann::json> report_summary(store::HostingStore& store, std::st
     }
   }
   std::map<std::pair<std::string, std::string>, std::uint64_t> grouped_failures;
-  for (const core::TlsrptSessionRow& row : *window_failures) {
-    grouped_failures[{row.result, row.receiving_mx}] += row.sessions;
+  for (const store::SessionTotal& total : *window_mx) {
+    if (!success(total.result)) {
+      grouped_failures[{total.result, total.key}] += total.sessions;
+    }
   }
   for (const auto& [key, sessions] : grouped_failures) {
     input.failures.push_back({key.first, key.second, sessions});
@@ -244,7 +245,7 @@ store::Result<nlohmann::json> report_summary(store::HostingStore& store, std::st
     }
   }
 
-  nlohmann::json findings = attribution(std::string(domain), live, *failures);
+  nlohmann::json findings = attribution(std::string(domain), live, *by_mx);
   policy_findings(*by_match, findings);
   return nlohmann::json{{"domain", domain},
                         {"mode", core::mode_name(live.current.policy.mode)},

@@ -13,7 +13,9 @@ namespace {
 //
 // Version 2, TLS-RPT reports (report_store.hpp): host_reports holds each accepted report once
 // (reporter, report_id); host_report_rows its sessions, with the domain, day and reporter
-// repeated so that a summary reads one covering index; host_reports_apart what was not counted.
+// repeated; host_report_days the counted sessions summed per domain, day, reporter, receiving MX,
+// result and policy match, which every summary reads (a few rows per report-day, however many
+// failure details the reports hold); host_reports_apart what was not counted.
 constexpr std::array<const char*, 2> kSqliteMigrations = {
     "CREATE TABLE host_generation (id INTEGER PRIMARY KEY CHECK (id = 1),"
     "  value INTEGER NOT NULL);"
@@ -63,6 +65,10 @@ constexpr std::array<const char*, 2> kSqliteMigrations = {
     "CREATE INDEX host_report_rows_summary ON host_report_rows"
     "  (domain, day, counted, result, sessions, report);"
     "CREATE INDEX host_report_rows_report ON host_report_rows (report);"
+    "CREATE TABLE host_report_days (domain TEXT NOT NULL, day INTEGER NOT NULL,"
+    "  reporter TEXT NOT NULL, receiving_mx TEXT NOT NULL, result TEXT NOT NULL,"
+    "  policy_match TEXT NOT NULL, sessions INTEGER NOT NULL,"
+    "  PRIMARY KEY (domain, day, reporter, receiving_mx, result, policy_match)) WITHOUT ROWID;"
     "CREATE TABLE host_reports_apart (id INTEGER PRIMARY KEY AUTOINCREMENT,"
     "  received_at INTEGER NOT NULL, channel TEXT NOT NULL, reason TEXT NOT NULL,"
     "  detail TEXT NOT NULL, domain TEXT NOT NULL, reporter TEXT NOT NULL,"
@@ -120,6 +126,11 @@ constexpr std::array<const char*, 2> kPostgresMigrations = {
     "CREATE INDEX host_report_rows_summary ON host_report_rows"
     "  (domain, day, counted, result, sessions, report);"
     "CREATE INDEX host_report_rows_report ON host_report_rows (report);"
+    "CREATE TABLE host_report_days (domain text COLLATE \"C\" NOT NULL, day bigint NOT NULL,"
+    "  reporter text COLLATE \"C\" NOT NULL, receiving_mx text COLLATE \"C\" NOT NULL,"
+    "  result text COLLATE \"C\" NOT NULL, policy_match text COLLATE \"C\" NOT NULL,"
+    "  sessions bigint NOT NULL,"
+    "  PRIMARY KEY (domain, day, reporter, receiving_mx, result, policy_match));"
     "CREATE TABLE host_reports_apart (id bigserial PRIMARY KEY, received_at bigint NOT NULL,"
     "  channel text NOT NULL, reason text NOT NULL, detail text NOT NULL, domain text NOT NULL,"
     "  reporter text NOT NULL, report_id text NOT NULL, source text NOT NULL,"

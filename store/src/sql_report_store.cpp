@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <limits>
+#include <map>
 #include <set>
+#include <tuple>
 #include <utility>
 
 #include "hosting_rows.hpp"
@@ -46,26 +48,30 @@ constexpr const char* kListApart =
     "SELECT " MTASTS_APART_COLUMNS " FROM host_reports_apart ORDER BY id DESC LIMIT $1";
 constexpr const char* kGetApart =
     "SELECT " MTASTS_APART_COLUMNS ", raw FROM host_reports_apart WHERE id = $1";
-// Totals read the covering index (domain, day, counted, result, sessions, report) only.
+// Adds a report's counted sessions to the daily sums that the totals read.
+constexpr const char* kAddDay =
+    "INSERT INTO host_report_days (domain, day, reporter, receiving_mx, result, policy_match,"
+    " sessions) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (domain, day, reporter,"
+    " receiving_mx, result, policy_match) DO UPDATE SET"
+    " sessions = host_report_days.sessions + excluded.sessions";
+// Totals read the daily sums, through their primary key's (domain, day) prefix.
 constexpr const char* kTotalsByDay =
-    "SELECT day, result, sum(sessions), count(DISTINCT report) FROM host_report_rows"
-    " WHERE domain = $1 AND day >= $2 AND day < $3 AND counted = 1"
-    " GROUP BY day, result ORDER BY day, result";
+    "SELECT day, result, sum(sessions) FROM host_report_days"
+    " WHERE domain = $1 AND day >= $2 AND day < $3 GROUP BY day, result ORDER BY day, result";
 constexpr const char* kTotalsByResult =
-    "SELECT '', result, sum(sessions), count(DISTINCT report) FROM host_report_rows"
-    " WHERE domain = $1 AND day >= $2 AND day < $3 AND counted = 1"
-    " GROUP BY result ORDER BY result";
+    "SELECT '', result, sum(sessions) FROM host_report_days"
+    " WHERE domain = $1 AND day >= $2 AND day < $3 GROUP BY result ORDER BY result";
 constexpr const char* kTotalsByReporter =
-    "SELECT reporter, result, sum(sessions), count(DISTINCT report) FROM host_report_rows"
-    " WHERE domain = $1 AND day >= $2 AND day < $3 AND counted = 1"
+    "SELECT reporter, result, sum(sessions) FROM host_report_days"
+    " WHERE domain = $1 AND day >= $2 AND day < $3"
     " GROUP BY reporter, result ORDER BY reporter, result";
 constexpr const char* kTotalsByMx =
-    "SELECT receiving_mx, result, sum(sessions), count(DISTINCT report) FROM host_report_rows"
-    " WHERE domain = $1 AND day >= $2 AND day < $3 AND counted = 1"
+    "SELECT receiving_mx, result, sum(sessions) FROM host_report_days"
+    " WHERE domain = $1 AND day >= $2 AND day < $3"
     " GROUP BY receiving_mx, result ORDER BY receiving_mx, result";
 constexpr const char* kTotalsByPolicyMatch =
-    "SELECT policy_match, result, sum(sessions), count(DISTINCT report) FROM host_report_rows"
-    " WHERE domain = $1 AND day >= $2 AND day < $3 AND counted = 1 AND policy_match <> ''"
+    "SELECT policy_match, result, sum(sessions) FROM host_report_days"
+    " WHERE domain = $1 AND day >= $2 AND day < $3 AND policy_match <> ''"
     " GROUP BY policy_match, result ORDER BY policy_match, result";
 constexpr const char* kReporters =
     "SELECT reporter, min(start_at), max(start_at), count(*) FROM host_reports"
@@ -78,6 +84,7 @@ constexpr const char* kFailureRows =
 constexpr const char* kPruneRows =
     "DELETE FROM host_report_rows WHERE report IN"
     " (SELECT id FROM host_reports WHERE start_at < $1)";
+constexpr const char* kPruneDays = "DELETE FROM host_report_days WHERE day < $1";
 constexpr const char* kPruneReports = "DELETE FROM host_reports WHERE start_at < $1 RETURNING id";
 constexpr const char* kPruneApart = "DELETE FROM host_reports_apart WHERE received_at < $1";
 
@@ -151,7 +158,6 @@ Result<SessionTotal> decode_total(const SqlRow& row, const std::string& describe
   total.key = read.text("key");
   total.result = read.text("result");
   total.sessions = unsigned_of(read.integer("sessions"));
-  total.reports = unsigned_of(read.integer("reports"));
   return read.finish(describe).transform([&] { return std::move(total); });
 }
 
@@ -199,6 +205,31 @@ Result<std::vector<T>> decode_all(Result<SqlRows> rows, const std::string& descr
   return out;
 }
 
+// The report's counted sessions summed by (receiving MX, result, policy match), added to its
+// day's sums.
+Result<void> add_to_days(SqlSession& session, std::int64_t day, const StoredReport& report,
+                         const std::vector<core::TlsrptSessionRow>& rows) {
+  std::map<std::tuple<std::string_view, std::string_view, std::string_view>, std::uint64_t> sums;
+  for (const core::TlsrptSessionRow& row : rows) {
+    if (row.counted) {
+      sums[{row.receiving_mx, row.result, row.policy_match}] += row.sessions;
+    }
+  }
+  for (const auto& [key, sessions] : sums) {
+    const SqlValue params[] = {std::string_view(report.domain),
+                               day,
+                               std::string_view(report.reporter),
+                               std::get<0>(key),
+                               std::get<1>(key),
+                               std::get<2>(key),
+                               count_value(sessions)};
+    if (auto done = session.query(kAddDay, params); !done) {
+      return tl::unexpected(done.error());
+    }
+  }
+  return {};
+}
+
 Result<void> insert_rows(SqlSession& session, std::int64_t id, const StoredReport& report,
                          const std::vector<core::TlsrptSessionRow>& rows) {
   const std::int64_t day = day_of(report.start);
@@ -221,7 +252,7 @@ Result<void> insert_rows(SqlSession& session, std::int64_t id, const StoredRepor
       return tl::unexpected(done.error());
     }
   }
-  return {};
+  return add_to_days(session, day, report, rows);
 }
 
 // Inserts one report unless its (reporter, report_id) is stored: its new id, or nullopt.
@@ -415,6 +446,10 @@ Result<std::uint64_t> SqlReportStore::prune(core::HostTime before) {
       return tl::unexpected(reports.error());
     }
     removed = reports->size();
+    const SqlValue day[] = {day_of(before)};
+    if (auto days = session.query(kPruneDays, day); !days) {
+      return tl::unexpected(days.error());
+    }
     return session.query(kPruneApart, params).transform([](const SqlRows&) {});
   });
   return done.transform([&] { return removed; });

@@ -88,7 +88,6 @@ struct SessionTotal {
   std::string key;     // the group's value ("" for result grouping)
   std::string result;  // "success", a result type, "unexplained", ...
   std::uint64_t sessions = 0;
-  std::uint64_t reports = 0;  // distinct reports contributing
 
   friend bool operator==(const SessionTotal&, const SessionTotal&) = default;
 };
@@ -136,7 +135,9 @@ class ReportStore {
   [[nodiscard]] virtual Result<std::vector<KeptApartReport>> list_kept_apart(std::size_t limit) = 0;
   [[nodiscard]] virtual Result<std::optional<KeptApartReport>> get_kept_apart(std::int64_t id) = 0;
 
-  // Counted sessions of `domain` in reports starting in [from, to), grouped.
+  // Counted sessions of `domain` in reports starting in the days of [from, to) (from is taken
+  // back to its day's start), grouped; read from daily sums, so its cost follows the number of
+  // (day, reporter, MX, result) combinations, not the number of failure details.
   [[nodiscard]] virtual Result<std::vector<SessionTotal>> session_totals(
       std::string_view domain, core::HostTime from, core::HostTime to, ReportGrouping grouping) = 0;
   // Every reporter that ever reported on `domain`, with its first and last report.
@@ -148,8 +149,9 @@ class ReportStore {
   [[nodiscard]] virtual Result<std::vector<core::TlsrptSessionRow>> failure_rows(
       std::string_view domain, core::HostTime from, core::HostTime to, std::size_t limit) = 0;
 
-  // Deletes reports (and their rows) whose date-range started before `before`, and reports kept
-  // apart received before it. Returns how many reports went.
+  // Deletes reports (their rows, and the daily sums of the days before `before`'s day) whose
+  // date-range started before `before`, and reports kept apart received before it. Returns how
+  // many reports went.
   [[nodiscard]] virtual Result<std::uint64_t> prune(core::HostTime before) = 0;
 };
 
