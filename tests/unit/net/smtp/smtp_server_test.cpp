@@ -11,6 +11,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 
 #include "smtp_client.hpp"
 #include "test_loop.hpp"
@@ -23,8 +24,8 @@ using namespace std::chrono_literals;
 using testing::SmtpClient;
 using Replies = std::vector<std::string>;
 
-// Refuses recipients starting with "bad"; delivers, failing recipients starting with "temp"
-// temporarily; "block@" in a recipient's check waits until released (or 10 s).
+// Refuses recipients starting with "bad", throws for "throw"; delivers, failing recipients starting
+// with "temp" temporarily; "block@" in a recipient's check waits until released (or 10 s).
 class RecordingHandler final : public SmtpHandler {
  public:
   explicit RecordingHandler(asio::any_io_executor executor) : gate_(executor) {}
@@ -35,6 +36,9 @@ class RecordingHandler final : public SmtpHandler {
       gate_.expires_after(10s);
       boost::system::error_code ec;
       co_await gate_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    if (address.rfind("throw", 0) == 0) {
+      throw std::runtime_error("check failed");
     }
     if (address.rfind("bad", 0) == 0) {
       co_return RecipientVerdict{core::Verdict::permanent, std::nullopt};
@@ -174,6 +178,42 @@ TEST_F(SmtpServerTest, OversizedMessage_IsReadToItsEndThenRefused) {
   EXPECT_EQ(replies[5], "552 5.3.4 Error: message file too big");
   EXPECT_EQ(replies[6], "250 2.0.0 Ok");
   EXPECT_TRUE(handler_.delivered.empty());
+}
+
+TEST_F(SmtpServerTest, HandlerException_ClosesOnlyThatConnection) {
+  start();
+  const auto result = run([this]() -> asio::awaitable<std::pair<bool, Replies>> {
+    auto other = co_await connected();
+    (void)co_await other.replies(1);
+    auto victim = co_await connected();
+    co_await victim.send("EHLO c\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<throw@mx.test>\r\n");
+    const bool closed = co_await victim.wait_closed(5s);
+    co_await other.send("NOOP\r\n");
+    Replies replies = co_await other.replies(1);
+    co_return std::pair{closed, replies};
+  }());
+  EXPECT_TRUE(result.first);
+  EXPECT_EQ(result.second, (Replies{"250 2.0.0 Ok"}));
+}
+
+TEST_F(SmtpServerTest, TooManyErrors_Closes) {
+  start();
+  const auto result = run([this]() -> asio::awaitable<std::pair<bool, Replies>> {
+    auto client = co_await connected();
+    std::string junk;
+    for (int i = 0; i < 10; ++i) {
+      junk += "JUNK\r\n";
+    }
+    co_await client.send(junk);
+    Replies replies = co_await client.replies(12);
+    const bool closed = co_await client.wait_closed(5s);
+    co_return std::pair{closed, replies};
+  }());
+  EXPECT_TRUE(result.first);
+  ASSERT_EQ(result.second.size(), 12U);
+  EXPECT_EQ(result.second.back(), "421 4.7.0 mx.test Error: too many errors");
+  EXPECT_TRUE(testing::drive(io_, [this] { return server_->stats().active == 0; }));
+  EXPECT_EQ(server_->stats().errors, 10U);
 }
 
 TEST_F(SmtpServerTest, SilentClient_Gets421AtTheIdleDeadline) {
