@@ -3,6 +3,7 @@
 
 #include "mtasts/core/smtp/smtp_session.hpp"
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -210,13 +211,17 @@ SmtpAction SmtpSession::command(std::string_view line) {
 }
 
 SmtpAction SmtpSession::hello(std::string_view arg, bool extended) {
-  if (arg.empty()) {
+  const std::string_view name = arg.substr(0, arg.find_first_of(" \t"));
+  const bool printable = std::all_of(name.begin(), name.end(), [](char c) {
+    return static_cast<unsigned char>(c) >= 0x20 && c != 0x7f;
+  });
+  if (name.empty() || !printable) {
     return error(501, "5.5.4",
                  config_.protocol == SmtpProtocol::lmtp ? "Syntax: LHLO hostname"
                  : extended                             ? "Syntax: EHLO hostname"
                                                         : "Syntax: HELO hostname");
   }
-  helo_ = std::string(arg.substr(0, arg.find_first_of(" \t")));
+  helo_ = std::string(name);
   // RFC 5321 §4.1.4: a later EHLO or HELO resets the transaction.
   reset_transaction();
   stage_ = Stage::ready;
@@ -289,7 +294,10 @@ SmtpAction SmtpSession::data(std::string_view arg) {
                  stage_ == Stage::ready ? "Error: need MAIL command" : "Error: send HELO first");
   }
   if (envelope_.recipients.empty()) {
-    return error(554, "5.5.1", "Error: no valid recipients");
+    // RFC 2033 §4.2: an LMTP server MUST answer 503; RFC 5321 §3.3 allows 503 or 554.
+    return config_.protocol == SmtpProtocol::lmtp
+               ? error(503, "5.5.1", "Error: no valid recipients")
+               : error(554, "5.5.1", "Error: no valid recipients");
   }
   if (!arg.empty()) {
     return error(501, "5.5.4", "Syntax: DATA");
