@@ -15,8 +15,10 @@
 //   pipelining (RFC 2920)  commands read together are answered in order, one reply each
 //   line over 1000 octets  500 5.5.2, the rest of the line discarded (RFC 5321 §4.5.3.1.4)
 //   unknown command        500 5.5.2; known but not implemented (EXPN, STARTTLS, ...) 502 5.5.1
-//   wrong order            503 5.5.1 (MAIL before HELO, RCPT before MAIL, DATA before RCPT)
-//   bad syntax             501 5.5.4 (5.1.7 sender, 5.1.3 recipient); unknown parameter 555
+//   wrong order            503 5.5.1 (MAIL before HELO, RCPT before MAIL, DATA before MAIL);
+//                          DATA with no accepted recipient 554 5.5.1 (LMTP: 503, RFC 2033 §4.2)
+//   bad syntax             501 5.5.4 (5.1.7 sender, 5.1.3 recipient; a greeting name with
+//                          control characters too); unknown parameter 555 5.5.4
 //   too many errors        after max_errors of the above, 421 4.7.0 and close
 //   HTTP verbs             GET, POST, CONNECT, ... as a command: 421 4.7.0 and close
 //   too many recipients    452 4.5.3 past max_recipients (RFC 5321 §4.5.3.1.10)
