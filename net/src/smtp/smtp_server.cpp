@@ -19,6 +19,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "mtasts/core/base/prometheus_text.hpp"
 #include "smtp/smtp_server_state.hpp"
 
 namespace mtasts::net {
@@ -250,6 +251,39 @@ asio::awaitable<void> SmtpServer::drain(std::chrono::milliseconds timeout) {
   }
   co_await detail::drain_connections(state->connections, state->drained, timeout, state->log,
                                      "smtp-drain-timeout");
+}
+
+std::string smtp_metrics_text(const SmtpServerStats& stats) {
+  struct Family {
+    const char* name;
+    const char* type;
+    const char* help;
+    std::uint64_t value;
+  };
+  const Family families[] = {
+      {"mtasts_smtp_connections_accepted_total", "counter", "Connections accepted.",
+       stats.accepted},
+      {"mtasts_smtp_connections_rejected_total", "counter",
+       "Connections closed at once: over the connection limit with every connection busy, or "
+       "out of file descriptors.",
+       stats.rejected},
+      {"mtasts_smtp_connections_evicted_total", "counter",
+       "Idle or slow connections closed to make room for a new one at the connection limit.",
+       stats.evicted},
+      {"mtasts_smtp_connections", "gauge", "Connections open now.", stats.active},
+      {"mtasts_smtp_messages_total", "counter", "Messages handed to the handler.", stats.messages},
+      {"mtasts_smtp_recipients_rejected_total", "counter", "Recipients the handler refused.",
+       stats.rejected_recipients},
+      {"mtasts_smtp_command_errors_total", "counter",
+       "Bad commands (replies 500, 501, 502, 503, 555).", stats.errors},
+      {"mtasts_smtp_timeouts_total", "counter", "Connections closed by a deadline.",
+       stats.timeouts},
+  };
+  std::string out;
+  for (const Family& f : families) {
+    core::append_metric(out, f.name, f.type, f.help, f.value);
+  }
+  return out;
 }
 
 const SmtpServerStats& SmtpServer::stats() const {

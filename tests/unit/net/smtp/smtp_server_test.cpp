@@ -349,6 +349,23 @@ TEST_F(SmtpServerTest, Drain_Sends421ToIdleAndFinishesBusyConnections) {
   EXPECT_EQ(result.second, (Replies{"250 2.1.5 Ok", "421 4.3.2 mx.test Service shutting down"}));
 }
 
+TEST(SmtpMetricsText, Counters_AreFamiliesOfOneSample) {
+  SmtpServerStats stats;
+  stats.accepted = 3;
+  stats.active = 1;
+  stats.messages = 2;
+  stats.rejected_recipients = 4;
+  const std::string text = smtp_metrics_text(stats);
+  EXPECT_NE(text.find("# TYPE mtasts_smtp_connections_accepted_total counter\n"
+                      "mtasts_smtp_connections_accepted_total 3\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("# TYPE mtasts_smtp_connections gauge\nmtasts_smtp_connections 1\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("mtasts_smtp_messages_total 2\n"), std::string::npos);
+  EXPECT_NE(text.find("mtasts_smtp_recipients_rejected_total 4\n"), std::string::npos);
+  EXPECT_NE(text.find("mtasts_smtp_timeouts_total 0\n"), std::string::npos);
+}
+
 TEST(SmtpServerUnixTest, Lmtp_RepliesOncePerRecipientAfterTheMessage) {
   asio::io_context io;
   Logger log(LogLevel::error);

@@ -82,6 +82,9 @@ struct SmtpServerStats {
   std::uint64_t timeouts = 0;             // connections closed by a deadline
 };
 
+// The counters in the Prometheus text format (mtasts_smtp_* families; `active` as a gauge).
+[[nodiscard]] std::string smtp_metrics_text(const SmtpServerStats& stats);
+
 class SmtpServer {
  public:
   // `handler` and `log` must outlive the server and every connection it runs. Every member
