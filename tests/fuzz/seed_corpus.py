@@ -33,6 +33,7 @@ SOURCES = {
     "acme_messages": [("acme_messages.jsonl", lambda r: ACME_SELECTOR[r["kind"]] + r["input"])],
     "host_port": [("host_port.jsonl", lambda r: r["input"])],
     "tlsrpt_report": [("tlsrpt_report.jsonl", lambda r: r["input"])],
+    "smtp_session": [("smtp_session.jsonl", lambda r: "".join(r["input"]["chunks"]))],
 }
 
 # corpus name -> folder of tests/testdata whose files are inputs of that target as they are
