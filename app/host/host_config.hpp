@@ -30,11 +30,11 @@ using hosting::DnsUpdateSettings;
 using hosting::endpoint_text;
 using hosting::HostConfig;
 using hosting::HostEndpoint;
-using hosting::ReportSettings;
 using hosting::kDefaultAdminPort;
 using hosting::kDefaultTokenFile;
 using hosting::kLetsEncryptDirectory;
 using hosting::MonitorSettings;
+using hosting::ReportSettings;
 using hosting::TsigKeySettings;
 
 inline constexpr std::string_view kDefaultHostConfigPath = "/etc/mtasts/host.yml";

@@ -149,8 +149,8 @@ Prepared read_request(store::HostingStore& store, const IntakeRequest& request, 
     return prepared;
   }
   if (!*hosted) {
-    return keep_apart(std::move(prepared), kApartNotHosted,
-                      prepared.outcome.domain + " is not a domain hosted here");
+    std::string detail = prepared.outcome.domain + " is not a domain hosted here";
+    return keep_apart(std::move(prepared), kApartNotHosted, std::move(detail));
   }
 
   store::NewReport item;

@@ -38,6 +38,7 @@ PolicyMatch match_policy_string(const std::vector<std::string>& lines,
   }
   const std::vector<std::string> seen_mx = sorted_patterns(*seen);
   std::vector<const PolicyVersion*> by_time;
+  by_time.reserve(versions.size());
   for (const PolicyVersion& version : versions) {
     by_time.push_back(&version);
   }
