@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -82,6 +83,41 @@ void mark_policy_matches(const core::TlsrptReport& report,
   }
 }
 
+// What the intake needs of a domain, read from the store once per batch (an import of a
+// thousand reports of one domain reads it once): whether it is hosted, and its versions.
+struct DomainFacts {
+  bool hosted = false;
+  std::vector<core::PolicyVersion> versions;
+};
+
+class DomainLookup {
+ public:
+  explicit DomainLookup(store::HostingStore& store) : store_(store) {}
+
+  // The facts of `domain`; a store error is returned, not remembered.
+  store::Result<const DomainFacts*> find(const std::string& domain) {
+    if (const auto known = known_.find(domain); known != known_.end()) {
+      return &known->second;
+    }
+    auto row = store_.get_domain(domain);
+    if (!row) {
+      return tl::unexpected(row.error());
+    }
+    DomainFacts facts;
+    facts.hosted = row->has_value();
+    if (facts.hosted) {
+      if (auto versions = store_.history(domain, kHistoryLimit); versions) {
+        facts.versions = std::move(*versions);
+      }
+    }
+    return &known_.emplace(domain, std::move(facts)).first->second;
+  }
+
+ private:
+  store::HostingStore& store_;
+  std::map<std::string, DomainFacts, std::less<>> known_;
+};
+
 // One request decoded and read: the report to store, or why it is kept apart.
 struct Prepared {
   std::optional<store::NewReport> report;
@@ -102,7 +138,7 @@ Prepared keep_apart(Prepared prepared, std::string_view reason, std::string deta
   return prepared;
 }
 
-Prepared read_request(store::HostingStore& store, const IntakeRequest& request, core::HostTime now,
+Prepared read_request(DomainLookup& domains, const IntakeRequest& request, core::HostTime now,
                       const IntakeOptions& options) {
   Prepared prepared;
   prepared.apart.received_at = now;
@@ -141,14 +177,14 @@ Prepared read_request(store::HostingStore& store, const IntakeRequest& request, 
         "the report is about " + *domain + " but was sent for " + request.claimed_domain);
   }
   prepared.outcome.domain = domain.value_or(request.claimed_domain);
-  auto hosted = store.get_domain(prepared.outcome.domain);
-  if (!hosted) {
+  auto facts = domains.find(prepared.outcome.domain);
+  if (!facts) {
     prepared.outcome.status = IntakeStatus::refused;
-    prepared.outcome.reason = std::string(store::errc_name(hosted.error().code));
-    prepared.outcome.detail = hosted.error().message;
+    prepared.outcome.reason = std::string(store::errc_name(facts.error().code));
+    prepared.outcome.detail = facts.error().message;
     return prepared;
   }
-  if (!*hosted) {
+  if (!(*facts)->hosted) {
     std::string detail = prepared.outcome.domain + " is not a domain hosted here";
     return keep_apart(std::move(prepared), kApartNotHosted, std::move(detail));
   }
@@ -167,9 +203,7 @@ Prepared read_request(store::HostingStore& store, const IntakeRequest& request, 
   stored.findings = findings_json(*report);
   stored.raw = std::move(payload->json);
   item.rows = core::tlsrpt_session_rows(*report);
-  if (auto versions = store.history(stored.domain, kHistoryLimit); versions) {
-    mark_policy_matches(*report, *versions, stored.start, item.rows);
-  }
+  mark_policy_matches(*report, (*facts)->versions, stored.start, item.rows);
   for (const core::TlsrptSessionRow& row : item.rows) {
     if (!row.counted) {
       continue;
@@ -254,12 +288,13 @@ std::vector<IntakeOutcome> take_reports(store::HostingStore& store,
                                         const std::vector<IntakeRequest>& requests,
                                         core::HostTime now, const IntakeOptions& options,
                                         IntakeCounters* counters) {
+  DomainLookup domains(store);
   std::vector<Prepared> prepared;
   prepared.reserve(requests.size());
   std::vector<store::NewReport> batch;
   std::vector<std::size_t> batch_index;
   for (const IntakeRequest& request : requests) {
-    prepared.push_back(read_request(store, request, now, options));
+    prepared.push_back(read_request(domains, request, now, options));
     Prepared& item = prepared.back();
     if (item.outcome.status == IntakeStatus::kept_apart) {
       if (auto kept = store.reports().keep_apart(item.apart); !kept) {

@@ -93,6 +93,25 @@ class ActivityList {
 // A client connection's socket. The watchdog (watch_deadline) closes the socket when
 // `deadline` passes, which ends any pending read or write: a deadline on every operation
 // without a timer per operation.
+// Whether a server whose `state` holds `connections`, `options.max_connections`, `activity`
+// and `stats.{rejected,evicted}` takes a new connection: under the cap, or at it when the least
+// recently active connection waiting for its client could be evicted to make room. Refused:
+// the socket is closed and counted.
+template <class State, class Socket>
+bool admit_connection(State& state, Socket& socket) {
+  if (state.connections.size() < state.options.max_connections) {
+    return true;
+  }
+  if (!state.activity.evict_one()) {
+    ++state.stats.rejected;
+    boost::system::error_code ignored;
+    socket.close(ignored);
+    return false;
+  }
+  ++state.stats.evicted;
+  return true;
+}
+
 template <class Protocol>
 struct WatchedSocket {
   enum class Phase {

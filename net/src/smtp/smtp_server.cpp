@@ -6,20 +6,15 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include <array>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ip/v6_only.hpp>
-#include <boost/asio/local/stream_protocol.hpp>
-#include <cerrno>
 #include <cstring>
 
 #include "mtasts/core/base/prometheus_text.hpp"
+#include "runtime/stream_listen.hpp"
 #include "smtp/smtp_server_state.hpp"
 
 namespace mtasts::net {
@@ -30,30 +25,6 @@ using detail::SmtpConnection;
 using detail::SmtpListener;
 using detail::SmtpProtocolSocket;
 using State = SmtpServer::State;
-
-core::Error system_error(const std::string& what, const boost::system::error_code& ec) {
-  return core::Error{core::Errc::invalid_value, what + ": " + ec.message()};
-}
-
-// The socket's local (or peer) address: the port of a TCP socket, the text of an IP address.
-std::uint16_t bound_port(int fd) {
-  sockaddr_storage storage{};
-  socklen_t length = sizeof storage;
-  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&storage), &length) != 0) {
-    return 0;
-  }
-  if (storage.ss_family == AF_INET) {
-    sockaddr_in in{};
-    std::memcpy(&in, &storage, sizeof in);
-    return ntohs(in.sin_port);
-  }
-  if (storage.ss_family == AF_INET6) {
-    sockaddr_in6 in6{};
-    std::memcpy(&in6, &storage, sizeof in6);
-    return ntohs(in6.sin6_port);
-  }
-  return 0;
-}
 
 // "192.0.2.1", "2001:db8::1" (an IPv4-mapped address as IPv4); "" for a UNIX socket.
 std::string peer_address(int fd) {
@@ -83,25 +54,6 @@ std::string peer_address(int fd) {
   return {};
 }
 
-core::Result<asio::ip::tcp::endpoint> tcp_endpoint(const asio::any_io_executor& executor,
-                                                   const std::string& host, std::uint16_t port) {
-  if (host.empty()) {
-    return asio::ip::tcp::endpoint(asio::ip::tcp::v6(), port);
-  }
-  boost::system::error_code ec;
-  const auto address = asio::ip::make_address(host, ec);
-  if (!ec) {
-    return asio::ip::tcp::endpoint(address, port);
-  }
-  asio::ip::tcp::resolver resolver(executor);
-  const auto results = resolver.resolve(host, std::to_string(port), ec);
-  if (ec || results.empty()) {
-    return core::fail(core::Errc::invalid_value,
-                      "cannot resolve listen host " + host + ": " + ec.message());
-  }
-  return results.begin()->endpoint();
-}
-
 // Applies the connection limit to a new connection and starts it (detail::accept_loop).
 struct StartConnection {
   SmtpListener* listener;
@@ -110,14 +62,8 @@ struct StartConnection {
     // At the limit, the least recently active connection waiting for its client makes room:
     // a flood of silent or slow clients cannot lock real senders out, and a sender whose
     // connection is closed retries later. Only when every one is busy is the new one refused.
-    if (state->connections.size() >= state->options.max_connections) {
-      if (!state->activity.evict_one()) {
-        ++state->stats.rejected;
-        boost::system::error_code ignored;
-        socket.close(ignored);
-        return;
-      }
-      ++state->stats.evicted;
+    if (!detail::admit_connection(*state, socket)) {
+      return;
     }
     boost::system::error_code ignored;
     if (listener->tcp) {
@@ -155,74 +101,27 @@ SmtpServer::~SmtpServer() {
 
 core::Result<std::uint16_t> SmtpServer::listen_tcp(const std::string& host, std::uint16_t port,
                                                    SmtpProtocol protocol) {
-  auto endpoint = tcp_endpoint(state_->executor, host, port);
-  if (!endpoint) {
-    return tl::unexpected(endpoint.error());
-  }
-  const std::string where = (host.empty() ? std::string("*") : host) + ":" + std::to_string(port);
   auto listener = std::make_unique<SmtpListener>(state_->executor);
   listener->protocol = protocol;
-  auto& acceptor = listener->acceptor;
-  const SmtpProtocolSocket::endpoint generic(*endpoint);
-  boost::system::error_code ec;
-  acceptor.open(generic.protocol(), ec);
-  if (ec && host.empty()) {  // no IPv6: every IPv4 interface instead
-    return listen_tcp("0.0.0.0", port, protocol);
+  auto bound =
+      detail::listen_stream_tcp(listener->acceptor, host, port, detail::ReusePortOption::off);
+  if (bound) {
+    state_->listeners.push_back(std::move(listener));
   }
-  if (ec) {
-    return tl::unexpected(system_error("cannot listen on " + where, ec));
-  }
-  if (host.empty()) {
-    acceptor.set_option(asio::ip::v6_only(false), ec);
-  }
-  acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-  acceptor.bind(generic, ec);
-  if (!ec) {
-    acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  }
-  if (ec) {
-    return tl::unexpected(system_error("cannot listen on " + where, ec));
-  }
-  const std::uint16_t bound = bound_port(acceptor.native_handle());
-  state_->listeners.push_back(std::move(listener));
   return bound;
 }
 
 core::Result<void> SmtpServer::listen_unix(const std::string& path, SmtpProtocol protocol,
                                            std::optional<std::uint32_t> mode) {
-  struct stat st {};
-  if (::lstat(path.c_str(), &st) == 0) {
-    if (!S_ISSOCK(st.st_mode)) {
-      return core::fail(core::Errc::invalid_value,
-                        "cannot listen on " + path + ": the file exists and is not a socket");
-    }
-    ::unlink(path.c_str());  // a stale socket of an earlier run
-  }
-  if (path.size() >= sizeof(sockaddr_un::sun_path)) {
-    return core::fail(core::Errc::invalid_value, "cannot listen on " + path + ": path too long");
-  }
   auto listener = std::make_unique<SmtpListener>(state_->executor);
   listener->protocol = protocol;
   listener->tcp = false;
-  boost::system::error_code ec;
-  const SmtpProtocolSocket::endpoint generic{asio::local::stream_protocol::endpoint(path)};
-  listener->acceptor.open(generic.protocol(), ec);
-  if (!ec) {
-    listener->acceptor.bind(generic, ec);
-  }
-  if (!ec) {
+  auto listening = detail::listen_stream_unix(listener->acceptor, path, mode);
+  if (listening) {
     listener->unix_path = path;
-    listener->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    state_->listeners.push_back(std::move(listener));
   }
-  if (ec) {
-    return tl::unexpected(system_error("cannot listen on " + path, ec));
-  }
-  if (mode && ::chmod(path.c_str(), static_cast<mode_t>(*mode)) != 0) {
-    return core::fail(core::Errc::invalid_value,
-                      "cannot set the mode of " + path + ": " + std::strerror(errno));
-  }
-  state_->listeners.push_back(std::move(listener));
-  return {};
+  return listening;
 }
 
 void SmtpServer::start() {

@@ -355,14 +355,8 @@ struct StartConnection {
     // At the limit, the least recently active connection waiting for its client makes room:
     // Postfix's new connection is served, and an idle Postfix connection that is closed is
     // simply opened again. Only when every connection is busy is the new one refused.
-    if (state->connections.size() >= state->options.max_connections) {
-      if (!state->activity.evict_one()) {
-        ++state->stats.rejected;
-        boost::system::error_code ignored;
-        socket.close(ignored);
-        return;
-      }
-      ++state->stats.evicted;
+    if (!detail::admit_connection(*state, socket)) {
+      return;
     }
     if (tcp) {
       boost::system::error_code ignored;
