@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "cache/cache_config.hpp"
+#include "cache/cache_import.hpp"
 #include "cache/cache_output.hpp"
 #include "exit_codes.hpp"
 #include "mtasts/core/base/domain_name.hpp"
@@ -153,13 +154,14 @@ int run(Action action, CacheOptions opts) {
 
 void add_cache_command(CLI::App& app, int& exit_code) {
   auto opts = std::make_shared<CacheOptions>();
-  CLI::App* cache =
-      app.add_subcommand("cache", "List, show, purge or export the policies the daemon has cached");
+  CLI::App* cache = app.add_subcommand(
+      "cache", "List, show, purge, export or import the policies the daemon has cached");
   cache->require_subcommand(1);
   const auto common = [&](CLI::App* sub) {
     sub->add_option("-c,--config", opts->config_path,
                     "the daemon configuration naming the cache (default /etc/mtasts/daemon.yml "
-                    "if present, else SQLite in the state directory)");
+                    "if present, else /etc/mta-sts-daemon.yml if present, else SQLite in the "
+                    "state directory)");
     sub->add_flag("--json", opts->json, "print JSON");
   };
   CLI::App* list = cache->add_subcommand("list", "The cached policies that have not expired");
@@ -183,6 +185,25 @@ void add_cache_command(CLI::App& app, int& exit_code) {
       "export", "Every cached policy as JSON lines: domain, id, mode, mx, max_age, times");
   common(dump);
   dump->callback([opts, &exit_code] { exit_code = run(Action::dump, *opts); });
-}
+
+  auto import_opts = std::make_shared<ImportOptions>();
+  CLI::App* import = cache->add_subcommand(
+      "import",
+      "Copy every policy of postfix-mta-sts-resolver's SQLite cache into the configured cache "
+      "(the peer's file is only read); exit 0 all imported, 1 malformed rows skipped, 2 error");
+  import
+      ->add_option("FILE", import_opts->peer_file,
+                   "the peer's cache file (cache.options.filename in /etc/mta-sts-daemon.yml)")
+      ->required();
+  import->add_option("-c,--config", import_opts->config_path,
+                     "the daemon configuration naming the cache to write to (default as for the "
+                     "other cache commands)");
+  import->add_flag("--json", import_opts->json, "print JSON");
+  import->add_flag("--dry-run", import_opts->dry_run,
+                   "read and check everything, say what would change, write nothing");
+  import->callback(
+      [import_opts, &exit_code] { exit_code = run_cache_import(*import_opts);
+});
+}  // namespace mtasts::app
 
 }  // namespace mtasts::app

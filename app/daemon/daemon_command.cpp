@@ -251,6 +251,12 @@ int run_daemon(const DaemonArgs& args) {
     std::cerr << "mtasts daemon: " << loaded.error().message << "\n";
     return kExitUsage;
   }
+  if (loaded->origin == ConfigOrigin::peer) {
+    const std::string why = args.config.empty() ? "no " + std::string(kDefaultConfigPath) +
+                                                      ": reading postfix-mta-sts-resolver's file"
+                                                : "postfix-mta-sts-resolver's file, named with -c";
+    log.log(net::LogLevel::info, "config-from-peer", {{"file", loaded->source}, {"why", why}});
+  }
   for (const std::string& warning : loaded->warnings) {
     log.log(net::LogLevel::warn, "config-warning", {{"warning", warning}});
   }
@@ -334,7 +340,8 @@ void add_daemon_command(CLI::App& app, int& exit_code) {
   CLI::App* daemon =
       app.add_subcommand("daemon", "Serve MTA-STS policies to Postfix over the socketmap protocol");
   daemon->add_option("-c,--config", args->config,
-                     "configuration file (default: /etc/mtasts/daemon.yml if it exists)");
+                     "configuration file (default: /etc/mtasts/daemon.yml if it exists, else "
+                     "postfix-mta-sts-resolver's /etc/mta-sts-daemon.yml if that exists)");
   daemon->add_option("-v,--verbosity", args->level,
                      "log level: debug, info (default), warn, error, fatal");
   daemon->add_option("-l,--logfile", args->logfile, "append logs to this file (default: stderr)");

@@ -107,7 +107,8 @@ YAML::Node section(const Entries& top, std::string_view key) {
   return given(top, key).value_or(YAML::Node());
 }
 
-core::Result<ConfigLoad> parse_root(const YAML::Node& root, const ConfigEnvironment& env) {
+core::Result<ConfigLoad> parse_root(const YAML::Node& root, const ConfigEnvironment& env,
+                                    ConfigOrigin origin) {
   ConfigReader reader;
   auto top = reader.mapping(root, "", kTopKeys);
   if (!top) {
@@ -133,8 +134,22 @@ core::Result<ConfigLoad> parse_root(const YAML::Node& root, const ConfigEnvironm
   if (auto timing = parse_timing(reader, *top, config); !timing) {
     return tl::unexpected(timing.error());
   }
+  if (origin == ConfigOrigin::peer) {
+    // SO_REUSEPORT (the peer's default) lets several of its own processes share the port.
+    // Shared with a peer still running, the kernel would split Postfix's lookups between the
+    // two: the start must fail on the busy address instead (docs/migration.md). Said when the
+    // file asks for it.
+    const bool asked = config.reuse_port && given(*top, "reuse_port");
+    config.reuse_port = false;
+    if (asked) {
+      reader.warn(
+          "reuse_port: not used with the peer's file, so that mtasts cannot share the address "
+          "with a postfix-mta-sts-resolver still running (stop it first: docs/migration.md)");
+    }
+  }
   const Section cache_section = present(*top, "cache") ? Section::present : Section::absent;
-  auto cache = parse_cache(reader, section(*top, "cache"), cache_section, config.mtasts.state_dir);
+  auto cache = parse_cache(reader, section(*top, "cache"), cache_section, config.mtasts.state_dir,
+                           origin == ConfigOrigin::peer ? CacheOwner::peer : CacheOwner::mtasts);
   if (!cache) {
     return tl::unexpected(cache.error());
   }
@@ -184,27 +199,60 @@ core::Result<std::string> default_state_dir(const ConfigEnvironment& env) {
 }
 
 core::Result<ConfigLoad> parse_daemon_config(std::string_view yaml_text,
-                                             const ConfigEnvironment& env) {
-  return parse_config_document(yaml_text,
-                               [&env](const YAML::Node& root) { return parse_root(root, env); });
+                                             const ConfigEnvironment& env, ConfigOrigin origin) {
+  return parse_config_document(
+      yaml_text, [&env, origin](const YAML::Node& root) { return parse_root(root, env, origin); });
 }
 
+namespace {
+
+// Whether the file at `path` sets anything: the package installs /etc/mtasts/daemon.yml with
+// every line commented out, which must not hide the peer's file. A file that cannot be read or
+// parsed counts as holding settings, so that reading it reports the problem.
+bool holds_settings(std::string_view path) {
+  try {
+    return !YAML::LoadFile(std::string(path)).IsNull();
+  } catch (const std::exception&) {
+    return true;
+  }
+}
+
+}  // namespace
+
 core::Result<ConfigLoad> load_daemon_config(std::optional<std::string> path) {
-  return load_daemon_config(std::move(path), current_config_environment(), kDefaultConfigPath);
+  return load_daemon_config(std::move(path), current_config_environment(), DefaultConfigFiles{});
 }
 
 core::Result<ConfigLoad> load_daemon_config(std::optional<std::string> path,
                                             const ConfigEnvironment& env,
-                                            std::string_view default_path) {
+                                            DefaultConfigFiles defaults) {
+  ConfigOrigin origin = ConfigOrigin::given;
+  std::error_code ignored;
+  if (path && std::filesystem::exists(defaults.peer, ignored) &&
+      std::filesystem::equivalent(*path, defaults.peer, ignored)) {
+    // `-c /etc/mta-sts-daemon.yml` is still the peer's file, read as the fallback reads it.
+    origin = ConfigOrigin::peer;
+  }
   if (!path) {
-    std::error_code ignored;
-    if (!std::filesystem::exists(default_path, ignored)) {
+    if (std::filesystem::exists(defaults.own, ignored) &&
+        (holds_settings(defaults.own) || !std::filesystem::exists(defaults.peer, ignored))) {
+      origin = ConfigOrigin::own;
+      path = std::string(defaults.own);
+    } else if (std::filesystem::exists(defaults.peer, ignored)) {
+      origin = ConfigOrigin::peer;
+      path = std::string(defaults.peer);
+    } else {
       return parse_daemon_config("", env);
     }
-    path = std::string(default_path);
   }
-  return load_config_file(*path,
-                          [&env](std::string_view text) { return parse_daemon_config(text, env); });
+  auto loaded = load_config_file(*path, [&env, origin](std::string_view text) {
+    return parse_daemon_config(text, env, origin);
+  });
+  if (!loaded) {
+    return loaded;
+  }
+  loaded->origin = origin;
+  return loaded;
 }
 
 const ZoneConfig& zone_for(const DaemonConfig& config, std::string_view zone_name) {

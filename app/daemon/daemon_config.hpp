@@ -24,6 +24,9 @@
 namespace mtasts::app {
 
 inline constexpr std::string_view kDefaultConfigPath = "/etc/mtasts/daemon.yml";
+// postfix-mta-sts-resolver's own file, read when kDefaultConfigPath does not exist (migration:
+// docs/migration.md).
+inline constexpr std::string_view kPeerConfigPath = "/etc/mta-sts-daemon.yml";
 inline constexpr std::string_view kDefaultHost = "127.0.0.1";
 inline constexpr std::uint16_t kDefaultPort = 8461;
 inline constexpr std::string_view kDefaultUser = "mtasts";
@@ -119,10 +122,25 @@ struct DaemonConfig {
   MtastsConfig mtasts;
 };
 
+// Where the configuration came from.
+enum class ConfigOrigin {
+  built_in,  // no file: the built-in defaults
+  given,     // the file named with -c
+  own,       // kDefaultConfigPath
+  peer,      // kPeerConfigPath, found (no mtasts file) or named with -c (see load_daemon_config)
+};
+
 struct ConfigLoad {
   DaemonConfig config;
   std::vector<std::string> warnings;  // one sentence each, starting with the key path
   std::string source;                 // the file read; empty for built-in defaults
+  ConfigOrigin origin = ConfigOrigin::built_in;
+};
+
+// The files looked for when no -c is given, in this order.
+struct DefaultConfigFiles {
+  std::string_view own = kDefaultConfigPath;
+  std::string_view peer = kPeerConfigPath;
 };
 
 // What the defaults depend on, so that tests need not touch the real environment.
@@ -154,18 +172,29 @@ struct ConfigEnvironment {
 //                         a cache type or option store::store_config_from() refuses (its
 //                         message, naming cache.type or cache.options.<name>); or no state
 //                         directory can be found (see default_state_dir)
-[[nodiscard]] core::Result<ConfigLoad> parse_daemon_config(std::string_view yaml_text,
-                                                           const ConfigEnvironment& env);
+// `origin` peer reads the cache section as load_daemon_config describes for the peer's file.
+[[nodiscard]] core::Result<ConfigLoad> parse_daemon_config(
+    std::string_view yaml_text, const ConfigEnvironment& env,
+    ConfigOrigin origin = ConfigOrigin::given);
 
-// Reads `path`, else kDefaultConfigPath when it exists, else uses the built-in defaults; the
-// environment is this process's. Error messages start with the file name.
-// Errors: those of parse_daemon_config; Errc::invalid_value when the file cannot be read.
+// Reads `path`, else kDefaultConfigPath when it exists, else postfix-mta-sts-resolver's
+// kPeerConfigPath when that exists, else uses the built-in defaults; the environment is this
+// process's. Error messages start with the file name.
+//
+// From the peer's file (origin peer: found by the fallback, or named with -c), what mtasts cannot
+// or must not use is a warning, never an error: a SQLite cache file it names is the peer's own, in
+// the peer's format and owned by the peer's user, so mtasts keeps its cache at <state_dir>/cache.db
+// instead, with a warning pointing to `mtasts cache import` (the peer's file stays untouched for a
+// roll-back); the peer's `redis_sentinel` type, which mtasts cannot reach, becomes that SQLite
+// cache too. Redis and PostgreSQL caches are used as configured (mtasts' keys and table do not
+// collide with the peer's). Unknown keys are warnings wherever they are read. Errors: those of
+// parse_daemon_config; Errc::invalid_value when the file cannot be read.
 [[nodiscard]] core::Result<ConfigLoad> load_daemon_config(std::optional<std::string> path);
 
-// The same, with the environment and the default path given (for tests).
+// The same, with the environment and the default files given (for tests).
 [[nodiscard]] core::Result<ConfigLoad> load_daemon_config(std::optional<std::string> path,
                                                           const ConfigEnvironment& env,
-                                                          std::string_view default_path);
+                                                          DefaultConfigFiles defaults);
 
 // The zone a socketmap query names: zones[zone_name] when configured (exact, case-sensitive
 // match, as the peer), else default_zone. The reference lives as long as `config`.

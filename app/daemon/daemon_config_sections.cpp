@@ -24,7 +24,8 @@ constexpr std::int64_t kMaxCount = std::numeric_limits<std::int32_t>::max();
 }  // namespace
 
 core::Result<store::StoreConfig> parse_cache(ConfigReader& reader, const YAML::Node& node,
-                                             Section section, const std::string& state_dir) {
+                                             Section section, const std::string& state_dir,
+                                             CacheOwner owner) {
   auto entries = reader.mapping(node, "cache", kCacheKeys);
   if (!entries) {
     return tl::unexpected(entries.error());
@@ -53,12 +54,33 @@ core::Result<store::StoreConfig> parse_cache(ConfigReader& reader, const YAML::N
       options.emplace(key, std::move(*text));
     }
   }
+  const std::string own_file = state_dir + "/cache.db";
+  if (owner == CacheOwner::peer && type == "redis_sentinel") {
+    reader.warn(
+        "cache.type: redis_sentinel (postfix-mta-sts-resolver) is not supported; mtasts "
+        "uses its own SQLite cache at " +
+        own_file +
+        " (to share a cache, write /etc/mtasts/daemon.yml with type redis and the url "
+        "of the current master)");
+    store::StoreConfig sqlite;
+    sqlite.filename = own_file;
+    return sqlite;
+  }
   auto cache = store::store_config_from(type, options);
   if (!cache) {
     return core::fail(core::Errc::invalid_value, cache.error().message);
   }
+  if (cache->type == store::StoreType::sqlite && owner == CacheOwner::peer &&
+      !cache->filename.empty() && cache->filename != own_file) {
+    // The peer's database belongs to the peer's user, and the daemon would give it to its own;
+    // it stays the peer's, untouched, for a roll-back.
+    reader.warn("cache.options.filename: " + cache->filename +
+                " is postfix-mta-sts-resolver's cache; mtasts keeps its own at " + own_file +
+                " (copy the peer's policies with: mtasts cache import " + cache->filename + ")");
+    cache->filename.clear();
+  }
   if (cache->type == store::StoreType::sqlite && cache->filename.empty()) {
-    cache->filename = state_dir + "/cache.db";
+    cache->filename = own_file;
   }
   for (const std::string& option : cache->unknown_options) {
     reader.warn(key_path("cache.options", option) + ": unknown option for cache type " +

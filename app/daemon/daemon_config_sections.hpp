@@ -17,12 +17,21 @@ namespace mtasts::app {
 
 enum class Section { absent, present };
 
+// Whose file the `cache` section is read from.
+enum class CacheOwner {
+  mtasts,  // a file written for mtasts (or named with -c): used as written
+  peer,    // the peer's own file, found by the fallback: see load_daemon_config
+};
+
 // `cache`, read by store::store_config_from(). Absent: sqlite (mtasts' default). Present
 // without `type`: internal, as in the peer. A sqlite filename not given is
-// <state_dir>/cache.db. Options the store accepts without effect give warnings.
+// <state_dir>/cache.db. Options the store accepts without effect give warnings. From the
+// peer's file, a sqlite filename (the peer's own database) and the peer's redis_sentinel type
+// (which mtasts cannot reach) give a warning and <state_dir>/cache.db instead.
 [[nodiscard]] core::Result<store::StoreConfig> parse_cache(ConfigReader& reader,
                                                            const YAML::Node& node, Section section,
-                                                           const std::string& state_dir);
+                                                           const std::string& state_dir,
+                                                           CacheOwner owner);
 
 // `proactive_policy_fetching`.
 [[nodiscard]] core::Result<ProactiveConfig> parse_proactive(ConfigReader& reader,

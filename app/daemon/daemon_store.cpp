@@ -42,7 +42,9 @@ void StorePersistence::start_cooldown() {
 }
 
 void StorePersistence::note_failure(const store::Error& error) {
-  if (error.code != store::Errc::unavailable) {
+  // A server that is down, and a damaged file, fail every call the same way until someone
+  // acts: each is left alone for a cooldown rather than tried (and logged) once per lookup.
+  if (error.code != store::Errc::unavailable && error.code != store::Errc::corrupt) {
     return;
   }
   start_cooldown();

@@ -2,8 +2,9 @@
 
 // The daemon's PolicyPersistence: a store::PolicyStore behind the interface the policy service
 // calls from its store thread. After the backend reports itself unavailable (a Redis or
-// PostgreSQL server down, answering only after its timeout), it is left alone for a cooldown,
-// so lookups are not queued behind timeouts; the daemon serves from memory meanwhile. A Redis
+// PostgreSQL server down, answering only after its timeout) or damaged (a corrupt SQLite file),
+// it is left alone for a cooldown, so lookups are not queued behind timeouts nor log an error
+// each; the daemon serves from memory meanwhile. A Redis
 // or PostgreSQL store that could not be opened at start (server down) is opened on first use
 // after each cooldown, so a daemon started before its shared store joins the fleet's cache
 // once the server is up. The cooldown is counted on the clock the daemon passes in.

@@ -10,6 +10,7 @@
 #include "host/host_client.hpp"
 #include "host/host_config.hpp"
 #include "host/host_output.hpp"
+#include "host/host_report_csv.hpp"
 #include "host/host_report_import.hpp"
 #include "host/host_report_output.hpp"
 #include "host/host_service.hpp"
@@ -25,6 +26,7 @@ struct ClientArgs {
   std::string token_name;
   double timeout_seconds = 30;
   bool json = false;
+  bool csv = false;  // report show|list|apart
 };
 
 struct DomainArgs {
@@ -41,6 +43,7 @@ struct ReportArgs {
   unsigned days = 30;
   unsigned limit = 100;
   std::vector<std::string> inputs;
+  bool no_dkim = false;
 };
 
 struct HostArgs {
@@ -255,11 +258,14 @@ void add_report_commands(CLI::App& host, const std::shared_ptr<HostArgs>& args, 
   show->add_option("--days", args->report.days, "the period, in days ending today")
       ->check(CLI::Range(1, 400));
   add_client_options(*show, *args);
+  show->add_flag("--csv", args->client.csv, "print CSV (RFC 4180) instead of text");
   show->callback([args, &exit_code] {
     exit_code = call(
         *args, "GET",
         domain_path(args->report.domain) + "/reports?days=" + std::to_string(args->report.days),
-        nullptr, [](const nlohmann::json& j) { return report_summary_text(j); });
+        nullptr, [args](const nlohmann::json& j) {
+          return args->client.csv ? report_summary_csv(j) : report_summary_text(j);
+        });
   });
 
   CLI::App* list = report->add_subcommand("list", "Received reports, newest first");
@@ -268,6 +274,7 @@ void add_report_commands(CLI::App& host, const std::shared_ptr<HostArgs>& args, 
       ->check(CLI::Range(1, 400));
   list->add_option("--limit", args->report.limit, "at most this many")->check(CLI::Range(1, 1000));
   add_client_options(*list, *args);
+  list->add_flag("--csv", args->client.csv, "print CSV (RFC 4180) instead of text");
   list->callback([args, &exit_code] {
     std::string target = "/v1/reports?days=" + std::to_string(args->report.days) +
                          "&limit=" + std::to_string(args->report.limit);
@@ -275,8 +282,9 @@ void add_report_commands(CLI::App& host, const std::shared_ptr<HostArgs>& args, 
       target +=
           "&domain=" + domain_path(args->report.domain).substr(std::string("/v1/domains/").size());
     }
-    exit_code = call(*args, "GET", target, nullptr,
-                     [](const nlohmann::json& j) { return report_list_text(j); });
+    exit_code = call(*args, "GET", target, nullptr, [args](const nlohmann::json& j) {
+      return args->client.csv ? report_list_csv(j) : report_list_text(j);
+    });
   });
 
   CLI::App* get = report->add_subcommand("get", "One report: its facts, findings and JSON");
@@ -291,21 +299,29 @@ void add_report_commands(CLI::App& host, const std::shared_ptr<HostArgs>& args, 
       "apart", "Reports kept apart (not hosted here, not a report, ...) and why");
   apart->add_option("--limit", args->report.limit, "at most this many")->check(CLI::Range(1, 1000));
   add_client_options(*apart, *args);
+  apart->add_flag("--csv", args->client.csv, "print CSV (RFC 4180) instead of text");
   apart->callback([args, &exit_code] {
     exit_code = call(*args, "GET", "/v1/reports/apart?limit=" + std::to_string(args->report.limit),
-                     nullptr, [](const nlohmann::json& j) { return kept_apart_text(j); });
+                     nullptr, [args](const nlohmann::json& j) {
+                       return args->client.csv ? kept_apart_csv(j) : kept_apart_text(j);
+                     });
   });
 
   CLI::App* import = report->add_subcommand(
-      "import", "Read report files (JSON, gzip or zip) into the store of the configuration");
+      "import",
+      "Read report files (JSON, gzip, zip) and report mail (a message, a Maildir, an mbox) into "
+      "the store of the configuration");
   import->add_option("FILE", args->report.inputs, "files, directories, or - for standard input")
       ->required();
   import->add_option("-c,--config", args->run.config,
                      "configuration file (default: /etc/mtasts/host.yml)");
   import->add_flag("--json", args->client.json, "print the outcome of each file as JSON");
+  import->add_flag("--no-dkim", args->report.no_dkim,
+                   "take report mail without checking its DKIM signature (you vouch for it)");
   import->callback([args, &exit_code] {
     exit_code = run_report_import(
-        ReportImportArgs{args->run.config, args->report.inputs, args->client.json});
+        ReportImportArgs{args->run.config, args->report.inputs, args->client.json,
+                         args->report.no_dkim});
 });
 }  // namespace
 

@@ -22,7 +22,7 @@ constexpr std::array<std::string_view, 16> kTopKeys = {
 constexpr std::array<std::string_view, 4> kServiceKeys = {"hostname", "addresses",
                                                           "delegation_zone", "record_ttl"};
 constexpr std::array<std::string_view, 3> kListenKeys = {"https", "http", "threads"};
-constexpr std::array<std::string_view, 2> kAdminKeys = {"listen", "token_file"};
+constexpr std::array<std::string_view, 3> kAdminKeys = {"listen", "console_listen", "token_file"};
 constexpr std::int64_t kMaxTtl = 604'800;
 constexpr std::int64_t kMaxThreads = 256;
 
@@ -92,17 +92,27 @@ core::Result<void> parse_admin(ConfigReader& reader, const YAML::Node& node, Hos
   if (auto listen = section.endpoint("listen")) {
     config.admin_listen = std::move(*listen);
   }
+  if (auto console = section.endpoint("console_listen")) {
+    config.console_listen = std::move(*console);
+  }
   if (auto file = section.string("token_file", Empty::rejected)) {
     config.token_file = std::move(*file);
   }
   if (!section.ok()) {
     return tl::unexpected(section.error());
   }
-  const std::string& host = config.admin_listen.host;
-  if (host != "127.0.0.1" && host != "::1" && !host.starts_with("127.")) {
+  const auto loopback = [](const std::string& host) {
+    return host == "127.0.0.1" || host == "::1" || host.starts_with("127.");
+  };
+  if (!loopback(config.admin_listen.host)) {
     reader.warn("admin.listen: " + endpoint_text(config.admin_listen) +
                 " is not a loopback address; the admin API speaks plain HTTP, so keep it behind "
                 "a firewall or a TLS proxy");
+  }
+  if (config.console_listen && !loopback(config.console_listen->host)) {
+    reader.warn("admin.console_listen: " + endpoint_text(*config.console_listen) +
+                " is not a loopback address; the console speaks plain HTTP, so put a TLS proxy "
+                "in front of it");
   }
   return {};
 }
@@ -204,6 +214,8 @@ core::Result<HostConfigLoad> parse_root(const YAML::Node& root, const HostEnviro
     return tl::unexpected(reports.error());
   }
   config.reports = *reports;
+  config.service.report_https = config.reports.https;
+  config.service.report_mail_domain = config.reports.mail.domain;
   if (!config.service.delegation_zone.empty() && !config.dns_update) {
     reader.warn("dns_update: not configured, so the TXT records of delegated domains in " +
                 config.service.delegation_zone + " are not kept current");

@@ -34,6 +34,7 @@ using hosting::kDefaultAdminPort;
 using hosting::kDefaultTokenFile;
 using hosting::kLetsEncryptDirectory;
 using hosting::MonitorSettings;
+using hosting::ReportMailSettings;
 using hosting::ReportSettings;
 using hosting::TsigKeySettings;
 

@@ -16,7 +16,9 @@ constexpr std::array<std::string_view, 5> kDnsUpdateKeys = {"server", "zone", "k
                                                             "timeout"};
 constexpr std::array<std::string_view, 4> kKeyKeys = {"name", "algorithm", "secret", "secret_file"};
 constexpr std::array<std::string_view, 2> kMonitorKeys = {"interval", "alert"};
-constexpr std::array<std::string_view, 2> kReportKeys = {"https", "retention_days"};
+constexpr std::array<std::string_view, 3> kReportKeys = {"https", "retention_days", "mail"};
+constexpr std::array<std::string_view, 6> kReportMailKeys = {
+    "domain", "smtp", "lmtp", "lmtp_socket", "hostname", "max_connections"};
 constexpr std::int64_t kMaxRetentionDays = 3650;
 constexpr std::array<std::string_view, 3> kAlertKeys = {"webhook", "command", "timeout"};
 constexpr std::int64_t kMaxTtl = 604'800;
@@ -232,6 +234,53 @@ core::Result<MonitorSettings> parse_monitor_section(ConfigReader& reader, const 
   return monitor;
 }
 
+namespace {
+
+core::Result<ReportMailSettings> parse_report_mail_section(ConfigReader& reader,
+                                                           const YAML::Node& node) {
+  SectionReader section(reader, node, "reports.mail", kReportMailKeys);
+  ReportMailSettings mail;
+  if (auto domain = section.domain("domain")) {
+    mail.domain = std::move(*domain);
+  }
+  if (auto smtp = section.endpoints("smtp")) {
+    mail.smtp = std::move(*smtp);
+  }
+  if (auto lmtp = section.endpoints("lmtp")) {
+    mail.lmtp = std::move(*lmtp);
+  }
+  if (auto socket = section.string("lmtp_socket", Empty::rejected)) {
+    if (socket->front() != '/') {
+      section.fail("lmtp_socket", "expected an absolute path, got \"" + *socket + "\"");
+    }
+    mail.lmtp_socket = std::move(*socket);
+  }
+  if (auto hostname = section.domain("hostname")) {
+    mail.hostname = std::move(*hostname);
+  }
+  if (auto cap = section.integer("max_connections", 1, 100'000)) {
+    mail.max_connections = static_cast<std::size_t>(*cap);
+  }
+  const bool listens = !mail.smtp.empty() || !mail.lmtp.empty() || !mail.lmtp_socket.empty();
+  if (section.ok() && mail.domain.empty()) {
+    section.fail("domain",
+                 "required: reports are mailed to <hosted domain>@<this domain>, the address "
+                 "the TLS-RPT records publish");
+  } else if (section.ok() && !listens) {
+    section.fail("smtp",
+                 "no listener: give smtp, lmtp or lmtp_socket so the mail can be delivered");
+  }
+  if (mail.hostname.empty()) {
+    mail.hostname = mail.domain;
+  }
+  if (!section.ok()) {
+    return failed(section);
+  }
+  return mail;
+}
+
+}  // namespace
+
 core::Result<ReportSettings> parse_reports_section(ConfigReader& reader, const YAML::Node& node) {
   SectionReader section(reader, node, "reports", kReportKeys);
   ReportSettings reports;
@@ -245,6 +294,13 @@ core::Result<ReportSettings> parse_reports_section(ConfigReader& reader, const Y
   }
   if (auto days = section.integer("retention_days", 1, kMaxRetentionDays)) {
     reports.retention = std::chrono::days(*days);
+  }
+  if (section.ok() && section.has("mail")) {
+    auto mail = parse_report_mail_section(reader, section.node("mail"));
+    if (!mail) {
+      return tl::unexpected(mail.error());
+    }
+    reports.mail = std::move(*mail);
   }
   if (!section.ok()) {
     return failed(section);

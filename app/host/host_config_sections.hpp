@@ -26,10 +26,11 @@ namespace mtasts::app {
 [[nodiscard]] core::Result<std::optional<DnsUpdateSettings>> parse_dns_update_section(
     ConfigReader& reader, const YAML::Node& node, const core::ServiceIdentity& service);
 
-// `monitor`.
-// reports: {https: on|off, retention_days: 1-3650}.
+// `reports`: {https: on|off, retention_days: 1-3650, mail: {domain, smtp, lmtp, lmtp_socket,
+// hostname, max_connections}}.
 [[nodiscard]] core::Result<ReportSettings> parse_reports_section(ConfigReader& reader,
                                                                  const YAML::Node& node);
+// `monitor`.
 [[nodiscard]] core::Result<MonitorSettings> parse_monitor_section(ConfigReader& reader,
                                                                   const YAML::Node& node);
 

@@ -1,6 +1,9 @@
 #include "host/host_report_import.hpp"
 
 #include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -8,7 +11,12 @@
 #include "common/input_file.hpp"
 #include "exit_codes.hpp"
 #include "host/host_config.hpp"
+#include "mtasts/core/tlsrpt/mail_archive.hpp"
+#include "mtasts/hosting/host_wiring.hpp"
 #include "mtasts/hosting/report_intake.hpp"
+#include "mtasts/hosting/report_mail.hpp"
+#include "mtasts/hosting/report_mail_intake.hpp"
+#include "mtasts/net/dns/ares_resolver.hpp"
 #include "mtasts/net/runtime/clock.hpp"
 
 namespace mtasts::app {
@@ -17,6 +25,15 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::size_t kBatch = 1000;
+// The largest file read: an mbox of a year of reports; one report or message is capped lower.
+constexpr std::size_t kMaxFileBytes = std::size_t{1} << 30;
+
+// A file a Maildir delivery is still writing ("<maildir>/tmp/..."): not a message yet.
+bool in_maildir_tmp(const fs::path& path) {
+  std::error_code error;
+  const fs::path parent = path.parent_path();
+  return parent.filename() == "tmp" && fs::is_directory(parent.parent_path() / "cur", error);
+}
 
 // The files named by `inputs`: directories give their regular files, sorted, recursively.
 std::vector<std::string> expand(const std::vector<std::string>& inputs) {
@@ -27,7 +44,7 @@ std::vector<std::string> expand(const std::vector<std::string>& inputs) {
       std::vector<std::string> found;
       for (fs::recursive_directory_iterator it(input, error), end; !error && it != end;
            it.increment(error)) {
-        if (it->is_regular_file(error)) {
+        if (it->is_regular_file(error) && !in_maildir_tmp(it->path())) {
           found.push_back(it->path().string());
         }
       }
@@ -38,6 +55,55 @@ std::vector<std::string> expand(const std::vector<std::string>& inputs) {
     }
   }
   return files;
+}
+
+// One message of a file, to be read as report mail.
+struct MailItem {
+  std::string message;
+  std::string source;
+};
+
+// Reads every message as report mail (DKIM keys through `config`'s DNS servers unless
+// `no_dkim`) and appends what the intake is to take to `out`; a message whose key lookup
+// failed for now is reported and left out. Returns how many were left out, or the error of
+// making the resolver.
+core::Result<std::uint64_t> read_mail(const HostConfig& config, std::vector<MailItem> items,
+                                      bool no_dkim, std::vector<hosting::IntakeRequest>& out) {
+  if (items.empty()) {
+    return std::uint64_t{0};
+  }
+  auto dns = hosting::dns_options(config);
+  if (!dns) {
+    return tl::unexpected(dns.error());
+  }
+  boost::asio::io_context io;
+  auto resolver = net::make_ares_resolver(io.get_executor(), *dns);
+  if (!resolver) {
+    return tl::unexpected(resolver.error());
+  }
+  std::uint64_t deferred = 0;
+  const auto read_all = [&]() -> boost::asio::awaitable<void> {
+    for (MailItem& item : items) {
+      hosting::MailContext context;
+      context.channel = store::ReportChannel::import;
+      context.source = item.source;
+      context.verify_dkim = !no_dkim;
+      hosting::MailReading reading = co_await hosting::read_mailed_reports(
+          **resolver, std::move(item.message), std::move(context));
+      if (reading.retry) {
+        std::cerr << item.source << ": not read: " << reading.detail << "; try again later\n";
+        ++deferred;
+        continue;
+      }
+      for (hosting::IntakeRequest& request : reading.requests) {
+        out.push_back(std::move(request));
+      }
+    }
+  };
+  boost::asio::co_spawn(io, read_all(), boost::asio::detached);
+  io.run();
+  resolver->reset();
+  return deferred;
 }
 
 struct Tally {
@@ -105,17 +171,48 @@ int run_report_import(const ReportImportArgs& args) {
     }
     batch.clear();
   };
+  std::vector<MailItem> mail;
   for (const std::string& file : expand(args.inputs)) {
-    std::optional<std::string> bytes = read_capped_input(file, options.limits.max_input);
-    if (!bytes) {
-      std::cerr << file << ": cannot be read\n";
+    std::optional<std::string> bytes = read_capped_input(file, kMaxFileBytes);
+    if (!bytes || bytes->size() > kMaxFileBytes) {
+      std::cerr << file << (bytes ? ": larger than 1 GiB" : ": cannot be read") << "\n";
       ++tally.unreadable;
       continue;
     }
+    switch (core::mail_file_kind(*bytes)) {
+      case core::MailFileKind::mbox: {
+        std::size_t n = 0;
+        for (std::string& message : core::split_mbox(*bytes)) {
+          mail.push_back({std::move(message), file + "#" + std::to_string(++n)});
+        }
+        continue;
+      }
+      case core::MailFileKind::message:
+        mail.push_back({std::move(*bytes), file});
+        continue;
+      case core::MailFileKind::other:
+        break;
+    }
     hosting::IntakeRequest request;
-    request.bytes = std::move(*bytes);
+    request.bytes = bytes->size() > options.limits.max_input
+                        ? bytes->substr(0, options.limits.max_input + 1)
+                        : std::move(*bytes);
     request.channel = store::ReportChannel::import;
     request.source = file;
+    batch.push_back(std::move(request));
+    if (batch.size() >= kBatch) {
+      flush();
+    }
+  }
+  flush();
+  std::vector<hosting::IntakeRequest> mailed;
+  auto deferred = read_mail(loaded->config, std::move(mail), args.no_dkim, mailed);
+  if (!deferred) {
+    std::cerr << "mtasts host report import: dns_servers: " << deferred.error().message << "\n";
+    return kExitUsage;
+  }
+  tally.refused += *deferred;
+  for (hosting::IntakeRequest& request : mailed) {
     batch.push_back(std::move(request));
     if (batch.size() >= kBatch) {
       flush();

@@ -37,7 +37,11 @@ net::HttpResponse allowed_methods(AdminRoute route, const std::string& target) {
     case AdminRoute::reports_apart:
     case AdminRoute::audit:
     case AdminRoute::status:
+    case AdminRoute::console:
+    case AdminRoute::root:
       return not_allowed("GET");
+    case AdminRoute::session:
+      return not_allowed("GET, POST, DELETE");
     case AdminRoute::unknown:
       break;
   }
@@ -48,6 +52,14 @@ net::HttpResponse allowed_methods(AdminRoute route, const std::string& target) {
 
 net::HttpResponse store_failure(const store::Error& error) {
   return error_response(503, "", "the store failed: " + error.message);
+}
+
+net::HttpResponse not_hosted(const std::string& domain) {
+  return error_response(404, "domain", domain + " is not hosted here");
+}
+
+asio::awaitable<net::HttpResponse> answer(net::HttpResponse response) {
+  co_return response;
 }
 
 AdminApi::AdminApi(StoreWorker& store, HostSync& sync, net::DnsResolver& resolver,
@@ -62,28 +74,70 @@ AdminApi::AdminApi(StoreWorker& store, HostSync& sync, net::DnsResolver& resolve
       options_(std::move(options)) {}
 
 asio::awaitable<net::HttpResponse> AdminApi::handle(net::HttpRequest request) {
-  const std::optional<std::string> token = bearer_token(request);
-  const std::optional<std::string> name = token ? tokens_.authenticate(*token) : std::nullopt;
-  if (!name) {
-    log_.log(
-        net::LogLevel::warn, "api-unauthorized",
-        {{"peer", request.peer}, {"method", request.method}, {"token", token ? "wrong" : "none"}});
-    co_return error_response(401, "",
-                             token ? "the token is not valid" : "a bearer token is required");
+  const AdminTarget target = parse_admin_target(request.target);
+  // The console's files and the sign-in need no credentials.
+  if (target.route == AdminRoute::console || target.route == AdminRoute::root) {
+    co_return console_file(request, target.route == AdminRoute::root ? "/" : target.id);
   }
-  const std::string actor = "api:" + *name;
-  net::HttpResponse response = co_await dispatch(request, actor);
+  if (target.route == AdminRoute::session && request.method == "POST") {
+    co_return sign_in(request);
+  }
+  auto caller = authenticate(request);
+  if (auto* refused = std::get_if<net::HttpResponse>(&caller)) {
+    co_return std::move(*refused);
+  }
+  const AdminCaller& who = std::get<AdminCaller>(caller);
+  net::HttpResponse response = co_await dispatch(request, who);
   log_.log(net::LogLevel::info, "api-request",
-           {{"actor", actor},
+           {{"actor", who.actor()},
+            {"via", who.session_id.empty() ? "token" : "session"},
             {"method", request.method},
             {"target", request.target},
             {"status", response.status}});
   co_return response;
 }
 
+std::variant<AdminCaller, net::HttpResponse> AdminApi::authenticate(
+    const net::HttpRequest& request) {
+  const std::optional<std::string> token = bearer_token(request);
+  if (token) {
+    std::optional<AdminPrincipal> principal = tokens_.authenticate(*token);
+    if (principal) {
+      return AdminCaller{std::move(*principal), "", ""};
+    }
+    log_.log(net::LogLevel::warn, "api-unauthorized",
+             {{"peer", request.peer}, {"method", request.method}, {"token", "wrong"}});
+    return error_response(401, "", "the token is not valid");
+  }
+  const std::optional<std::string> cookie = request_cookie(request, kSessionCookie);
+  std::optional<ConsoleSession> session =
+      cookie ? sessions_.use(*cookie, clock_.now()) : std::nullopt;
+  if (!session) {
+    log_.log(net::LogLevel::warn, "api-unauthorized",
+             {{"peer", request.peer},
+              {"method", request.method},
+              {"token", cookie ? "expired-session" : "none"}});
+    return error_response(401, "",
+                          cookie ? "the session has ended; sign in again"
+                                 : "a bearer token or a console session is required");
+  }
+  // A browser sends the cookie with any request to this origin, also one another site makes it
+  // send: a change must carry the session's CSRF token, which only our own page can read.
+  if (request.method != "GET" && request.method != "HEAD") {
+    const std::optional<std::string> csrf = header_value(request, "x-csrf-token");
+    if (!csrf || !same_secret(*csrf, session->csrf) || !same_origin(request)) {
+      log_.log(net::LogLevel::warn, "api-csrf-refused",
+               {{"peer", request.peer}, {"method", request.method}, {"target", request.target}});
+      return error_response(403, "",
+                            "a change needs the X-CSRF-Token of the session, from this origin");
+    }
+  }
+  return AdminCaller{std::move(session->principal), *cookie, std::move(session->csrf)};
+}
+
 asio::awaitable<net::HttpResponse> AdminApi::dispatch(const net::HttpRequest& request,
-                                                      const std::string& actor) {
-  std::optional<asio::awaitable<net::HttpResponse>> handler = route(request, actor);
+                                                      const AdminCaller& caller) {
+  std::optional<asio::awaitable<net::HttpResponse>> handler = route(request, caller);
   if (!handler) {
     co_return allowed_methods(parse_admin_target(request.target).route, request.target);
   }
@@ -92,21 +146,30 @@ asio::awaitable<net::HttpResponse> AdminApi::dispatch(const net::HttpRequest& re
 }
 
 std::optional<asio::awaitable<net::HttpResponse>> AdminApi::route(const net::HttpRequest& request,
-                                                                  const std::string& actor) {
+                                                                  const AdminCaller& caller) {
   const AdminTarget target = parse_admin_target(request.target);
   const std::string& method = request.method;
+  const AdminPrincipal& who = caller.principal;
   const auto query = [&target](const std::string& key) {
     const auto found = target.query.find(key);
     return found == target.query.end() ? std::string() : found->second;
   };
+  // A customer reaches only the domains of its scope: the route's domain is checked here, once
+  // for every route that names one, and answered as a domain that is not hosted.
+  if (!target.domain.empty() && !who.is_operator()) {
+    auto name = core::normalize_domain(target.domain);
+    if (name && !who.may_access(*name)) {
+      return answer(not_hosted(*name));
+    }
+  }
   // The handlers take their arguments by value: they do not start until awaited.
   switch (target.route) {
     case AdminRoute::domains:
       if (method == "GET") {
-        return list();
+        return list(who, target);
       }
       if (method == "POST") {
-        return add(actor, request.body);
+        return add(caller, request.body);
       }
       break;
     case AdminRoute::domain:
@@ -114,10 +177,10 @@ std::optional<asio::awaitable<net::HttpResponse>> AdminApi::route(const net::Htt
         return show(target.domain);
       }
       if (method == "PATCH") {
-        return update(actor, target.domain, request.body);
+        return update(caller.actor(), target.domain, request.body);
       }
       if (method == "DELETE") {
-        return remove(actor, target.domain);
+        return remove(caller.actor(), target.domain);
       }
       break;
     case AdminRoute::domain_monitor:
@@ -132,29 +195,42 @@ std::optional<asio::awaitable<net::HttpResponse>> AdminApi::route(const net::Htt
       break;
     case AdminRoute::reports:
       if (method == "GET") {
-        return reports(query("domain"), query("days"), query("limit"));
+        return reports(who, query("domain"), query("days"), query("limit"));
       }
       break;
     case AdminRoute::report:
       if (method == "GET") {
-        return report(target.id);
+        return report(who, target.id);
       }
       break;
     case AdminRoute::reports_apart:
       if (method == "GET") {
-        return reports_apart(query("limit"));
+        return reports_apart(who, query("limit"));
       }
       break;
     case AdminRoute::audit:
       if (method == "GET") {
-        return audit(query("domain"), query("limit"));
+        return audit(who, query("domain"), query("limit"));
       }
       break;
     case AdminRoute::status:
       if (method == "GET") {
-        return status();
+        // The service's own state is the operator's.
+        return who.is_operator()
+                   ? status()
+                   : answer(error_response(404, "", "no such resource: " + request.target));
       }
       break;
+    case AdminRoute::session:
+      if (method == "GET") {
+        return answer(session_info(caller));
+      }
+      if (method == "DELETE") {
+        return answer(sign_out(request, caller));
+      }
+      break;
+    case AdminRoute::console:
+    case AdminRoute::root:
     case AdminRoute::unknown:
       break;
   }
@@ -181,52 +257,6 @@ asio::awaitable<tl::expected<std::vector<std::string>, std::string>> AdminApi::l
     hosts.push_back(record.exchange);
   }
   co_return hosts;
-}
-
-asio::awaitable<net::HttpResponse> AdminApi::list() {
-  struct Listing : HostedRows {
-    std::vector<std::optional<store::MonitorRow>> monitors;
-  };
-  std::function<store::Result<Listing>(store::HostingStore&)> job =
-      [](store::HostingStore& hosting) -> store::Result<Listing> {
-    auto rows = read_hosted_rows(hosting);
-    if (!rows) {
-      return tl::unexpected(rows.error());
-    }
-    Listing out{std::move(*rows), {}};
-    for (const store::DomainRow& row : out.domains) {
-      auto monitor = hosting.get_monitor_result(row.domain.name);
-      out.monitors.push_back(monitor ? std::move(*monitor) : std::nullopt);
-    }
-    return out;
-  };
-  auto listing = co_await store_.run(std::move(job));
-  if (!listing) {
-    co_return store_failure(listing.error());
-  }
-  nlohmann::json domains = nlohmann::json::array();
-  for (std::size_t i = 0; i < listing->domains.size(); ++i) {
-    const core::HostedDomain& domain = listing->domains[i].domain;
-    const std::string name = policy_host_name(domain.name);
-    const auto cert =
-        std::find_if(listing->certificates.begin(), listing->certificates.end(),
-                     [&name](const store::CertificateRow& c) { return c.name == name; });
-    const bool issued = cert != listing->certificates.end() && !cert->chain_pem.empty();
-    const auto& monitor = listing->monitors[i];
-    domains.push_back(
-        {{"domain", domain.name},
-         {"state", core::hosted_state_name(domain.state)},
-         {"mode", core::mode_name(domain.current.policy.mode)},
-         {"id", domain.current.id},
-         {"records_mode", core::record_mode_name(domain.records)},
-         {"certificate_not_after",
-          issued ? nlohmann::json(core::format_utc(cert->not_after)) : nlohmann::json(nullptr)},
-         {"monitor", monitor
-                         ? nlohmann::json({{"passing", monitor->passing},
-                                           {"checked_at", core::format_utc(monitor->checked_at)}})
-                         : nlohmann::json(nullptr)}});
-  }
-  co_return json_response(200, {{"domains", std::move(domains)}});
 }
 
 asio::awaitable<net::HttpResponse> AdminApi::monitor(std::string domain) {
@@ -263,12 +293,16 @@ asio::awaitable<net::HttpResponse> AdminApi::monitor(std::string domain) {
   co_return json_response(200, monitor_json(*found->second));
 }
 
-asio::awaitable<net::HttpResponse> AdminApi::audit(std::string domain, std::string limit_text) {
+asio::awaitable<net::HttpResponse> AdminApi::audit(AdminPrincipal principal, std::string domain,
+                                                   std::string limit_text) {
   std::string name;
   if (!domain.empty()) {
     auto normalized = core::normalize_domain(domain);
     if (!normalized) {
       co_return error_response(400, "domain", normalized.error().message);
+    }
+    if (!principal.may_access(*normalized)) {
+      co_return not_hosted(*normalized);
     }
     name = std::move(*normalized);
   }
@@ -277,10 +311,28 @@ asio::awaitable<net::HttpResponse> AdminApi::audit(std::string domain, std::stri
   if (!limit) {
     co_return error_response(400, "limit", "expected a number from 1 to 1000");
   }
+  // A customer without a domain reads the entries of each of its domains, merged.
+  std::vector<std::string> names{name};
+  if (name.empty() && !principal.is_operator()) {
+    names = principal.domains;
+  }
   std::function<store::Result<std::vector<store::AuditEntry>>(store::HostingStore&)> job =
-      [name, limit = *limit](store::HostingStore& hosting) {
-        return hosting.audit_log(name, limit);
-      };
+      [names, limit = *limit](
+          store::HostingStore& hosting) -> store::Result<std::vector<store::AuditEntry>> {
+    std::vector<store::AuditEntry> out;
+    for (const std::string& one : names) {
+      auto entries = hosting.audit_log(one, limit);
+      if (!entries) {
+        return tl::unexpected(entries.error());
+      }
+      out.insert(out.end(), entries->begin(), entries->end());
+    }
+    std::stable_sort(
+        out.begin(), out.end(),
+        [](const store::AuditEntry& a, const store::AuditEntry& b) { return a.seq > b.seq; });
+    out.resize(std::min(out.size(), limit));
+    return out;
+  };
   auto entries = co_await store_.run(std::move(job));
   if (!entries) {
     co_return store_failure(entries.error());

@@ -38,11 +38,17 @@ net::HttpResponse request_error(const core::RequestError& error) {
 
 }  // namespace
 
-asio::awaitable<net::HttpResponse> AdminApi::add(std::string actor, std::string body) {
+asio::awaitable<net::HttpResponse> AdminApi::add(AdminCaller caller, std::string body) {
   auto request = core::parse_domain_create(body);
   if (!request) {
     co_return request_error(request.error());
   }
+  // A customer adds only the domains of its scope; any other answers as an unknown domain,
+  // before anything tells whether it is hosted already.
+  if (!caller.principal.may_access(request->domain)) {
+    co_return not_hosted(request->domain);
+  }
+  const std::string actor = caller.actor();
   const core::RecordMode records = request->records.value_or(core::RecordMode::self);
   if (records == core::RecordMode::delegated && options_.service.delegation_zone.empty()) {
     co_return error_response(400, "records",

@@ -40,7 +40,20 @@ AdminTarget parse_admin_target(std::string_view target) {
   if (path.size() > 1 && path.back() == '/') {
     path.remove_suffix(1);
   }
-  if (path == "/v1/domains") {
+  if (path == "/") {
+    out.route = AdminRoute::root;
+  } else if (path == "/console") {
+    out.route = AdminRoute::console;
+  } else if (path.starts_with("/console/")) {
+    // Only plain names reach the embedded files: no "..", no empty segment.
+    const std::string_view file = path.substr(std::string_view("/console/").size());
+    if (file.find("..") == std::string_view::npos && file.find("//") == std::string_view::npos) {
+      out.route = AdminRoute::console;
+      out.id = std::string(file);
+    }
+  } else if (path == "/v1/session") {
+    out.route = AdminRoute::session;
+  } else if (path == "/v1/domains") {
     out.route = AdminRoute::domains;
   } else if (path == "/v1/audit") {
     out.route = AdminRoute::audit;
@@ -102,6 +115,56 @@ std::optional<std::string> bearer_token(const net::HttpRequest& request) {
     return std::string(text);
   }
   return std::nullopt;
+}
+
+std::optional<std::string> header_value(const net::HttpRequest& request, std::string_view name) {
+  for (const auto& [field, value] : request.headers) {
+    if (core::iequals(field, name)) {
+      return value;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> request_cookie(const net::HttpRequest& request, std::string_view name) {
+  for (const auto& [field, value] : request.headers) {
+    if (!core::iequals(field, "cookie")) {
+      continue;
+    }
+    std::string_view rest = value;
+    while (!rest.empty()) {
+      const std::size_t semi = rest.find(';');
+      std::string_view pair = rest.substr(0, semi);
+      rest = semi == std::string_view::npos ? std::string_view() : rest.substr(semi + 1);
+      while (!pair.empty() && pair.front() == ' ') {
+        pair.remove_prefix(1);
+      }
+      const std::size_t eq = pair.find('=');
+      if (eq != std::string_view::npos && pair.substr(0, eq) == name) {
+        return std::string(pair.substr(eq + 1));
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+bool same_origin(const net::HttpRequest& request) {
+  const std::optional<std::string> origin = header_value(request, "origin");
+  if (!origin) {
+    return true;
+  }
+  std::string_view text = *origin;
+  const std::size_t scheme = text.find("://");
+  if (scheme == std::string_view::npos) {
+    return false;
+  }
+  text.remove_prefix(scheme + 3);
+  // The host part: up to the port (an IPv6 literal keeps its brackets).
+  const std::size_t colon = text.starts_with('[') ? text.find("]:") : text.rfind(':');
+  if (colon != std::string_view::npos) {
+    text = text.substr(0, text.starts_with('[') ? colon + 1 : colon);
+  }
+  return !request.host.empty() && core::iequals(text, request.host);
 }
 
 net::HttpResponse json_response(unsigned status, const nlohmann::json& body) {

@@ -54,6 +54,24 @@ net::HttpResponse response_for(const IntakeOutcome& outcome) {
 
 }  // namespace
 
+void log_report_outcome(net::Logger& log, const IntakeOutcome& outcome,
+                        const ReportLogContext& context) {
+  log.log(outcome.status == IntakeStatus::refused ? net::LogLevel::warn : net::LogLevel::info,
+          "tlsrpt-report",
+          {{"channel", context.channel},
+           {"domain", outcome.domain},
+           {"peer", context.peer},
+           {"from", context.from},
+           {"dkim", context.dkim},
+           {"dkim_domain", context.dkim_domain},
+           {"outcome", to_string(outcome.status)},
+           {"reason", outcome.reason},
+           {"reporter", outcome.reporter},
+           {"report_id", outcome.report_id},
+           {"successful", static_cast<std::int64_t>(outcome.successful)},
+           {"failed", static_cast<std::int64_t>(outcome.failed)}});
+}
+
 bool is_report_content_type(std::string_view content_type) {
   const std::string_view type = core::trim_space(content_type.substr(0, content_type.find(';')));
   static constexpr std::array<std::string_view, 6> kTypes = {
@@ -90,18 +108,12 @@ asio::awaitable<net::HttpResponse> HostReportReceiver::receive(std::string domai
       };
   const std::vector<IntakeOutcome> outcomes = co_await store_.run(std::move(job));
   const IntakeOutcome& outcome = outcomes.front();
-  log_.log(outcome.status == IntakeStatus::refused ? net::LogLevel::warn : net::LogLevel::info,
-           "tlsrpt-report",
-           {{"channel", "https"},
-            {"domain", outcome.domain},
-            {"peer", request.peer},
-            {"outcome", to_string(outcome.status)},
-            {"reason", outcome.reason},
-            {"reporter", outcome.reporter},
-            {"report_id", outcome.report_id},
-            {"successful", static_cast<std::int64_t>(outcome.successful)},
-            {"failed", static_cast<std::int64_t>(outcome.failed)}});
-  co_return response_for(outcome);
+  log_report_outcome(log_, outcome, ReportLogContext{"https", request.peer, {}, {}, {}});
+  net::HttpResponse response = response_for(outcome);
+  if (alerter_ != nullptr) {
+    alerter_->take(outcomes);
+  }
+  co_return response;
 }
 
 }  // namespace mtasts::hosting

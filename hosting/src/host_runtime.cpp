@@ -5,6 +5,7 @@
 
 #include "mtasts/hosting/host_metrics.hpp"
 #include "mtasts/hosting/host_wiring.hpp"
+#include "mtasts/hosting/report_mail.hpp"
 #include "mtasts/net/dns/ares_resolver.hpp"
 #include "mtasts/net/fetch/https_fetcher.hpp"
 #include "mtasts/net/runtime/sd_notify.hpp"
@@ -128,7 +129,8 @@ HostRuntime::HostRuntime(asio::io_context& io, const HostConfig& config, const A
                          stale_grace(config), kConcurrentChecks}),
       api_(store_, sync_, *clients_.resolver, tokens, clock_, log,
            AdminApiOptions{config.service, config.instance}),
-      reports_(store_, clock_, log, intake_counters_),
+      report_alerter_(io.get_executor(), store_, clients_.alerts.get(), log, config.instance),
+      reports_(store_, clock_, log, intake_counters_, &report_alerter_),
       policy_(source_, certificates_,
               policy_server_options(config, config.reports.https ? &reports_ : nullptr), log),
       admin_(io.get_executor(), api_, admin_limits(), log),
@@ -151,7 +153,54 @@ std::string HostRuntime::metrics_text() const {
   input.sync_failures = sync_.failures();
   input.orders_in_flight = certificate_manager_.in_flight();
   return host_metrics_text(input) + net::policy_server_metrics_text(policy_.stats()) +
-         intake_metrics_text(intake_counters_);
+         intake_metrics_text(intake_counters_) +
+         (smtp_ ? net::smtp_metrics_text(smtp_->stats()) : std::string());
+}
+
+// The SMTP/LMTP intake of report mail (reports.mail), when configured.
+core::Result<void> HostRuntime::listen_mail() {
+  const ReportMailSettings& settings = config_.reports.mail;
+  if (settings.domain.empty()) {
+    return {};
+  }
+  mail_ = std::make_unique<HostMailReceiver>(store_, *clients_.resolver, clock_, log_,
+                                             intake_counters_, &report_alerter_, settings.domain);
+  net::SmtpServerOptions options;
+  options.hostname = settings.hostname;
+  options.limits.max_message_bytes = kReportMailMaxBytes;
+  options.max_connections = settings.max_connections;
+  smtp_ = std::make_unique<net::SmtpServer>(io_.get_executor(), *mail_, options, log_);
+  const auto listen_tcp = [this](const std::vector<HostEndpoint>& endpoints,
+                                 net::SmtpProtocol protocol,
+                                 std::string_view key) -> core::Result<void> {
+    for (const HostEndpoint& endpoint : endpoints) {
+      auto port = smtp_->listen_tcp(endpoint.host, endpoint.port, protocol);
+      if (!port) {
+        return core::fail(core::Errc::invalid_value,
+                          "reports.mail." + std::string(key) + ": " + port.error().message);
+      }
+      log_.log(net::LogLevel::info, "listening",
+               {{std::string(key), endpoint_text(HostEndpoint{endpoint.host, *port})}});
+    }
+    return {};
+  };
+  if (auto smtp = listen_tcp(settings.smtp, net::SmtpProtocol::smtp, "smtp"); !smtp) {
+    return smtp;
+  }
+  if (auto lmtp = listen_tcp(settings.lmtp, net::SmtpProtocol::lmtp, "lmtp"); !lmtp) {
+    return lmtp;
+  }
+  if (!settings.lmtp_socket.empty()) {
+    // The local MTA's delivery agent runs as its own user; the socket is for it to write to.
+    constexpr std::uint32_t kSocketMode = 0666;
+    auto bound = smtp_->listen_unix(settings.lmtp_socket, net::SmtpProtocol::lmtp, kSocketMode);
+    if (!bound) {
+      return core::fail(core::Errc::invalid_value,
+                        "reports.mail.lmtp_socket: " + bound.error().message);
+    }
+    log_.log(net::LogLevel::info, "listening", {{"lmtp_socket", settings.lmtp_socket}});
+  }
+  return {};
 }
 
 core::Result<void> HostRuntime::listen() {
@@ -162,6 +211,18 @@ core::Result<void> HostRuntime::listen() {
       admin_.listen(to_net_endpoint(config_.admin_listen), net::PortSharing::exclusive);
   if (!admin_port) {
     return core::fail(core::Errc::invalid_value, "admin.listen: " + admin_port.error().message);
+  }
+  // The console's own address: one more listener of the same server (docs/console.md).
+  if (config_.console_listen) {
+    auto console_port =
+        admin_.listen(to_net_endpoint(*config_.console_listen), net::PortSharing::exclusive);
+    if (!console_port) {
+      return core::fail(core::Errc::invalid_value,
+                        "admin.console_listen: " + console_port.error().message);
+    }
+    log_.log(
+        net::LogLevel::info, "listening",
+        {{"console", endpoint_text(HostEndpoint{config_.console_listen->host, *console_port})}});
   }
   if (config_.metrics) {
     metrics_ = std::make_unique<net::MetricsServer>(
@@ -180,7 +241,7 @@ core::Result<void> HostRuntime::listen() {
   }
   log_.log(net::LogLevel::info, "listening",
            {{"admin", endpoint_text(HostEndpoint{config_.admin_listen.host, *admin_port})}});
-  return {};
+  return listen_mail();
 }
 
 asio::awaitable<void> HostRuntime::start_serving() {
@@ -193,6 +254,9 @@ asio::awaitable<void> HostRuntime::start_serving() {
   }
   policy_.start();
   admin_.start();
+  if (smtp_) {
+    smtp_->start();
+  }
   if (metrics_) {
     metrics_->start();
   }
@@ -241,6 +305,9 @@ asio::awaitable<void> HostRuntime::lifecycle() {
   // The policy server's own threads drain; then the admin requests this loop is answering.
   policy_.stop(config_.shutdown_timeout);
   co_await admin_.drain(kAdminDrain);
+  if (smtp_) {
+    co_await smtp_->drain(kAdminDrain);
+  }
   if (metrics_) {
     metrics_->stop();
   }

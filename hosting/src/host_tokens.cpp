@@ -11,12 +11,15 @@
 #include <set>
 #include <sstream>
 
+#include "mtasts/core/base/domain_name.hpp"
+
 namespace mtasts::hosting {
 namespace {
 
 constexpr std::size_t kMaxNameLength = 64;
 constexpr std::size_t kMaxTokenLength = 512;
 constexpr std::size_t kMaxFileSize = 1024 * 1024;
+constexpr std::string_view kCustomerPrefix = "customer:";
 
 std::array<std::uint8_t, 32> digest_of(std::string_view text) {
   std::array<std::uint8_t, 32> out{};
@@ -38,9 +41,37 @@ struct Line {
   std::size_t number = 0;
   std::string name;
   std::string token;
+  std::string scope;
 };
 
-// The "NAME TOKEN" lines of a file, checked.
+// The domains of a "customer:a.example,b.example" scope, normalised, sorted and unique, or the
+// message of what is wrong.
+tl::expected<std::vector<std::string>, std::string> scope_domains(std::string_view scope) {
+  if (!scope.starts_with(kCustomerPrefix)) {
+    return tl::unexpected(std::string("the third field must be customer:DOMAIN[,DOMAIN...]"));
+  }
+  scope.remove_prefix(kCustomerPrefix.size());
+  std::vector<std::string> out;
+  while (true) {
+    const std::size_t comma = scope.find(',');
+    const std::string_view item = scope.substr(0, comma);
+    auto name = core::normalize_domain(item);
+    if (item.empty() || !name) {
+      return tl::unexpected("not a domain name in the customer scope: \"" + std::string(item) +
+                            "\"");
+    }
+    out.push_back(std::move(*name));
+    if (comma == std::string_view::npos) {
+      break;
+    }
+    scope.remove_prefix(comma + 1);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+// The "NAME TOKEN [SCOPE]" lines of a file, checked (the scope's syntax apart).
 core::Result<std::vector<Line>> token_lines(std::string_view text) {
   std::vector<Line> out;
   std::set<std::string, std::less<>> names;
@@ -53,9 +84,9 @@ core::Result<std::vector<Line>> token_lines(std::string_view text) {
       raw.pop_back();
     }
     std::istringstream fields(raw);
-    Line line{number, {}, {}};
+    Line line{number, {}, {}, {}};
     std::string extra;
-    fields >> line.name >> line.token >> extra;
+    fields >> line.name >> line.token >> line.scope >> extra;
     const auto where = [number](const std::string& what) {
       return core::fail(core::Errc::invalid_value, "line " + std::to_string(number) + ": " + what);
     };
@@ -63,7 +94,7 @@ core::Result<std::vector<Line>> token_lines(std::string_view text) {
       continue;
     }
     if (line.token.empty() || !extra.empty()) {
-      return where("expected NAME TOKEN");
+      return where("expected NAME TOKEN [customer:DOMAIN,...]");
     }
     if (line.name.size() > kMaxNameLength ||
         !std::all_of(line.name.begin(), line.name.end(), name_char)) {
@@ -109,12 +140,37 @@ core::Result<AdminTokens> AdminTokens::parse(std::string_view text) {
   }
   AdminTokens tokens;
   for (const Line& line : *lines) {
-    tokens.entries_.push_back(Entry{line.name, digest_of(line.token)});
+    AdminPrincipal principal{line.name, AdminRole::service_operator, {}};
+    if (!line.scope.empty()) {
+      auto domains = scope_domains(line.scope);
+      if (!domains) {
+        return core::fail(core::Errc::invalid_value,
+                          "line " + std::to_string(line.number) + ": " + domains.error());
+      }
+      principal.role = AdminRole::customer;
+      principal.domains = std::move(*domains);
+    }
+    tokens.entries_.push_back(Entry{std::move(principal), digest_of(line.token)});
   }
   return tokens;
 }
 
-std::optional<std::string> AdminTokens::authenticate(std::string_view presented) const {
+bool AdminPrincipal::may_access(std::string_view domain) const {
+  return role == AdminRole::service_operator ||
+         std::binary_search(domains.begin(), domains.end(), domain, std::less<>());
+}
+
+std::string_view admin_role_name(AdminRole role) {
+  switch (role) {
+    case AdminRole::service_operator:
+      return "operator";
+    case AdminRole::customer:
+      return "customer";
+  }
+  return "customer";
+}
+
+std::optional<AdminPrincipal> AdminTokens::authenticate(std::string_view presented) const {
   const auto digest = digest_of(presented);
   const Entry* match = nullptr;
   // Every entry is compared, whatever matched before.
@@ -125,7 +181,7 @@ std::optional<std::string> AdminTokens::authenticate(std::string_view presented)
   if (match == nullptr) {
     return std::nullopt;
   }
-  return match->name;
+  return match->principal;
 }
 
 core::Result<AdminTokenFile> read_admin_tokens(const std::string& path) {

@@ -148,6 +148,9 @@ Prepared read_request(DomainLookup& domains, const IntakeRequest& request, core:
   prepared.outcome.domain = request.claimed_domain;
 
   auto payload = decode_report_payload(request.bytes, options.limits);
+  if (!payload && !request.apart_reason.empty()) {
+    return keep_apart(std::move(prepared), request.apart_reason, request.apart_detail);
+  }
   if (!payload) {
     const bool large = payload.error().code == Errc::too_large;
     return keep_apart(std::move(prepared), large ? kApartTooLarge : kApartBadCompression,
@@ -157,6 +160,9 @@ Prepared read_request(DomainLookup& domains, const IntakeRequest& request, core:
   core::TlsrptReportLimits limits;
   limits.max_bytes = options.limits.max_output;
   auto report = core::parse_tlsrpt_report(payload->json, limits);
+  if (!report && !request.apart_reason.empty()) {
+    return keep_apart(std::move(prepared), request.apart_reason, request.apart_detail);
+  }
   if (!report) {
     const bool large = report.error().code == Errc::too_large;
     return keep_apart(std::move(prepared), large ? kApartTooLarge : kApartNotAReport,
@@ -167,6 +173,10 @@ Prepared read_request(DomainLookup& domains, const IntakeRequest& request, core:
                                    ? std::string(core::trim_space(*report->report_id))
                                    : "sha256:" + sha256_hex(payload->json);
   const std::optional<std::string> domain = policy_domain(*report);
+  if (!request.apart_reason.empty()) {
+    prepared.outcome.domain = domain.value_or(request.claimed_domain);
+    return keep_apart(std::move(prepared), request.apart_reason, request.apart_detail);
+  }
   if (!domain && request.claimed_domain.empty()) {
     return keep_apart(std::move(prepared), kApartNoDomain,
                       "the report names no policy-domain and was not sent for a domain");
@@ -208,8 +218,14 @@ Prepared read_request(DomainLookup& domains, const IntakeRequest& request, core:
     if (!row.counted) {
       continue;
     }
-    (core::tlsrpt_row_is_failure(row.result) ? stored.failed : stored.successful) += row.sessions;
+    if (core::tlsrpt_row_is_failure(row.result)) {
+      stored.failed += row.sessions;
+      prepared.outcome.failures[row.result] += row.sessions;
+    } else {
+      stored.successful += row.sessions;
+    }
   }
+  prepared.outcome.start = stored.start;
   prepared.outcome.successful = stored.successful;
   prepared.outcome.failed = stored.failed;
   prepared.outcome.status = IntakeStatus::accepted;

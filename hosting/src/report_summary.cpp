@@ -10,6 +10,7 @@
 #include "mtasts/core/tlsrpt/enforce_readiness.hpp"
 #include "mtasts/core/tlsrpt/policy_match.hpp"
 #include "mtasts/core/tlsrpt/tlsrpt_rows.hpp"
+#include "report_outage_findings.hpp"
 
 namespace mtasts::hosting {
 namespace {
@@ -246,6 +247,10 @@ store::Result<nlohmann::json> report_summary(store::HostingStore& store, std::st
   }
 
   nlohmann::json findings = attribution(std::string(domain), live, *by_mx);
+  if (auto explained = explain_policy_host_failures(store, domain, *by_day, now, findings);
+      !explained) {
+    return tl::unexpected(explained.error());
+  }
   policy_findings(*by_match, findings);
   return nlohmann::json{{"domain", domain},
                         {"mode", core::mode_name(live.current.policy.mode)},

@@ -63,7 +63,8 @@ void create(std::string_view body) {
   require_round_trip(*policy);
   const HostedDomain domain = new_hosted_domain(
       request->domain, *policy, request->records.value_or(RecordMode::self), HostTime{});
-  const ServiceIdentity service{"mta-sts.provider.example", {"192.0.2.1"}, "sts.example", 300};
+  const ServiceIdentity service{
+      "mta-sts.provider.example", {"192.0.2.1"}, "sts.example", 300, true, {}};
   require_json(domain_json(domain, hosted_records(domain, service)));
 }
 

@@ -1,6 +1,7 @@
 // Fuzz target: what the admin API of `mtasts host` reads from a request before it checks the
-// token: the request target (route, percent-decoded domain, query) and the Authorization field.
-// The input is the target, a NUL, then the Authorization value.
+// token: the request target (route, percent-decoded domain, query, console file) and the
+// Authorization, Cookie and Origin fields. The input is the target, a NUL, then the value given
+// to each of the three fields.
 
 #include <cstddef>
 #include <cstdint>
@@ -21,8 +22,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (has_domain == parsed.domain.empty() || parsed.domain.find('\0') != std::string::npos) {
     std::abort();
   }
+  if (parsed.route == mtasts::hosting::AdminRoute::console &&
+      parsed.id.find("..") != std::string::npos) {
+    std::abort();
+  }
   mtasts::net::HttpRequest request;
+  request.host = "127.0.0.1";
   request.headers.emplace_back("Authorization", std::string(authorization));
+  request.headers.emplace_back("Cookie", std::string(authorization));
+  request.headers.emplace_back("Origin", std::string(authorization));
+  if (const auto cookie =
+          mtasts::hosting::request_cookie(request, mtasts::hosting::kSessionCookie)) {
+    if (cookie->find(';') != std::string::npos) {
+      std::abort();
+    }
+  }
+  (void)mtasts::hosting::same_origin(request);
   if (const auto token = mtasts::hosting::bearer_token(request)) {
     if (token->empty() || token->front() == ' ' || token->back() == ' ') {
       std::abort();

@@ -119,9 +119,11 @@ T run(asio::io_context& io, asio::awaitable<T> work) {
 }
 
 inline const core::ServiceIdentity kService{
-    "mta-sts.provider.test", {"192.0.2.10"}, "sts.provider.test", 300};
+    "mta-sts.provider.test", {"192.0.2.10"}, "sts.provider.test", 300, true, {}};
 
 inline constexpr const char* kToken = "0123456789abcdef0123456789abcdef";
+// A customer's token, scoped to example.com.
+inline constexpr const char* kCustomerToken = "customer-0123456789abcdef";
 
 // The service's parts over a fresh SQLite store, synced once.
 class HostFixture : public ::testing::Test {
@@ -141,7 +143,8 @@ class HostFixture : public ::testing::Test {
     auto opened = store::open_hosting_store(config);
     EXPECT_TRUE(opened) << opened.error().message;
     store_ = std::make_unique<StoreWorker>(std::move(*opened));
-    tokens_ = *AdminTokens::parse(std::string("alice ") + kToken + "\n");
+    tokens_ = *AdminTokens::parse(std::string("alice ") + kToken + "\ncarol " + kCustomerToken +
+                                  " customer:example.com\n");
     board_ = std::make_unique<ChallengeBoard>(
         *store_, source_, certificates_, clock_, log_,
         ChallengeBoardOptions{"test", std::chrono::milliseconds(0), std::chrono::seconds(600)});

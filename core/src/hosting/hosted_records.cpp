@@ -29,9 +29,17 @@ std::string tlsrpt_record_owner(std::string_view domain) {
   return "_smtp._tls." + std::string(without_root_dot(domain));
 }
 
-std::string tlsrpt_record_text(std::string_view domain) {
-  return "v=TLSRPTv1; rua=https://" + std::string(kPolicyHostPrefix) +
-         std::string(without_root_dot(domain)) + "/tlsrpt";
+std::string tlsrpt_record_text(std::string_view domain, const ServiceIdentity& service) {
+  const std::string name(without_root_dot(domain));
+  std::string uris;
+  if (service.report_https) {
+    uris = "https://" + std::string(kPolicyHostPrefix) + name + "/tlsrpt";
+  }
+  if (!service.report_mail_domain.empty()) {
+    uris += (uris.empty() ? "mailto:" : ",mailto:") + name + "@" +
+            std::string(without_root_dot(service.report_mail_domain));
+  }
+  return uris.empty() ? std::string() : "v=TLSRPTv1; rua=" + uris;
 }
 
 std::vector<DnsRecordSpec> hosted_records(const HostedDomain& domain,
@@ -59,7 +67,9 @@ std::vector<DnsRecordSpec> hosted_records(const HostedDomain& domain,
   } else {
     out.push_back({record_name, "TXT", text, ttl});
   }
-  out.push_back({tlsrpt_record_owner(name), "TXT", tlsrpt_record_text(name), ttl});
+  if (std::string tlsrpt = tlsrpt_record_text(name, service); !tlsrpt.empty()) {
+    out.push_back({tlsrpt_record_owner(name), "TXT", std::move(tlsrpt), ttl});
+  }
   return out;
 }
 

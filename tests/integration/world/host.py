@@ -18,6 +18,7 @@ import pwd
 import re
 import secrets
 import shutil
+import socket
 import ssl
 import subprocess
 import tempfile
@@ -231,6 +232,26 @@ def fetch_policy(world, address: str, host: str, cafile: Path, port: int = 443,
                     "body": body.decode(errors="replace")}
         except (OSError, ssl.SSLError, ValueError, IndexError) as e:
             return {"error": f"{type(e).__name__}: {e}"}
+
+    return world.call(call, timeout=timeout + 10)
+
+
+def post_tlsrpt(world, address: str, host: str, cafile: Path, body: bytes,
+                content_type: str = "application/tlsrpt+gzip", timeout: float = 20.0) -> str:
+    """POSTs a TLS-RPT report to https://HOST/tlsrpt at address:443 (SNI and Host `host`,
+    verified against `cafile`); the whole HTTP response as text."""
+    def call():
+        context = ssl.create_default_context(cafile=str(cafile))
+        with socket.create_connection((address, 443), timeout=timeout) as raw:
+            with context.wrap_socket(raw, server_hostname=host) as s:
+                s.sendall((f"POST /tlsrpt HTTP/1.1\r\nHost: {host}\r\n"
+                           f"Content-Type: {content_type}\r\n"
+                           f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+                           ).encode() + body)
+                data = b""
+                while chunk := s.recv(65536):
+                    data += chunk
+        return data.decode(errors="replace")
 
     return world.call(call, timeout=timeout + 10)
 

@@ -265,6 +265,12 @@ class Postfix:
         self._run(["sendmail", "-C", str(self.dir), "-f", frm, "-i", rcpt], 30, True,
                   input=msg)
 
+    def send_message(self, frm: str, rcpt: str, message: bytes) -> None:
+        """Submits `message` (header and body, as built by the caller: signed, say) with
+        `sendmail -C DIR -f FROM -i RCPT`."""
+        self._run(["sendmail", "-C", str(self.dir), "-f", frm, "-i", rcpt], 30, True,
+                  input=message.decode("utf-8", errors="surrogateescape"))
+
     def log_text(self) -> str:
         try:
             return self.maillog.read_text(errors="replace")

@@ -19,6 +19,7 @@ using ::testing::IsEmpty;
 using namespace std::chrono_literals;
 
 const std::string kConfigDir = MTASTS_TESTDATA_DIR "/config/";
+const DefaultConfigFiles kNoDefaultFiles{"/nonexistent/daemon.yml", "/nonexistent/peer.yml"};
 
 ConfigEnvironment user_env() {
   return ConfigEnvironment{
@@ -323,14 +324,14 @@ TEST(DaemonConfig_Mtasts, Dane_AutoByDefault_OnOffAndYamlBooleans) {
 
 TEST(DaemonConfig_Load, ExplicitFile_ReadWithSource) {
   const std::string path = kConfigDir + "peer-1.1-manpage.yml";
-  auto loaded = load_daemon_config(path, user_env(), "/nonexistent/daemon.yml");
+  auto loaded = load_daemon_config(path, user_env(), kNoDefaultFiles);
   ASSERT_TRUE(loaded) << loaded.error().message;
   EXPECT_EQ(loaded->source, path);
   EXPECT_TRUE(loaded->config.proactive.enabled);
 }
 
 TEST(DaemonConfig_Load, NoFileAndNoDefaultFile_BuiltInDefaults) {
-  auto loaded = load_daemon_config(std::nullopt, user_env(), "/nonexistent/daemon.yml");
+  auto loaded = load_daemon_config(std::nullopt, user_env(), kNoDefaultFiles);
   ASSERT_TRUE(loaded) << loaded.error().message;
   EXPECT_EQ(loaded->source, "");
   expect_same(loaded->config, parse_ok("").config);
@@ -338,20 +339,136 @@ TEST(DaemonConfig_Load, NoFileAndNoDefaultFile_BuiltInDefaults) {
 
 TEST(DaemonConfig_Load, DefaultFileExists_ItIsRead) {
   const std::string path = kConfigDir + "peer-1.5-unixsock.yml";
-  auto loaded = load_daemon_config(std::nullopt, user_env(), path);
+  auto loaded = load_daemon_config(std::nullopt, user_env(), {path, "/nonexistent/peer.yml"});
   ASSERT_TRUE(loaded) << loaded.error().message;
   EXPECT_EQ(loaded->source, path);
   EXPECT_TRUE(std::holds_alternative<UnixListen>(loaded->config.listen));
 }
 
+TEST(DaemonConfig_Load, ExplicitFile_OriginGiven) {
+  auto loaded =
+      load_daemon_config(kConfigDir + "peer-1.1-debian.yml", user_env(),
+                         {kConfigDir + "mtasts-full.yml", kConfigDir + "peer-1.5-unixsock.yml"});
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  EXPECT_EQ(loaded->origin, ConfigOrigin::given);
+  // Named with -c, the peer's SQLite file is used as written.
+  EXPECT_EQ(loaded->config.cache.filename, "/var/lib/mta-sts/cache.db");
+}
+
+TEST(DaemonConfig_Load, PeerFileNamedWithC_ReadAsThePeersFile) {
+  const std::string peer = kConfigDir + "peer-1.1-debian.yml";
+  auto loaded = load_daemon_config(peer, user_env(), {"/nonexistent/daemon.yml", peer});
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  EXPECT_EQ(loaded->origin, ConfigOrigin::peer);
+  EXPECT_EQ(loaded->config.cache.filename, "/home/alice/.local/state/mtasts/cache.db");
+}
+
+TEST(DaemonConfig_Load, OwnDefaultExists_PeerFileNotRead) {
+  const std::string own = kConfigDir + "mtasts-full.yml";
+  auto loaded =
+      load_daemon_config(std::nullopt, user_env(), {own, kConfigDir + "peer-1.1-debian.yml"});
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  EXPECT_EQ(loaded->source, own);
+  EXPECT_EQ(loaded->origin, ConfigOrigin::own);
+}
+
+TEST(DaemonConfig_Load, NoOwnFile_PeerFileRead_ItsSqliteFileLeftToThePeer) {
+  const std::string peer = kConfigDir + "peer-1.1-debian.yml";
+  auto loaded = load_daemon_config(std::nullopt, user_env(), {"/nonexistent/daemon.yml", peer});
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  EXPECT_EQ(loaded->source, peer);
+  EXPECT_EQ(loaded->origin, ConfigOrigin::peer);
+  EXPECT_EQ(loaded->config.cache.type, store::StoreType::sqlite);
+  EXPECT_EQ(loaded->config.cache.filename, "/home/alice/.local/state/mtasts/cache.db");
+  EXPECT_THAT(loaded->warnings,
+              testing::Contains(
+                  "cache.options.filename: /var/lib/mta-sts/cache.db is postfix-mta-sts-resolver's "
+                  "cache; mtasts keeps its own at /home/alice/.local/state/mtasts/cache.db (copy "
+                  "the peer's policies with: mtasts cache import /var/lib/mta-sts/cache.db)"));
+  // The peer's reuse_port would let mtasts share the port with a peer still running.
+  EXPECT_FALSE(loaded->config.reuse_port);
+  EXPECT_THAT(loaded->warnings, testing::Not(testing::Contains(HasSubstr("reuse_port"))));
+  const std::string asks = kConfigDir + "peer-1.1-manpage.yml";  // reuse_port: true, written
+  auto asked = load_daemon_config(std::nullopt, user_env(), {"/nonexistent/daemon.yml", asks});
+  ASSERT_TRUE(asked) << asked.error().message;
+  EXPECT_FALSE(asked->config.reuse_port);
+  EXPECT_THAT(asked->warnings, testing::Contains(HasSubstr("reuse_port: not used")));
+  // The same file named with -c as another file keeps its reuse_port.
+  EXPECT_TRUE(load_daemon_config(peer, user_env(), kNoDefaultFiles)->config.reuse_port);
+}
+
+TEST(DaemonConfig_Load, OwnFileSettingNothing_DoesNotHideThePeersFile) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / "mtasts-own-empty";
+  std::filesystem::create_directories(dir);
+  const std::string own = (dir / "daemon.yml").string();
+  std::ofstream(own) << "# every setting commented out, as the package installs it\n"
+                        "# port: 8461\n\n";
+  const std::string peer = kConfigDir + "peer-1.1-debian.yml";
+  auto with_peer = load_daemon_config(std::nullopt, user_env(), {own, peer});
+  ASSERT_TRUE(with_peer) << with_peer.error().message;
+  EXPECT_EQ(with_peer->source, peer);
+  EXPECT_EQ(with_peer->origin, ConfigOrigin::peer);
+  auto alone = load_daemon_config(std::nullopt, user_env(), {own, "/nonexistent/peer.yml"});
+  ASSERT_TRUE(alone) << alone.error().message;
+  EXPECT_EQ(alone->source, own);
+  expect_same(alone->config, parse_ok("").config);
+  // One setting makes it the file that counts.
+  std::ofstream(own, std::ios::app) << "port: 8462\n";
+  auto edited = load_daemon_config(std::nullopt, user_env(), {own, peer});
+  ASSERT_TRUE(edited) << edited.error().message;
+  EXPECT_EQ(edited->source, own);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(DaemonConfig_Load, PeerFiles_EveryPeerExampleStarts_UnknownKeysOnlyWarn) {
+  // Every example of both peer versions, read as the peer's default file: no error, and a
+  // Redis or PostgreSQL cache is used as configured.
+  for (const char* name :
+       {"peer-1.1-debian.yml", "peer-1.1-manpage.yml", "peer-1.1-redis.yml",
+        "peer-1.5-postgres.yml", "peer-1.5-redis-sentinel.yml", "peer-1.5-unixsock.yml"}) {
+    auto loaded = load_daemon_config(std::nullopt, user_env(),
+                                     {"/nonexistent/daemon.yml", kConfigDir + name});
+    ASSERT_TRUE(loaded) << name << ": " << loaded.error().message;
+    EXPECT_EQ(loaded->origin, ConfigOrigin::peer) << name;
+  }
+  // redis_sentinel (peer 1.5), which mtasts cannot reach: its own SQLite cache, with a warning;
+  // named with -c it stays an error.
+  const std::string sentinel = kConfigDir + "peer-1.5-redis-sentinel.yml";
+  auto fallback =
+      load_daemon_config(std::nullopt, user_env(), {"/nonexistent/daemon.yml", sentinel});
+  ASSERT_TRUE(fallback) << fallback.error().message;
+  EXPECT_EQ(fallback->config.cache.type, store::StoreType::sqlite);
+  EXPECT_EQ(fallback->config.cache.filename, "/home/alice/.local/state/mtasts/cache.db");
+  EXPECT_THAT(fallback->warnings,
+              testing::Contains(HasSubstr("cache.type: redis_sentinel (postfix-mta-sts-resolver) "
+                                          "is not supported; mtasts uses its own SQLite cache")));
+  auto given = load_daemon_config(sentinel, user_env(), kNoDefaultFiles);
+  ASSERT_FALSE(given);
+  EXPECT_THAT(given.error().message, HasSubstr("redis_sentinel is not supported"));
+  const auto dir = std::filesystem::temp_directory_path() / "mtasts-peer-fallback-test";
+  std::filesystem::create_directories(dir);
+  const auto peer = dir / "mta-sts-daemon.yml";
+  std::ofstream(peer) << "port: 8461\nsome_future_key: 1\ncache:\n  type: redis\n  options:\n"
+                         "    url: redis://127.0.0.1/0\n    max_connections: 25\n";
+  auto loaded =
+      load_daemon_config(std::nullopt, user_env(), {"/nonexistent/daemon.yml", peer.string()});
+  std::filesystem::remove_all(dir);
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  EXPECT_EQ(loaded->config.cache.type, store::StoreType::redis);
+  EXPECT_EQ(loaded->config.cache.url, "redis://127.0.0.1/0");
+  ASSERT_EQ(loaded->warnings.size(), 2U);
+  EXPECT_THAT(loaded->warnings[0], HasSubstr("some_future_key: unknown key, ignored"));
+  EXPECT_THAT(loaded->warnings[1], HasSubstr("cache.options.max_connections"));
+}
+
 TEST(DaemonConfig_Load, MissingOrBadFile_ErrorNamesFile) {
-  auto missing = load_daemon_config("/nonexistent/x.yml", user_env(), kDefaultConfigPath);
+  auto missing = load_daemon_config("/nonexistent/x.yml", user_env(), DefaultConfigFiles{});
   ASSERT_FALSE(missing);
   EXPECT_THAT(missing.error().message, HasSubstr("/nonexistent/x.yml: cannot read"));
 
   const auto bad = std::filesystem::temp_directory_path() / "mtasts-daemon-config-test.yml";
   std::ofstream(bad) << "zones:\n  z:\n    timeout: abc\n";
-  auto loaded = load_daemon_config(bad.string(), user_env(), kDefaultConfigPath);
+  auto loaded = load_daemon_config(bad.string(), user_env(), DefaultConfigFiles{});
   std::filesystem::remove(bad);
   ASSERT_FALSE(loaded);
   EXPECT_EQ(loaded.error().message,

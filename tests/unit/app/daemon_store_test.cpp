@@ -1,9 +1,16 @@
 // StorePersistence: a shared store down at start is opened on use once it is up, at most once
-// per cooldown; while it is down the daemon serves from memory without waiting for it.
+// per cooldown; while it is down the daemon serves from memory without waiting for it. A
+// damaged SQLite file is left alone for a cooldown too, rather than failing (and logging) once
+// per lookup.
 
 #include "daemon/daemon_store.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
 
 #include "fake_clock.hpp"
 #include "mtasts/core/sts/policy.hpp"
@@ -91,6 +98,56 @@ TEST(StorePersistenceTest, AClockSetBack_EndsTheCooldownRatherThanStretchingIt) 
   clock.advance(-1h);
   EXPECT_FALSE(persistence.save("example.com", enforce_policy()));
   EXPECT_EQ(attempts, 1);
+}
+
+// Overwrites `path` with as many random bytes as it holds, in place (the soak's corruption).
+void scramble(const std::filesystem::path& path) {
+  const auto size = std::filesystem::file_size(path);
+  std::mt19937 rng(14);
+  std::string garbage(size, '\0');
+  for (auto& c : garbage) {
+    c = static_cast<char>(rng());
+  }
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  f.write(garbage.data(), static_cast<std::streamsize>(garbage.size()));
+}
+
+TEST(StorePersistenceTest, ADamagedSqliteFile_FailsOncePerCooldown_NotOnEveryLookup) {
+  // bench/soak found it: with the cache file damaged under a running daemon, every lookup that
+  // missed memory read the file, failed and logged a store-error (about 630 lines a second).
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("mtasts-store-damaged-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  store::StoreConfig config;
+  config.type = store::StoreType::sqlite;
+  config.filename = (dir / "cache.db").string();
+  auto opened = store::open_store(config);
+  ASSERT_TRUE(opened) << opened.error().message;
+  net::Logger log(net::LogLevel::error);
+  net::testing::FakeClock clock;
+  constexpr auto kCooldown = 30s;
+  StorePersistence persistence(config, std::move(*opened), clock, log, store::open_store,
+                               kCooldown);
+  ASSERT_TRUE(persistence.save("example.com", enforce_policy()));
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    if (std::filesystem::exists(config.filename + suffix)) {
+      scramble(config.filename + suffix);
+    }
+  }
+
+  auto damaged = persistence.load("other.example", kNow);
+  ASSERT_FALSE(damaged) << "the damage went unnoticed";
+  EXPECT_NE(damaged.error().message.find("corrupt"), std::string::npos) << damaged.error().message;
+  // Within the cooldown the file is not read: no error, the lookup goes to the network.
+  for (int i = 0; i < 3; ++i) {
+    auto quiet = persistence.load("other.example", kNow);
+    ASSERT_TRUE(quiet) << "lookup " << i << " failed again: " << quiet.error().message;
+    EXPECT_FALSE(*quiet);
+  }
+  clock.advance(kCooldown);
+  EXPECT_FALSE(persistence.load("other.example", kNow)) << "tried again after the cooldown";
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -139,6 +139,37 @@ TEST(HostConfig, Reports_OffAndRetention) {
   EXPECT_TRUE(parse_ok(kMinimal).config.reports.https);
 }
 
+TEST(HostConfig, ReportMail_ListenersAndTheAddressToPublish) {
+  const HostConfig c = parse_ok(std::string(kMinimal) +
+                                "reports:\n  mail:\n    domain: TLSRPT.Provider.Example.\n"
+                                "    smtp: ['*:25']\n    lmtp: ['127.0.0.1:2424']\n"
+                                "    lmtp_socket: /run/mtasts/lmtp.sock\n")
+                           .config;
+  EXPECT_EQ(c.reports.mail.domain, "tlsrpt.provider.example");
+  EXPECT_EQ(c.reports.mail.hostname, "tlsrpt.provider.example");
+  ASSERT_EQ(c.reports.mail.smtp.size(), 1u);
+  EXPECT_EQ(c.reports.mail.smtp[0].port, 25);
+  ASSERT_EQ(c.reports.mail.lmtp.size(), 1u);
+  EXPECT_EQ(c.reports.mail.lmtp_socket, "/run/mtasts/lmtp.sock");
+  EXPECT_EQ(c.service.report_mail_domain, "tlsrpt.provider.example");
+  EXPECT_TRUE(c.service.report_https);
+  EXPECT_EQ(parse_ok(kMinimal).config.reports.mail.domain, "");
+
+  EXPECT_NE(parse_error(std::string(kMinimal) + "reports: {mail: {smtp: ['*:25']}}\n")
+                .find("reports.mail.domain: required"),
+            std::string::npos);
+  EXPECT_NE(parse_error(std::string(kMinimal) + "reports: {mail: {domain: t.example}}\n")
+                .find("reports.mail.smtp: no listener"),
+            std::string::npos);
+  EXPECT_NE(parse_error(std::string(kMinimal) +
+                        "reports: {mail: {domain: t.example, lmtp_socket: rel.sock}}\n")
+                .find("reports.mail.lmtp_socket: expected an absolute path"),
+            std::string::npos);
+  EXPECT_NE(parse_error(std::string(kMinimal) + "reports: {mail: {domain: t.example, tls: on}}\n")
+                .find("reports.mail"),
+            std::string::npos);
+}
+
 TEST(HostConfig, ASecondDocument_IsAnError) {
   // As for the daemon's file: a second document would otherwise be ignored without a word.
   const auto two =
@@ -147,6 +178,32 @@ TEST(HostConfig, ASecondDocument_IsAnError) {
   EXPECT_EQ(two.error().code, core::Errc::invalid_syntax);
   EXPECT_NE(two.error().message.find("expected one YAML document"), std::string::npos)
       << two.error().message;
+}
+
+TEST(HostConfig, ConsoleListen_IsOptional_AndWarnsOffLoopback) {
+  const auto console_warnings = [](const HostConfigLoad& loaded) {
+    std::string out;
+    for (const std::string& warning : loaded.warnings) {
+      if (warning.find("console_listen") != std::string::npos) {
+        out += warning + "\n";
+      }
+    }
+    return out;
+  };
+  EXPECT_FALSE(parse_ok(kMinimal).config.console_listen);
+  const HostConfigLoad local =
+      parse_ok(std::string(kMinimal) + "admin: {console_listen: 127.0.0.2:8463}\n");
+  ASSERT_TRUE(local.config.console_listen);
+  EXPECT_EQ(*local.config.console_listen, (HostEndpoint{"127.0.0.2", 8463}));
+  EXPECT_EQ(console_warnings(local), "");
+  const HostConfigLoad open =
+      parse_ok(std::string(kMinimal) + "admin: {console_listen: \"*:8463\"}\n");
+  EXPECT_NE(console_warnings(open).find("admin.console_listen: *:8463 is not a loopback address"),
+            std::string::npos)
+      << console_warnings(open);
+  EXPECT_NE(parse_error(std::string(kMinimal) + "admin: {console_listen: nowhere}\n")
+                .find("console_listen"),
+            std::string::npos);
 }
 
 TEST(HostConfig, UnknownKeys_Warn) {

@@ -21,10 +21,37 @@ TEST(AdminHttp, Targets_Route) {
   EXPECT_EQ(audit.query.at("domain"), "example.com");
   EXPECT_EQ(audit.query.at("limit"), "5");
   EXPECT_EQ(parse_admin_target("/v1/status").route, AdminRoute::status);
-  for (const char* unknown : {"/", "/v1", "/v2/domains", "/v1/domains/a/b", "/v1/domains/%zz",
-                              "/v1/domains/a%00b", "/v1/domains//monitor"}) {
+  EXPECT_EQ(parse_admin_target("/").route, AdminRoute::root);
+  EXPECT_EQ(parse_admin_target("/v1/session").route, AdminRoute::session);
+  const AdminTarget file = parse_admin_target("/console/js/app.js?x=1");
+  EXPECT_EQ(file.route, AdminRoute::console);
+  EXPECT_EQ(file.id, "js/app.js");
+  EXPECT_EQ(parse_admin_target("/console/").id, "");
+  for (const char* unknown :
+       {"/v1", "/v2/domains", "/console/../v1", "/console/a//b", "/v1/domains/a/b",
+        "/v1/domains/%zz", "/v1/domains/a%00b", "/v1/domains//monitor"}) {
     EXPECT_EQ(parse_admin_target(unknown).route, AdminRoute::unknown) << unknown;
   }
+}
+
+TEST(AdminHttp, CookieAndOrigin) {
+  net::HttpRequest request;
+  request.host = "console.example";
+  EXPECT_EQ(request_cookie(request, kSessionCookie), std::nullopt);
+  EXPECT_TRUE(same_origin(request));  // no Origin: not a cross-site browser request
+  request.headers = {{"Cookie", "a=1; mtasts_session=abc;b=2"},
+                     {"Origin", "https://Console.Example:8462"}};
+  EXPECT_EQ(request_cookie(request, kSessionCookie), "abc");
+  EXPECT_EQ(request_cookie(request, "b"), "2");
+  EXPECT_EQ(request_cookie(request, "mtasts"), std::nullopt);
+  EXPECT_TRUE(same_origin(request));
+  request.headers = {{"Origin", "https://console.example.evil.test"}};
+  EXPECT_FALSE(same_origin(request));
+  request.headers = {{"Origin", "null"}};
+  EXPECT_FALSE(same_origin(request));
+  request.host = "[::1]";
+  request.headers = {{"Origin", "http://[::1]:8462"}};
+  EXPECT_TRUE(same_origin(request));
 }
 
 TEST(AdminHttp, BearerToken) {

@@ -18,11 +18,33 @@ TEST(AdminTokens, Authenticate_NamesTheTokenOrNothing) {
   auto tokens = AdminTokens::parse(kFile);
   ASSERT_TRUE(tokens) << tokens.error().message;
   EXPECT_EQ(tokens->size(), 2u);
-  EXPECT_EQ(tokens->authenticate("0123456789abcdef0123456789abcdef"), "alice");
-  EXPECT_EQ(tokens->authenticate("fedcba9876543210fedcba9876543210"), "deploy-bot");
+  EXPECT_EQ(tokens->authenticate("0123456789abcdef0123456789abcdef")->name, "alice");
+  EXPECT_EQ(tokens->authenticate("fedcba9876543210fedcba9876543210")->name, "deploy-bot");
   EXPECT_EQ(tokens->authenticate("0123456789abcdef0123456789abcdee"), std::nullopt);
   EXPECT_EQ(tokens->authenticate(""), std::nullopt);
   EXPECT_EQ(tokens->authenticate("alice"), std::nullopt);
+}
+
+TEST(AdminTokens, CustomerScope_ListsItsDomains_OldLinesStayOperators) {
+  auto tokens = AdminTokens::parse(
+      "op 0123456789abcdef0123456789abcdef\n"
+      "acme 1111111111111111aaaa customer:Shop.Example,acme.example,shop.example.\n");
+  ASSERT_TRUE(tokens) << tokens.error().message;
+  const auto op = tokens->authenticate("0123456789abcdef0123456789abcdef");
+  ASSERT_TRUE(op);
+  EXPECT_EQ(op->role, AdminRole::service_operator);
+  EXPECT_TRUE(op->is_operator());
+  EXPECT_TRUE(op->may_access("anything.example"));
+  const auto acme = tokens->authenticate("1111111111111111aaaa");
+  ASSERT_TRUE(acme);
+  EXPECT_EQ(acme->name, "acme");
+  EXPECT_EQ(acme->role, AdminRole::customer);
+  EXPECT_EQ(acme->domains, (std::vector<std::string>{"acme.example", "shop.example"}));
+  EXPECT_TRUE(acme->may_access("shop.example"));
+  EXPECT_FALSE(acme->may_access("other.example"));
+  EXPECT_FALSE(acme->may_access("sub.shop.example"));
+  EXPECT_EQ(admin_role_name(acme->role), "customer");
+  EXPECT_EQ(admin_role_name(op->role), "operator");
 }
 
 TEST(AdminTokens, Errors_NameTheLine) {
@@ -31,8 +53,15 @@ TEST(AdminTokens, Errors_NameTheLine) {
     EXPECT_FALSE(tokens);
     return tokens ? std::string() : tokens.error().message;
   };
-  EXPECT_EQ(error("alice\n"), "line 1: expected NAME TOKEN");
-  EXPECT_EQ(error("a b c\n"), "line 1: expected NAME TOKEN");
+  EXPECT_EQ(error("alice\n"), "line 1: expected NAME TOKEN [customer:DOMAIN,...]");
+  EXPECT_EQ(error("a 0123456789abcdef0123 c d\n"),
+            "line 1: expected NAME TOKEN [customer:DOMAIN,...]");
+  EXPECT_EQ(error("a 0123456789abcdef0123 tenant:x.example\n"),
+            "line 1: the third field must be customer:DOMAIN[,DOMAIN...]");
+  EXPECT_EQ(error("a 0123456789abcdef0123 customer:x.example,,y.example\n"),
+            "line 1: not a domain name in the customer scope: \"\"");
+  EXPECT_EQ(error("a 0123456789abcdef0123 customer:\n"),
+            "line 1: not a domain name in the customer scope: \"\"");
   EXPECT_NE(error("bob short\n").find("line 1: the token of bob must be 16"), std::string::npos);
   EXPECT_NE(error("b/d 0123456789abcdef0123\n").find("line 1: the name"), std::string::npos);
   EXPECT_EQ(error("a 0123456789abcdef0123\na 0123456789abcdef0124\n"),
@@ -56,7 +85,7 @@ TEST(AdminTokens, ClientToken_FirstOrNamed) {
   EXPECT_FALSE(read_client_token(path + ".missing", ""));
   auto read = read_admin_tokens(path);
   ASSERT_TRUE(read) << read.error().message;
-  EXPECT_EQ(read->tokens.authenticate("0123456789abcdef0123456789abcdef"), "alice");
+  EXPECT_EQ(read->tokens.authenticate("0123456789abcdef0123456789abcdef")->name, "alice");
   std::remove(path.c_str());
 }
 

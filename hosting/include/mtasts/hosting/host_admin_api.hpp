@@ -1,9 +1,20 @@
 #pragma once
 
 // The admin API of `mtasts host` (docs/hosting.md "Admin API"): JSON over HTTP on its own
-// listener, every request authenticated by a bearer token (AdminTokens, constant-time).
+// listener, every request authenticated by a bearer token (AdminTokens, constant-time) or by
+// the session cookie of the web console (console_sessions.hpp; then every change also needs
+// the session's X-CSRF-Token header). The same listener serves the console's files under
+// /console/ (docs/console.md).
 //
-//   GET    /v1/domains                list
+// Roles (host_tokens.hpp): an operator reaches everything; a customer only the domains of its
+// scope. A domain outside the scope answers exactly as a domain that is not hosted (404), on
+// every route, and lists leave it out; the service's own routes (status, every report kept
+// apart) answer a customer 404 as well.
+//
+//   POST   /v1/session                sign in: {"token"} -> 201, a session cookie and its CSRF
+//   token GET    /v1/session                who the caller is (and the CSRF token of its session)
+//   DELETE /v1/session                sign out
+//   GET    /v1/domains?q=&mode=&state=&offset=&limit=  list (filtered, one page when limit given)
 //   POST   /v1/domains                add: 201, the domain and the records to publish
 //   GET    /v1/domains/{d}            one domain with its certificate, history and monitor result
 //   PATCH  /v1/domains/{d}            change mode, mx or max_age: 200, the new version and records
@@ -17,8 +28,9 @@
 //   GET    /v1/status                 instance, generation, counts
 //
 // Errors: 400 {"error": {"field", "message"}} for a malformed body or argument; 401 without a
-// token or with a wrong one; 404 unknown domain or path; 405 another method; 409 the domain
-// exists, is being removed, or changed concurrently; 503 the store failed.
+// token or with a wrong one; 403 a change by cookie without the session's CSRF token, or from
+// another origin; 404 unknown domain (or one outside a customer's scope) or path; 405 another
+// method; 409 the domain exists, is being removed, or changed concurrently; 503 the store failed.
 // Every change is one store transaction with its audit entry (actor "api:<token name>"), and
 // this instance serves it at once (a sync pass follows the write).
 
@@ -27,6 +39,8 @@
 #include <string>
 #include <variant>
 
+#include "mtasts/hosting/console_sessions.hpp"
+#include "mtasts/hosting/host_admin_http.hpp"
 #include "mtasts/hosting/host_store_worker.hpp"
 #include "mtasts/hosting/host_sync.hpp"
 #include "mtasts/hosting/host_tokens.hpp"
@@ -42,6 +56,14 @@ struct AdminApiOptions {
   std::string instance;
 };
 
+// Who made a request, and how.
+struct AdminCaller {
+  AdminPrincipal principal;
+  std::string session_id;  // "" when authenticated by a bearer token
+  std::string csrf;        // the session's CSRF token ("" for a bearer token)
+  [[nodiscard]] std::string actor() const { return "api:" + principal.name; }
+};
+
 class AdminApi final : public net::HttpHandler {
  public:
   // Everything given must outlive the API.
@@ -52,26 +74,38 @@ class AdminApi final : public net::HttpHandler {
   boost::asio::awaitable<net::HttpResponse> handle(net::HttpRequest request) override;
 
  private:
+  // The caller of an API request (bearer token first, else the session cookie), or the
+  // response that refuses it (401; 403 for a cookie-borne change without its CSRF token).
+  std::variant<AdminCaller, net::HttpResponse> authenticate(const net::HttpRequest& request);
   boost::asio::awaitable<net::HttpResponse> dispatch(const net::HttpRequest& request,
-                                                     const std::string& actor);
+                                                     const AdminCaller& caller);
   // The handler of the request's route and method, not started; nullopt when the route does
-  // not take the method (or there is no such route).
+  // not take the method (or there is no such route). A customer's request for a domain outside
+  // its scope, or for an operator-only route, gets a handler that answers 404.
   std::optional<boost::asio::awaitable<net::HttpResponse>> route(const net::HttpRequest& request,
-                                                                 const std::string& actor);
-  boost::asio::awaitable<net::HttpResponse> list();
-  boost::asio::awaitable<net::HttpResponse> add(std::string actor, std::string body);
+                                                                 const AdminCaller& caller);
+  // The console's files and session routes (host_admin_console.cpp).
+  net::HttpResponse console_file(const net::HttpRequest& request, std::string_view path) const;
+  net::HttpResponse sign_in(const net::HttpRequest& request);
+  net::HttpResponse session_info(const AdminCaller& caller) const;
+  net::HttpResponse sign_out(const net::HttpRequest& request, const AdminCaller& caller);
+  // The paged list (host_admin_list.cpp).
+  boost::asio::awaitable<net::HttpResponse> list(AdminPrincipal principal, AdminTarget target);
+  boost::asio::awaitable<net::HttpResponse> add(AdminCaller caller, std::string body);
   boost::asio::awaitable<net::HttpResponse> show(std::string domain);
   boost::asio::awaitable<net::HttpResponse> update(std::string actor, std::string domain,
                                                    std::string body);
   boost::asio::awaitable<net::HttpResponse> remove(std::string actor, std::string domain);
   boost::asio::awaitable<net::HttpResponse> monitor(std::string domain);
-  boost::asio::awaitable<net::HttpResponse> audit(std::string domain, std::string limit);
+  boost::asio::awaitable<net::HttpResponse> audit(AdminPrincipal principal, std::string domain,
+                                                  std::string limit);
   // TLS-RPT reports (host_admin_reports.cpp).
   boost::asio::awaitable<net::HttpResponse> domain_reports(std::string domain, std::string days);
-  boost::asio::awaitable<net::HttpResponse> reports(std::string domain, std::string days,
-                                                    std::string limit);
-  boost::asio::awaitable<net::HttpResponse> report(std::string id);
-  boost::asio::awaitable<net::HttpResponse> reports_apart(std::string limit);
+  boost::asio::awaitable<net::HttpResponse> reports(AdminPrincipal principal, std::string domain,
+                                                    std::string days, std::string limit);
+  boost::asio::awaitable<net::HttpResponse> report(AdminPrincipal principal, std::string id);
+  boost::asio::awaitable<net::HttpResponse> reports_apart(AdminPrincipal principal,
+                                                          std::string limit);
   boost::asio::awaitable<net::HttpResponse> status();
   // The stored row of the hosted domain `name` (normalised), or the response that ends the
   // request: 503 when the store failed, 404 when the domain is not hosted.
@@ -94,9 +128,17 @@ class AdminApi final : public net::HttpHandler {
   const net::Clock& clock_;
   net::Logger& log_;
   AdminApiOptions options_;
+  ConsoleSessions sessions_;
 };
 
 // The response to a store failure: 503 naming what failed.
 [[nodiscard]] net::HttpResponse store_failure(const store::Error& error);
+
+// The answer for a domain that is not hosted, and for one outside a customer's scope: the same
+// 404, so a customer learns nothing of other customers' domains.
+[[nodiscard]] net::HttpResponse not_hosted(const std::string& domain);
+
+// A handler that answers `response` at once.
+[[nodiscard]] boost::asio::awaitable<net::HttpResponse> answer(net::HttpResponse response);
 
 }  // namespace mtasts::hosting

@@ -24,13 +24,16 @@ enum class AdminRoute {
   reports_apart,   // /v1/reports/apart
   audit,           // /v1/audit
   status,          // /v1/status
+  session,         // /v1/session
+  console,         // /console/{file} (id: the file's path, "" for /console/)
+  root,            // / (a redirect to /console/)
   unknown,
 };
 
 struct AdminTarget {
   AdminRoute route = AdminRoute::unknown;
-  std::string domain;                                     // percent-decoded, as given
-  std::string id;                                         // route report: the id as given
+  std::string domain;  // percent-decoded, as given
+  std::string id;      // route report: the id as given; route console: the file's path
   std::map<std::string, std::string, std::less<>> query;  // percent-decoded
 };
 
@@ -55,6 +58,21 @@ template <class T>
 // The token of an "Authorization: Bearer <token>" field (RFC 6750 §2.1; the scheme is
 // case-insensitive), or nullopt.
 [[nodiscard]] std::optional<std::string> bearer_token(const net::HttpRequest& request);
+
+// The name of the console's session cookie.
+inline constexpr std::string_view kSessionCookie = "mtasts_session";
+
+// The value of the first request header field `name` (case-insensitive), or nullopt.
+[[nodiscard]] std::optional<std::string> header_value(const net::HttpRequest& request,
+                                                      std::string_view name);
+
+// The value of the cookie `name` in the request's Cookie fields (RFC 6265 §5.4), or nullopt.
+[[nodiscard]] std::optional<std::string> request_cookie(const net::HttpRequest& request,
+                                                        std::string_view name);
+
+// Whether the request's Origin field, when there is one, names the host the request was sent
+// to (its Host field, port aside). Browsers send Origin with every POST, PATCH and DELETE.
+[[nodiscard]] bool same_origin(const net::HttpRequest& request);
 
 // A JSON response (Content-Type application/json, Cache-Control no-store).
 [[nodiscard]] net::HttpResponse json_response(unsigned status, const nlohmann::json& body);

@@ -14,6 +14,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "mtasts/hosting/host_store_worker.hpp"
+#include "mtasts/hosting/report_alerter.hpp"
 #include "mtasts/hosting/report_intake.hpp"
 #include "mtasts/net/hosting/policy_server.hpp"
 #include "mtasts/net/runtime/clock.hpp"
@@ -24,9 +25,15 @@ namespace mtasts::hosting {
 class HostReportReceiver final : public net::ReportReceiver {
  public:
   // Everything given must outlive the receiver.
+  // Everything given must outlive the receiver; `alerter` may be null.
   HostReportReceiver(StoreWorker& store, const net::Clock& clock, net::Logger& log,
-                     IntakeCounters& counters, IntakeOptions options = {})
-      : store_(store), clock_(clock), log_(log), counters_(counters), options_(options) {}
+                     IntakeCounters& counters, ReportAlerter* alerter, IntakeOptions options = {})
+      : store_(store),
+        clock_(clock),
+        log_(log),
+        counters_(counters),
+        alerter_(alerter),
+        options_(options) {}
 
   boost::asio::awaitable<net::HttpResponse> receive(std::string domain,
                                                     net::HttpRequest request) override;
@@ -36,8 +43,21 @@ class HostReportReceiver final : public net::ReportReceiver {
   const net::Clock& clock_;
   net::Logger& log_;
   IntakeCounters& counters_;
+  ReportAlerter* alerter_;
   IntakeOptions options_;
 };
+
+// The log line of one report taken in ("tlsrpt-report"), whatever the channel; `from`, `dkim`
+// and `dkim_domain` are the mail's (empty for HTTPS).
+struct ReportLogContext {
+  std::string_view channel;
+  std::string_view peer;
+  std::string_view from;
+  std::string_view dkim;
+  std::string_view dkim_domain;
+};
+void log_report_outcome(net::Logger& log, const IntakeOutcome& outcome,
+                        const ReportLogContext& context);
 
 // Whether a POST's Content-Type is one a TLS-RPT report comes as.
 [[nodiscard]] bool is_report_content_type(std::string_view content_type);

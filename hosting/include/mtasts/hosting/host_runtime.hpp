@@ -12,6 +12,7 @@
 #include "mtasts/hosting/host_async.hpp"
 #include "mtasts/hosting/host_certificates.hpp"
 #include "mtasts/hosting/host_challenges.hpp"
+#include "mtasts/hosting/host_mail_receiver.hpp"
 #include "mtasts/hosting/host_monitor.hpp"
 #include "mtasts/hosting/host_policy_source.hpp"
 #include "mtasts/hosting/host_records.hpp"
@@ -29,6 +30,7 @@
 #include "mtasts/net/http/http_server.hpp"
 #include "mtasts/net/http/metrics_server.hpp"
 #include "mtasts/net/runtime/clock.hpp"
+#include "mtasts/net/smtp/smtp_server.hpp"
 
 namespace mtasts::hosting {
 
@@ -55,7 +57,8 @@ class HostRuntime {
   HostRuntime(const HostRuntime&) = delete;
   HostRuntime& operator=(const HostRuntime&) = delete;
 
-  // Binds the policy server, the admin API and metrics (as root, before the switch of user).
+  // Binds the policy server, the admin API, metrics and the report mail listeners (as root,
+  // before the switch of user).
   // Errors: Errc::invalid_value "<key>: <the system's reason>".
   [[nodiscard]] core::Result<void> listen();
 
@@ -67,6 +70,7 @@ class HostRuntime {
   boost::asio::awaitable<void> lifecycle();
   boost::asio::awaitable<void> prune_reports();
   [[nodiscard]] std::string metrics_text() const;
+  [[nodiscard]] core::Result<void> listen_mail();
 
   boost::asio::io_context& io_;
   const HostConfig& config_;
@@ -83,9 +87,12 @@ class HostRuntime {
   Monitor monitor_;
   AdminApi api_;
   IntakeCounters intake_counters_;
+  ReportAlerter report_alerter_;
   HostReportReceiver reports_;
   net::PolicyServer policy_;
   net::HttpServer admin_;
+  std::unique_ptr<HostMailReceiver> mail_;  // with reports.mail only
+  std::unique_ptr<net::SmtpServer> smtp_;
   std::unique_ptr<net::MetricsServer> metrics_;
   LoopTimer sync_timer_;
   LoopTimer certificate_timer_;

@@ -80,10 +80,23 @@ struct MonitorSettings {
   friend bool operator==(const MonitorSettings&, const MonitorSettings&) = default;
 };
 
+// The mail intake of TLS-RPT reports (host_mail_receiver.hpp): off without a domain.
+struct ReportMailSettings {
+  std::string domain;                 // the address to publish is mailto:<d>@<domain>
+  std::vector<HostEndpoint> smtp;     // SMTP listeners (the MX of `domain`)
+  std::vector<HostEndpoint> lmtp;     // LMTP over TCP (a local MTA hands mail over)
+  std::string lmtp_socket;            // LMTP on a UNIX socket (Postfix's lmtp:unix:)
+  std::string hostname;               // in the greeting; default: `domain`
+  std::size_t max_connections = 200;  // per listener set; past it the idlest one is closed
+
+  friend bool operator==(const ReportMailSettings&, const ReportMailSettings&) = default;
+};
+
 // TLS-RPT intake (docs/tlsrpt-intake.md).
 struct ReportSettings {
   bool https = true;                 // POST https://mta-sts.<d>/tlsrpt on the policy server
   std::chrono::days retention{400};  // reports whose period started earlier are deleted
+  ReportMailSettings mail;
 
   friend bool operator==(const ReportSettings&, const ReportSettings&) = default;
 };
@@ -94,6 +107,9 @@ struct HostConfig {
   std::vector<HostEndpoint> http{{"", 80}};
   unsigned threads = 0;  // policy server threads; 0: one per core
   HostEndpoint admin_listen{"127.0.0.1", kDefaultAdminPort};
+  // A second address of the admin listener, for the web console (docs/console.md): the same
+  // API and pages, e.g. on an address a TLS proxy reaches while admin_listen stays on loopback.
+  std::optional<HostEndpoint> console_listen;
   std::string token_file{kDefaultTokenFile};
   std::optional<HostEndpoint> metrics;
   store::HostingStoreConfig store;  // a sqlite filename not given is <state_dir>/host.db

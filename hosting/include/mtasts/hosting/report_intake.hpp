@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +28,12 @@ struct IntakeRequest {
   // The domain the report was sent for (the intake URL's domain, the mail's
   // TLS-Report-Domain), "" when the channel does not say.
   std::string claimed_domain;
+  // Set when the channel has already decided the report is not to be counted (a mailed report
+  // without a valid DKIM signature, mail that holds no report): the report is still read, so
+  // the kept-apart entry names its reporter and id when it can, then kept apart with this
+  // reason (a kApart* code) and detail.
+  std::string apart_reason;
+  std::string apart_detail;
 };
 
 enum class IntakeStatus {
@@ -44,6 +51,14 @@ inline constexpr std::string_view kApartNotAReport = "not-a-report";
 inline constexpr std::string_view kApartNoDomain = "no-policy-domain";
 inline constexpr std::string_view kApartNotHosted = "not-hosted";
 inline constexpr std::string_view kApartDomainMismatch = "domain-mismatch";
+// Mail only (RFC 8460 §3: a mailed report needs a valid DKIM signature by the reporting domain;
+// report_dkim.hpp tells the cases apart).
+inline constexpr std::string_view kApartNotAMessage = "not-a-report-mail";
+inline constexpr std::string_view kApartDkimNone = "dkim-none";
+inline constexpr std::string_view kApartDkimBad = "dkim-bad";
+inline constexpr std::string_view kApartDkimWrongDomain = "dkim-wrong-domain";
+inline constexpr std::string_view kApartDkimNoKey = "dkim-no-key";
+inline constexpr std::string_view kApartDkimError = "dkim-error";
 
 struct IntakeOutcome {
   IntakeStatus status = IntakeStatus::refused;
@@ -54,6 +69,9 @@ struct IntakeOutcome {
   std::string report_id;
   std::uint64_t successful = 0;
   std::uint64_t failed = 0;
+  // Accepted reports: when their period starts, and their counted failed sessions by result.
+  core::HostTime start{};
+  std::map<std::string, std::uint64_t> failures;
 };
 
 // Counters of the intake, for /metrics (mtasts_host_tlsrpt_* families).
@@ -64,11 +82,12 @@ struct IntakeCounters {
   std::atomic<std::uint64_t> sessions_successful{0};
   std::atomic<std::uint64_t> sessions_failed{0};
   // Kept apart, by reason, in the order of kIntakeApartReasons.
-  std::atomic<std::uint64_t> kept_apart[6]{};
+  std::atomic<std::uint64_t> kept_apart[12]{};
 };
-inline constexpr std::string_view kIntakeApartReasons[6] = {
-    kApartTooLarge, kApartBadCompression, kApartNotAReport,
-    kApartNoDomain, kApartNotHosted,      kApartDomainMismatch,
+inline constexpr std::string_view kIntakeApartReasons[12] = {
+    kApartTooLarge,  kApartBadCompression,  kApartNotAReport,  kApartNoDomain,
+    kApartNotHosted, kApartDomainMismatch,  kApartNotAMessage, kApartDkimNone,
+    kApartDkimBad,   kApartDkimWrongDomain, kApartDkimNoKey,   kApartDkimError,
 };
 
 // The Prometheus text of `counters`.

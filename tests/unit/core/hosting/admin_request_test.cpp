@@ -218,7 +218,8 @@ TEST(AdminRequest, DomainJson_ActiveDomain_AllMembersInOrder) {
   const HostedDomain d = new_hosted_domain(
       "example.com", HostedPolicy{PolicyMode::enforce, {"mx.example.com"}, 604800},
       RecordMode::delegated, at_unix(1741064767));  // 2025-03-04T05:06:07Z
-  const ServiceIdentity service{"mta-sts.provider.example", {}, "sts.provider.example", 300};
+  const ServiceIdentity service{
+      "mta-sts.provider.example", {}, "sts.provider.example", 300, true, {}};
   const std::vector<DnsRecordSpec> records = hosted_records(d, service);
   const std::string text = domain_json(d, records);
   EXPECT_EQ(text.find('\n'), std::string::npos);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "mtasts/core/sts/sts_record.hpp"
+#include "mtasts/core/tlsrpt/tlsrpt_record.hpp"
 
 namespace mtasts::core {
 namespace {
@@ -378,7 +379,7 @@ TEST(HostedDomain, HostedServing_RemovingWithoutServeUntil_NotServed) {
 
 ServiceIdentity service_with(std::string hostname, std::vector<std::string> addresses,
                              std::string zone) {
-  return ServiceIdentity{std::move(hostname), std::move(addresses), std::move(zone), 600};
+  return ServiceIdentity{std::move(hostname), std::move(addresses), std::move(zone), 600, true, {}};
 }
 
 TEST(HostedDomain, HostedRecords_Table_SelfAndDelegated) {
@@ -438,6 +439,42 @@ TEST(HostedDomain, HostedRecords_Table_SelfAndDelegated) {
     const HostedDomain d =
         new_hosted_domain("example.com", enforce({"mx.example.com"}), c.records, kNow);
     EXPECT_EQ(hosted_records(d, c.service), c.want);
+  }
+}
+
+TEST(HostedDomain, TlsrptRecordText_Intakes_ParseBackAsEachRua) {
+  ServiceIdentity service = service_with("mta-sts.provider.example", {}, "");
+  struct Case {
+    bool https;
+    std::string mail_domain;
+    std::vector<std::string> rua;  // empty: no record at all
+  };
+  const std::vector<Case> cases = {
+      {true, "", {"https://mta-sts.example.com/tlsrpt"}},
+      {true,
+       "tlsrpt.provider.example.",
+       {"https://mta-sts.example.com/tlsrpt", "mailto:example.com@tlsrpt.provider.example"}},
+      {false, "tlsrpt.provider.example", {"mailto:example.com@tlsrpt.provider.example"}},
+      {false, "", {}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.mail_domain + (c.https ? " https" : " no https"));
+    service.report_https = c.https;
+    service.report_mail_domain = c.mail_domain;
+    const std::string text = tlsrpt_record_text("example.com.", service);
+    const HostedDomain d =
+        new_hosted_domain("example.com", enforce({"mx.example.com"}), RecordMode::self, kNow);
+    const std::vector<DnsRecordSpec> records = hosted_records(d, service);
+    if (c.rua.empty()) {
+      EXPECT_EQ(text, "");
+      EXPECT_EQ(records.back().owner, "_mta-sts.example.com");
+      continue;
+    }
+    const Result<TlsrptRecord> parsed = parse_tlsrpt_record(text);
+    ASSERT_TRUE(parsed) << text;
+    EXPECT_EQ(parsed->rua, c.rua);
+    EXPECT_EQ(records.back().owner, "_smtp._tls.example.com");
+    EXPECT_EQ(records.back().value, text);
   }
 }
 

@@ -18,8 +18,12 @@ constexpr std::int64_t kNow = 1741064767;  // 2025-03-04T05:06:07Z
 constexpr std::int64_t kDay = 86400;
 const std::string kId = "20250304050607";
 
-const ServiceIdentity kService{
-    "mta-sts.provider.example", {"192.0.2.10", "2001:db8::10"}, "sts.provider.example", 300};
+const ServiceIdentity kService{"mta-sts.provider.example",
+                               {"192.0.2.10", "2001:db8::10"},
+                               "sts.provider.example",
+                               300,
+                               true,
+                               {}};
 
 HostedDomain hosted(RecordMode records) {
   return new_hosted_domain("example.com",
@@ -266,8 +270,8 @@ TEST(HostingChecks, PolicyHostPointsAtService_Table) {
     std::vector<std::string> addresses;
     bool want;
   };
-  const ServiceIdentity name_only{"mta-sts.provider.example", {}, "", 300};
-  const ServiceIdentity addresses_only{"", {"192.0.2.10", "2001:db8::10"}, "", 300};
+  const ServiceIdentity name_only{"mta-sts.provider.example", {}, "", 300, true, {}};
+  const ServiceIdentity addresses_only{"", {"192.0.2.10", "2001:db8::10"}, "", 300, true, {}};
   const std::vector<PointCase> cases = {
       {"CNAME to the host name", kService, {"mta-sts.provider.example"}, {"203.0.113.9"}, true},
       {"host name mid-chain", name_only, {"mta-sts.provider.example.", "lb.cdn.example"}, {}, true},
@@ -277,7 +281,7 @@ TEST(HostingChecks, PolicyHostPointsAtService_Table) {
       {"our IPv4", addresses_only, {}, {"192.0.2.10"}, true},
       {"our IPv6 in another spelling", addresses_only, {}, {"2001:0DB8:0000::0010"}, true},
       {"our IPv6 with an IPv4 tail",
-       ServiceIdentity{"", {"::ffff:192.0.2.10"}, "", 300},
+       ServiceIdentity{"", {"::ffff:192.0.2.10"}, "", 300, true, {}},
        {},
        {"::ffff:c000:20a"},
        true},

@@ -152,6 +152,10 @@ struct ServiceIdentity {
   std::vector<std::string> addresses;  // or A/AAAA records of these addresses
   std::string delegation_zone;         // e.g. sts.provider.example; empty: no delegation offered
   std::uint32_t record_ttl = 300;      // TTL suggested for the customer's records
+  // Where the TLS-RPT record sends reports: the HTTPS intake on the policy host, and, when a
+  // mail domain is set, mailto:<d>@<report_mail_domain> (the SMTP/LMTP intake).
+  bool report_https = true;
+  std::string report_mail_domain;
 };
 
 // One DNS record, as a zone file line would hold it.
@@ -173,11 +177,14 @@ struct DnsRecordSpec {
 // The TXT text of a version: "v=STSv1; id=<id>".
 [[nodiscard]] std::string sts_record_text(std::string_view id);
 
-// The TLS-RPT record (RFC 8460 §3) sending the domain's reports to the service's HTTPS intake:
-// owner "_smtp._tls.<d>", text "v=TLSRPTv1; rua=https://mta-sts.<d>/tlsrpt". A domain that has
-// a TLSRPT record already adds the URI to its rua list (comma-separated) instead.
+// The TLS-RPT record (RFC 8460 §3) sending the domain's reports to the service's intakes:
+// owner "_smtp._tls.<d>", text "v=TLSRPTv1; rua=https://mta-sts.<d>/tlsrpt" when
+// service.report_https, then ",mailto:<d>@<report_mail_domain>" when a mail domain is set; ""
+// when the service takes reports neither way. A domain that has a TLSRPT record already adds
+// the URIs to its rua list (comma-separated) instead.
 [[nodiscard]] std::string tlsrpt_record_owner(std::string_view domain);
-[[nodiscard]] std::string tlsrpt_record_text(std::string_view domain);
+[[nodiscard]] std::string tlsrpt_record_text(std::string_view domain,
+                                             const ServiceIdentity& service);
 
 // Every record a domain needs at its current version, with the service's record_ttl:
 // mta-sts.<d> (CNAME to the hostname when one is set, else one A or AAAA per address, by its
@@ -185,7 +192,7 @@ struct DnsRecordSpec {
 // CNAME to delegated_record_owner() and that owner's TXT (managed_by_service). A delegated
 // domain of a service without a delegation zone (a configuration error the app reports) gets
 // the self records, so the customer is never told to publish a CNAME to nowhere. Last, the
-// TLS-RPT record of tlsrpt_record_text().
+// TLS-RPT record of tlsrpt_record_text(), unless that is empty.
 [[nodiscard]] std::vector<DnsRecordSpec> hosted_records(const HostedDomain& domain,
                                                         const ServiceIdentity& service);
 
