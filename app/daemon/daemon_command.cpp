@@ -170,8 +170,9 @@ core::Result<std::unique_ptr<net::MetricsServer>> make_metrics(asio::io_context&
   }
   auto metrics = std::make_unique<net::MetricsServer>(
       io.get_executor(),
-      [&service, &server] {
-        return service.metrics_text() + net::socketmap_metrics_text(server.stats());
+      [&service, &server, &log] {
+        return service.metrics_text() + net::socketmap_metrics_text(server.stats()) +
+               net::log_metrics_text(log);
       },
       log);
   auto port = metrics->listen(*endpoint);

@@ -36,6 +36,22 @@ void domains_and_certificates(std::string& out, const HostMetricsInput& input) {
   }
 }
 
+// The admin API's connections: what a flood of silent or slow clients leaves.
+void admin_server(std::string& out, const net::HttpServerStats& admin) {
+  core::append_metric(out, "mtasts_host_admin_connections_accepted_total", "counter",
+                      "Admin API connections accepted.", admin.accepted);
+  core::append_metric(out, "mtasts_host_admin_connections_rejected_total", "counter",
+                      "Admin API connections closed at once: at the limit with every one busy.",
+                      admin.rejected);
+  core::append_metric(out, "mtasts_host_admin_connections_evicted_total", "counter",
+                      "Waiting admin API connections closed to make room for a new one.",
+                      admin.evicted);
+  core::append_metric(out, "mtasts_host_admin_connections", "gauge",
+                      "Admin API connections open now.", admin.active);
+  core::append_metric(out, "mtasts_host_admin_timeouts_total", "counter",
+                      "Admin API connections closed by a deadline.", admin.timeouts);
+}
+
 }  // namespace
 
 std::string host_metrics_text(const HostMetricsInput& input) {
@@ -84,6 +100,7 @@ std::string host_metrics_text(const HostMetricsInput& input) {
                       input.state != nullptr ? input.state->generation : 0);
   core::append_metric(out, "mtasts_host_sync_failures_total", "counter",
                       "Sync passes the store failed.", input.sync_failures);
+  admin_server(out, input.admin);
   return out;
 }
 

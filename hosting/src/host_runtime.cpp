@@ -152,8 +152,9 @@ std::string HostRuntime::metrics_text() const {
   input.alerts = clients_.alerts ? clients_.alerts->counters() : AlertCounters{};
   input.sync_failures = sync_.failures();
   input.orders_in_flight = certificate_manager_.in_flight();
-  return host_metrics_text(input) + net::policy_server_metrics_text(policy_.stats()) +
-         intake_metrics_text(intake_counters_) +
+  input.admin = admin_.stats();
+  return host_metrics_text(input) + net::log_metrics_text(log_) +
+         net::policy_server_metrics_text(policy_.stats()) + intake_metrics_text(intake_counters_) +
          (smtp_ ? net::smtp_metrics_text(smtp_->stats()) : std::string());
 }
 

@@ -41,6 +41,13 @@ def admin_status(port: int, token: str) -> tuple[int, float]:
         conn.close()
 
 
+def metric_value(text: str, name: str) -> float:
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    raise AssertionError(f"{name} is not in the metrics")
+
+
 # Twice at the limit (the lock-up was repeatable), then far past it.
 @pytest.mark.parametrize("silent", [64, 65, 300])
 def test_silent_connections_do_not_lock_the_admin_api(world, host, silent):
@@ -60,6 +67,11 @@ def test_silent_connections_do_not_lock_the_admin_api(world, host, silent):
                                  f"silent connections: {e!r}") from e
         assert status == 200
         assert took < 1.5, f"answered after {took:.1f} s"
+        # Past the limit the evictions show: counted in /metrics, and a line in the log.
+        if silent > 64:
+            evicted = metric_value(host.metrics(), "mtasts_host_admin_connections_evicted_total")
+            assert evicted >= silent - 64, f"{evicted} evictions counted"
+            assert "event=connection-evicted" in host.log_text(), host.log_tail()
     finally:
         for s in held:
             s.close()

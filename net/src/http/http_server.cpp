@@ -86,6 +86,16 @@ struct StartConnection {
       }
       state.counters.evicted.add();
       state.budget->acquire_over();
+      if (const std::size_t n = state.eviction_notes.count(std::chrono::steady_clock::now());
+          n > 0) {
+        boost::system::error_code no_port;
+        state.log.log(LogLevel::info, "connection-evicted",
+                      {{"connections", n},
+                       {"port", listener->acceptor.local_endpoint(no_port).port()},
+                       {"why",
+                        "at the connection limit: the least recently active waiting "
+                        "connection made room"}});
+      }
     }
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);

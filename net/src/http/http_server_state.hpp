@@ -18,6 +18,7 @@
 
 #include "mtasts/net/http/http_server.hpp"
 #include "runtime/accept_loop.hpp"
+#include "runtime/note_rate.hpp"
 #include "runtime/tls_server.hpp"
 #include "socketmap/flight.hpp"
 
@@ -103,6 +104,8 @@ struct HttpServer::State {
   std::unordered_set<detail::HttpConnection*> connections;
   detail::ActivityList<detail::WatchedSocket<boost::asio::ip::tcp>> activity;  // the open ones
   detail::HttpCounters counters;
+  // Info lines for connections evicted at the connection limit (one per 10 s at most).
+  detail::NoteRate eviction_notes{detail::kNotePeriod};
   bool started = false;
   bool draining = false;
   std::shared_ptr<detail::Event> drained = std::make_shared<detail::Event>();

@@ -61,6 +61,9 @@ std::string socketmap_metrics_text(const SocketmapServerStats& stats) {
        "Connections closed for a framing error or an oversize request.", stats.bad_framing},
       {"mtasts_socketmap_timeouts_total", "counter", "Connections closed by a deadline.",
        stats.timed_out},
+      {"mtasts_socketmap_memory_trims_total", "counter",
+       "Times the heap was given back to the system after a crowd of connections had gone.",
+       stats.memory_trims},
   };
   std::string out;
   for (const Family& f : families) {

@@ -1,6 +1,7 @@
 // SocketmapServer's connections: read completion handlers that answer cached lookups at once,
 // a coroutine for whatever must wait, and a watchdog for the deadlines.
 
+#include <malloc.h>
 #include <time.h>
 
 #include <algorithm>
@@ -15,6 +16,7 @@
 #include <charconv>
 #include <cstring>
 #include <span>
+#include <string_view>
 
 #include "mtasts/core/socketmap/postfix_reply.hpp"
 #include "mtasts/core/socketmap/socketmap.hpp"
@@ -37,13 +39,23 @@ using detail::Listener;
 
 using State = SocketmapServer::State;
 
+// A client fault: a line per connection at debug, else an info line at most every 10 s with
+// the number since the line before (`notes`).
+void note_client_fault(State& state, detail::NoteRate& notes, std::string_view event,
+                       std::string_view error) {
+  if (state.log.enabled(LogLevel::debug)) {
+    state.log.log(LogLevel::debug, event, {{"error", error}});
+  } else if (const std::size_t n = notes.count(Clock::now()); n > 0) {
+    state.log.log(LogLevel::info, event, {{"connections", n}, {"error", error}});
+  }
+}
+
 asio::awaitable<void> watchdog(std::shared_ptr<State> state, std::shared_ptr<Connection> conn) {
   const bool expired = co_await detail::watch_deadline(conn);
   if (expired) {
     ++state->stats.timed_out;
-    if (state->log.enabled(LogLevel::debug)) {
-      state->log.log(LogLevel::debug, "connection-timeout", {});
-    }
+    note_client_fault(*state, state->timeout_notes, "connection-timeout",
+                      "no complete request within its deadline");
   }
 }
 
@@ -168,9 +180,7 @@ Ready answer_ready(State& state, Connection& conn, core::NetstringDecoder& decod
     auto next = decoder.next_view();
     if (!next) {
       ++state.stats.bad_framing;
-      if (state.log.enabled(LogLevel::debug)) {
-        state.log.log(LogLevel::debug, "connection-bad-request", {{"error", next.error().message}});
-      }
+      note_client_fault(state, state.framing_notes, "connection-bad-request", next.error().message);
       return {Stop::framing_error, {}, {}};
     }
     if (!next->has_value()) {
@@ -247,12 +257,31 @@ struct Session {
 };
 using SessionPtr = std::shared_ptr<Session>;
 
+// Gives the heap a crowd of connections freed back to the system, once the crowd has gone:
+// the open connections have fallen to half their peak, a peak of at least trim_after_peak.
+// Then the peak starts again from what is open, so it runs once per crowd, never per close.
+void give_back_memory(State& state) {
+  const std::size_t open = state.connections.size();
+  const std::size_t least = state.options.trim_after_peak;
+  if (least == 0 || state.connection_peak < least || open * 2 > state.connection_peak) {
+    return;
+  }
+  if (state.log.enabled(LogLevel::debug)) {
+    state.log.log(LogLevel::debug, "memory-trim",
+                  {{"peak", state.connection_peak}, {"connections", open}});
+  }
+  state.connection_peak = open;
+  ::malloc_trim(0);
+  ++state.stats.memory_trims;
+}
+
 // Closes the connection and forgets it: once per connection, at the end of its last handler.
 void end_session(Session& session) {
   State& state = *session.state;
   session.conn->close();
   state.connections.erase(session.conn.get());
   state.stats.active = state.connections.size();
+  give_back_memory(state);
   if (state.draining && state.connections.empty()) {
     state.drained->publish({});
   }
@@ -367,6 +396,7 @@ struct StartConnection {
     state->activity.push_newest(*conn);
     ++state->stats.accepted;
     state->stats.active = state->connections.size();
+    state->connection_peak = std::max(state->connection_peak, state->connections.size());
     asio::co_spawn(state->executor, watchdog(state, conn), asio::detached);
     // Synchronous sends return would_block instead of blocking (see send_now).
     boost::system::error_code blocking;

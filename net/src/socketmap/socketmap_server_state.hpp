@@ -15,6 +15,7 @@
 
 #include "mtasts/net/socketmap/socketmap_server.hpp"
 #include "runtime/accept_loop.hpp"
+#include "runtime/note_rate.hpp"
 #include "socketmap/flight.hpp"
 
 namespace mtasts::net::detail {
@@ -63,6 +64,12 @@ struct SocketmapServer::State {
   std::unordered_set<detail::Connection*> connections;
   detail::ActivityList<detail::WatchedSocket<detail::Protocol>> activity;  // the open ones
   SocketmapServerStats stats;
+  // The most connections open at once since the last trim (options.trim_after_peak).
+  std::size_t connection_peak = 0;
+  // Info lines for clients cut by their deadline and for garbage on the wire (debug has one
+  // line per connection).
+  detail::NoteRate timeout_notes{detail::kNotePeriod};
+  detail::NoteRate framing_notes{detail::kNotePeriod};
   bool started = false;
   bool draining = false;
   std::shared_ptr<detail::Event> drained = std::make_shared<detail::Event>();

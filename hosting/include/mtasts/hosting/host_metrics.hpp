@@ -14,6 +14,7 @@
 #include "mtasts/hosting/host_monitor.hpp"
 #include "mtasts/hosting/host_records.hpp"
 #include "mtasts/hosting/host_sync.hpp"
+#include "mtasts/net/http/http_server.hpp"
 
 namespace mtasts::hosting {
 
@@ -28,6 +29,7 @@ struct HostMetricsInput {
   AlertCounters alerts;
   std::uint64_t sync_failures = 0;
   std::size_t orders_in_flight = 0;
+  net::HttpServerStats admin;  // the admin API's server
 };
 
 [[nodiscard]] std::string host_metrics_text(const HostMetricsInput& input);

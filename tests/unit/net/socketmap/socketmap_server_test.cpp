@@ -8,6 +8,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 
 #include "socketmap_client.hpp"
@@ -334,6 +335,82 @@ TEST_F(SocketmapServerTest, TrickledRequest_IsClosedAtTheReadTimeoutFromItsFirst
   EXPECT_TRUE(result.first) << "the trickled request was never cut";
   EXPECT_LT(result.second, 3s);
   EXPECT_EQ(server_->stats().timed_out, 1u);
+}
+
+// At info, clients cut by their deadline and clients sending garbage are one line per kind
+// per 10 s, with how many since the line before: a flood of them cannot drown the log. The
+// counters count each one.
+TEST_F(SocketmapServerTest, SlowAndGarbledClients_AtInfo_AreOneLinePerKindWithTheirNumber) {
+  const std::filesystem::path file = std::filesystem::temp_directory_path() /
+                                     ("mtasts-socketmap-notes-" + std::to_string(::getpid()));
+  ASSERT_TRUE(log_.open_file(file.string()));
+  log_.set_level(LogLevel::info);
+  start({.idle_timeout = 30s, .read_timeout = 100ms});
+  const int closed = run([&]() -> asio::awaitable<int> {
+    int n = 0;
+    std::vector<SocketmapClient> slow;
+    for (int i = 0; i < 3; ++i) {
+      slow.push_back(co_await connected());
+      co_await slow.back().send("20:m partial");
+    }
+    for (auto& client : slow) {
+      n += static_cast<int>(co_await client.wait_closed(5s));
+    }
+    for (int i = 0; i < 2; ++i) {
+      auto garbled = co_await connected();
+      co_await garbled.send("not a netstring\r\n");
+      n += static_cast<int>(co_await garbled.wait_closed(5s));
+    }
+    co_return n;
+  }());
+  EXPECT_EQ(closed, 5);
+  std::ifstream in(file);
+  std::vector<std::string> timeouts;
+  std::vector<std::string> garbage;
+  for (std::string line; std::getline(in, line);) {
+    if (line.find("event=connection-timeout") != std::string::npos) {
+      timeouts.push_back(line);
+    } else if (line.find("event=connection-bad-request") != std::string::npos) {
+      garbage.push_back(line);
+    }
+  }
+  std::filesystem::remove(file);
+  ASSERT_EQ(timeouts.size(), 1u);
+  EXPECT_NE(timeouts[0].find("level=info"), std::string::npos) << timeouts[0];
+  EXPECT_NE(timeouts[0].find("connections=1"), std::string::npos) << timeouts[0];
+  ASSERT_EQ(garbage.size(), 1u);
+  EXPECT_NE(garbage[0].find("connections=1"), std::string::npos) << garbage[0];
+  EXPECT_EQ(server_->stats().timed_out, 3u);
+  EXPECT_EQ(server_->stats().bad_framing, 2u);
+}
+
+// Once a crowd of connections (trim_after_peak or more at once) has fallen to half, the heap is
+// given back: once per crowd, never for a smaller one.
+TEST_F(SocketmapServerTest, ACrowdOfConnectionsGone_GivesTheHeapBackOncePerCrowd) {
+  start({.trim_after_peak = 8});
+  const auto crowd = [&](int size) {
+    run([&]() -> asio::awaitable<int> {
+      std::vector<SocketmapClient> clients;
+      for (int i = 0; i < size; ++i) {
+        clients.push_back(co_await connected());
+        co_await clients.back().ask("m now" + std::to_string(i));
+        co_await clients.back().replies(1);
+      }
+      co_return size;  // the clients close here
+    }());
+    EXPECT_TRUE(testing::drive(io_, [&] { return server_->stats().active == 0; }));
+  };
+  crowd(3);
+  EXPECT_EQ(server_->stats().memory_trims, 0u);
+  crowd(10);
+  EXPECT_EQ(server_->stats().memory_trims, 1u);
+  crowd(5);
+  EXPECT_EQ(server_->stats().memory_trims, 1u);
+  crowd(10);
+  EXPECT_EQ(server_->stats().memory_trims, 2u);
+  EXPECT_NE(
+      socketmap_metrics_text(server_->stats()).find("mtasts_socketmap_memory_trims_total 2\n"),
+      std::string::npos);
 }
 
 TEST_F(SocketmapServerTest, AtTheLimit_TheLeastRecentlyActiveIdleConnectionMakesRoom) {

@@ -72,6 +72,10 @@ struct SocketmapServerOptions {
   std::chrono::milliseconds read_timeout{10'000};
   std::chrono::milliseconds write_timeout{10'000};
   std::size_t max_connections = 10'000;
+  // After a crowd of connections (at least this many open at once) has fallen to half or less,
+  // the freed heap is given back to the system (malloc_trim): glibc otherwise keeps what a
+  // burst of clients used for the rest of the process's life. 0: never.
+  std::size_t trim_after_peak = 128;
 };
 
 // Whether the TCP listener sets SO_REUSEPORT (the peer's `reuse_port`).
@@ -79,13 +83,14 @@ enum class ReusePort { off, on };
 
 // Counters since start; read on the server's executor.
 struct SocketmapServerStats {
-  std::uint64_t accepted = 0;     // connections accepted
-  std::uint64_t rejected = 0;     // closed at once: over max_connections, all busy, or EMFILE
-  std::uint64_t evicted = 0;      // closed to make room for a new connection
-  std::uint64_t active = 0;       // connections open now
-  std::uint64_t requests = 0;     // requests answered
-  std::uint64_t bad_framing = 0;  // connections closed for a framing error or oversize request
-  std::uint64_t timed_out = 0;    // connections closed by a deadline
+  std::uint64_t accepted = 0;      // connections accepted
+  std::uint64_t rejected = 0;      // closed at once: over max_connections, all busy, or EMFILE
+  std::uint64_t evicted = 0;       // closed to make room for a new connection
+  std::uint64_t active = 0;        // connections open now
+  std::uint64_t requests = 0;      // requests answered
+  std::uint64_t bad_framing = 0;   // connections closed for a framing error or oversize request
+  std::uint64_t timed_out = 0;     // connections closed by a deadline
+  std::uint64_t memory_trims = 0;  // heap given back after a crowd of connections (see options)
 };
 
 // The counters in the Prometheus text format (mtasts_socketmap_* families).
