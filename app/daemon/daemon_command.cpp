@@ -170,9 +170,9 @@ core::Result<std::unique_ptr<net::MetricsServer>> make_metrics(asio::io_context&
   }
   auto metrics = std::make_unique<net::MetricsServer>(
       io.get_executor(),
-      [&service, &server, &log] {
+      [&service, &server] {
         return service.metrics_text() + net::socketmap_metrics_text(server.stats()) +
-               net::log_metrics_text(log);
+               net::log_reopen_metrics_text();
       },
       log);
   auto port = metrics->listen(*endpoint);

@@ -153,7 +153,7 @@ std::string HostRuntime::metrics_text() const {
   input.sync_failures = sync_.failures();
   input.orders_in_flight = certificate_manager_.in_flight();
   input.admin = admin_.stats();
-  return host_metrics_text(input) + net::log_metrics_text(log_) +
+  return host_metrics_text(input) + net::log_reopen_metrics_text() +
          net::policy_server_metrics_text(policy_.stats()) + intake_metrics_text(intake_counters_) +
          (smtp_ ? net::smtp_metrics_text(smtp_->stats()) : std::string());
 }

@@ -8,7 +8,6 @@
 #include <cstring>
 #include <ctime>
 
-#include "mtasts/core/base/prometheus_text.hpp"
 #include "mtasts/net/runtime/errc.hpp"
 
 namespace mtasts::net {
@@ -143,24 +142,7 @@ core::Result<void> Logger::reopen() {
     }
     path = path_;
   }
-  auto opened = open_file(std::move(path));
-  const std::lock_guard lock(mutex_);
-  ++(opened ? reopens_.done : reopens_.failed);
-  return opened;
-}
-
-Logger::Reopens Logger::reopens() const {
-  const std::lock_guard lock(mutex_);
-  return reopens_;
-}
-
-std::string log_metrics_text(const Logger& log) {
-  const Logger::Reopens reopens = log.reopens();
-  std::string out;
-  core::append_labelled_metric(out, "mtasts_log_reopens_total", "counter",
-                               "Reopens of the log file (SIGHUP), by result.", "result",
-                               {{"done", reopens.done}, {"failed", reopens.failed}});
-  return out;
+  return open_file(std::move(path));
 }
 
 std::string Logger::format_fields(LogLevel level, std::string_view event,

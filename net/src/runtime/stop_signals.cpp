@@ -1,5 +1,6 @@
 #include "mtasts/net/runtime/stop_signals.hpp"
 
+#include <atomic>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -7,11 +8,34 @@
 #include <memory>
 #include <string>
 
+#include "mtasts/core/base/prometheus_text.hpp"
 #include "mtasts/net/runtime/sd_notify.hpp"
 
 namespace mtasts::net {
 
 namespace asio = boost::asio;
+
+namespace {
+
+// One log per process, reopened on one loop; read by the metrics servers' threads.
+std::atomic<std::uint64_t> reopens_done{0};
+std::atomic<std::uint64_t> reopens_failed{0};
+
+}  // namespace
+
+LogReopens log_reopens() {
+  return {reopens_done.load(std::memory_order_relaxed),
+          reopens_failed.load(std::memory_order_relaxed)};
+}
+
+std::string log_reopen_metrics_text() {
+  const LogReopens reopens = log_reopens();
+  std::string out;
+  core::append_labelled_metric(out, "mtasts_log_reopens_total", "counter",
+                               "Reopens of the log file on SIGHUP, by result.", "result",
+                               {{"done", reopens.done}, {"failed", reopens.failed}});
+  return out;
+}
 
 asio::awaitable<bool> await_stop_signal(asio::io_context& io, Logger& log) {
   // Shared with the second-signal handler, so that the signals stay caught between the two
@@ -28,6 +52,7 @@ asio::awaitable<bool> await_stop_signal(asio::io_context& io, Logger& log) {
       break;
     }
     auto reopened = log.reopen();
+    ++(reopened ? reopens_done : reopens_failed);
     if (reopened) {
       log.log(net::LogLevel::info, "log-reopen", {});
     } else {

@@ -61,13 +61,6 @@ class Logger {
   // old file stays in use. Without a file, does nothing.
   [[nodiscard]] core::Result<void> reopen();
 
-  // How many reopen() calls with a file open succeeded and failed since start.
-  struct Reopens {
-    std::uint64_t done = 0;
-    std::uint64_t failed = 0;
-  };
-  [[nodiscard]] Reopens reopens() const;
-
   [[nodiscard]] bool enabled(LogLevel level) const { return level >= level_; }
   [[nodiscard]] LogLevel level() const { return level_; }
   void set_level(LogLevel level) { level_ = level; }
@@ -81,13 +74,9 @@ class Logger {
 
  private:
   LogLevel level_;
-  mutable std::mutex mutex_;
+  std::mutex mutex_;
   std::FILE* file_ = nullptr;  // null: stderr
   std::string path_;
-  Reopens reopens_;
 };
-
-// The log's own counters in the Prometheus text format (mtasts_log_reopens_total by result).
-[[nodiscard]] std::string log_metrics_text(const Logger& log);
 
 }  // namespace mtasts::net
