@@ -25,9 +25,7 @@ std::int64_t seconds(core::HostTime t) {
 }
 
 core::HostTime day_start(core::HostTime t) {
-  const std::int64_t s = seconds(t);
-  const std::int64_t rem = ((s % kDay) + kDay) % kDay;
-  return core::HostTime(std::chrono::seconds(s - rem));
+  return std::chrono::floor<std::chrono::days>(t);
 }
 
 std::string day_text(std::int64_t day_seconds) {
