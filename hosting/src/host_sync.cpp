@@ -70,12 +70,14 @@ HostSync::HostSync(StoreWorker& store, HostPolicySource& source, net::Certificat
 asio::awaitable<core::Result<void>> HostSync::sync_once(bool force) {
   const std::uint64_t known = loaded_ && !force ? state_->generation : 0;
   const bool reload_all = !loaded_ || force;
-  // The heartbeat rides on the pass's store job, once per interval whatever else triggers
-  // passes (a change made through the admin API syncs at once).
+  // The heartbeat rides on the pass's store job: on every timed pass, and not again on the
+  // extra passes within half an interval (a change made through the admin API syncs at once).
   std::optional<store::InstanceRow> beat;
   const core::HostTime beat_at = clock_.now();
-  if (heartbeat_ && (!last_beat_ || beat_at - *last_beat_ >= std::max(heartbeat_->sync_interval,
-                                                                      std::chrono::seconds(1)))) {
+  const std::chrono::seconds spacing =
+      heartbeat_ ? std::max(heartbeat_->sync_interval / 2, std::chrono::seconds(1))
+                 : std::chrono::seconds(0);
+  if (heartbeat_ && (!last_beat_ || beat_at - *last_beat_ >= spacing)) {
     beat = heartbeat_;
     beat->last_seen = beat_at;
   }

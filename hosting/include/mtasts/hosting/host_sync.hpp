@@ -9,7 +9,7 @@
 // loaded; everything here runs on the main loop.
 //
 // With a heartbeat set, a pass also writes this instance's row (store::InstanceRow, last_seen
-// = now) in the same store job, at most once per the row's sync_interval: the Service page's
+// = now) in the same store job, not again within half the row's sync_interval: the Service page's
 // list of a cluster's instances. The heartbeat bumps no generation, so no instance reloads for
 // it, and a failed heartbeat is logged without failing the pass.
 
@@ -66,7 +66,8 @@ class HostSync {
   boost::asio::awaitable<core::Result<void>> sync_once(bool force = false);
 
   // Makes every later pass write `identity` (its last_seen set to the time of the pass) as
-  // this instance's heartbeat. `identity.sync_interval` spaces the writes.
+  // this instance's heartbeat. Writes are at least half `identity.sync_interval` (and 1 s)
+  // apart.
   void set_heartbeat(store::InstanceRow identity) { heartbeat_ = std::move(identity); }
 
   // Runs sync_once() every `interval` until `timer` stops.
