@@ -33,11 +33,11 @@ TEST(InstanceStale, AfterThreeIntervals_AtLeastTheFloor) {
     bool stale;
   };
   const Case cases[] = {
-      {seconds(5), seconds(0), false},  {seconds(5), seconds(10), false},
-      {seconds(5), seconds(11), true},  {seconds(30), seconds(90), false},
-      {seconds(30), seconds(91), true}, {seconds(1), seconds(3), false},
-      {seconds(1), seconds(10), false}, {seconds(1), seconds(11), true},
-      {seconds(0), seconds(600), true},
+      {seconds(5), seconds(0), false},   {seconds(5), seconds(10), false},
+      {seconds(5), seconds(15), false},  {seconds(5), seconds(16), true},
+      {seconds(30), seconds(90), false}, {seconds(30), seconds(91), true},
+      {seconds(1), seconds(3), false},   {seconds(1), seconds(10), false},
+      {seconds(1), seconds(11), true},   {seconds(0), seconds(600), true},
   };
   for (const Case& c : cases) {
     row.sync_interval = c.interval;
