@@ -37,6 +37,7 @@ net::HttpResponse allowed_methods(AdminRoute route, const std::string& target) {
     case AdminRoute::reports_apart:
     case AdminRoute::audit:
     case AdminRoute::status:
+    case AdminRoute::instances:
     case AdminRoute::console:
     case AdminRoute::root:
       return not_allowed("GET");
@@ -221,6 +222,13 @@ std::optional<asio::awaitable<net::HttpResponse>> AdminApi::route(const net::Htt
                    : answer(error_response(404, "", "no such resource: " + request.target));
       }
       break;
+    case AdminRoute::instances:
+      if (method == "GET") {
+        return who.is_operator()
+                   ? instances()
+                   : answer(error_response(404, "", "no such resource: " + request.target));
+      }
+      break;
     case AdminRoute::session:
       if (method == "GET") {
         return answer(session_info(caller));
@@ -342,43 +350,6 @@ asio::awaitable<net::HttpResponse> AdminApi::audit(AdminPrincipal principal, std
     out.push_back(audit_json(entry));
   }
   co_return json_response(200, {{"entries", std::move(out)}});
-}
-
-asio::awaitable<net::HttpResponse> AdminApi::status() {
-  std::function<store::Result<std::uint64_t>(store::HostingStore&)> job =
-      [](store::HostingStore& hosting) { return hosting.generation(); };
-  auto generation = co_await store_.run(std::move(job));
-  if (!generation) {
-    co_return store_failure(generation.error());
-  }
-  const LoadedState& state = sync_.state();
-  const core::HostTime now = clock_.now();
-  std::uint64_t active = 0;
-  std::uint64_t removing = 0;
-  std::uint64_t valid = 0;
-  std::uint64_t due = 0;
-  std::uint64_t missing = 0;
-  for (const store::DomainRow& row : state.domains) {
-    ++(row.domain.state == core::HostedState::active ? active : removing);
-    if (!core::hosted_serving(row.domain, now)) {
-      continue;
-    }
-    const auto certificate = state.certificate(policy_host_name(row.domain.name));
-    if (!certificate || !certificate->issued) {
-      ++missing;
-    } else {
-      ++(certificate_need(certificate, now) == CertificateNeed::none ? valid : due);
-    }
-  }
-  co_return json_response(200,
-                          {{"instance", options_.instance},
-                           {"version", MTASTS_VERSION},
-                           {"store", std::string(store_.name())},
-                           {"generation", *generation},
-                           {"loaded_generation", state.generation},
-                           {"domains", {{"active", active}, {"removing", removing}}},
-                           {"certificates", {{"valid", valid}, {"due", due}, {"missing", missing}}},
-                           {"serving", sync_.loaded()}});
 }
 
 }  // namespace mtasts::hosting

@@ -59,6 +59,8 @@ AdminTarget parse_admin_target(std::string_view target) {
     out.route = AdminRoute::audit;
   } else if (path == "/v1/status") {
     out.route = AdminRoute::status;
+  } else if (path == "/v1/instances") {
+    out.route = AdminRoute::instances;
   } else if (path == "/v1/reports") {
     out.route = AdminRoute::reports;
   } else if (path == "/v1/reports/apart") {

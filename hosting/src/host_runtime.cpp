@@ -2,6 +2,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <nlohmann/json.hpp>
 
 #include "mtasts/hosting/host_metrics.hpp"
 #include "mtasts/hosting/host_wiring.hpp"
@@ -128,7 +129,8 @@ HostRuntime::HostRuntime(asio::io_context& io, const HostConfig& config, const A
           MonitorOptions{config.service, config.instance, whole_seconds(config.monitor.interval),
                          stale_grace(config), kConcurrentChecks}),
       api_(store_, sync_, *clients_.resolver, tokens, clock_, log,
-           AdminApiOptions{config.service, config.instance}),
+           AdminApiOptions{config.service, config.instance, config.acme.directory,
+                           config.acme.contact}),
       report_alerter_(io.get_executor(), store_, clients_.alerts.get(), log, config.instance),
       reports_(store_, clock_, log, intake_counters_, &report_alerter_),
       policy_(source_, certificates_,
@@ -180,8 +182,9 @@ core::Result<void> HostRuntime::listen_mail() {
         return core::fail(core::Errc::invalid_value,
                           "reports.mail." + std::string(key) + ": " + port.error().message);
       }
-      log_.log(net::LogLevel::info, "listening",
-               {{std::string(key), endpoint_text(HostEndpoint{endpoint.host, *port})}});
+      const std::string bound = endpoint_text(HostEndpoint{endpoint.host, *port});
+      log_.log(net::LogLevel::info, "listening", {{std::string(key), bound}});
+      listeners_.push_back(std::string(key) + " " + bound);
     }
     return {};
   };
@@ -221,9 +224,10 @@ core::Result<void> HostRuntime::listen() {
       return core::fail(core::Errc::invalid_value,
                         "admin.console_listen: " + console_port.error().message);
     }
-    log_.log(
-        net::LogLevel::info, "listening",
-        {{"console", endpoint_text(HostEndpoint{config_.console_listen->host, *console_port})}});
+    const std::string console =
+        endpoint_text(HostEndpoint{config_.console_listen->host, *console_port});
+    log_.log(net::LogLevel::info, "listening", {{"console", console}});
+    listeners_.push_back("console " + console);
   }
   if (config_.metrics) {
     metrics_ = std::make_unique<net::MetricsServer>(
@@ -236,18 +240,32 @@ core::Result<void> HostRuntime::listen() {
   }
   for (const net::Endpoint& endpoint : policy_.https_endpoints()) {
     log_.log(net::LogLevel::info, "listening", {{"https", net::to_string(endpoint)}});
+    listeners_.push_back("https " + net::to_string(endpoint));
   }
   for (const net::Endpoint& endpoint : policy_.http_endpoints()) {
     log_.log(net::LogLevel::info, "listening", {{"http", net::to_string(endpoint)}});
+    listeners_.push_back("http " + net::to_string(endpoint));
   }
-  log_.log(net::LogLevel::info, "listening",
-           {{"admin", endpoint_text(HostEndpoint{config_.admin_listen.host, *admin_port})}});
+  const std::string admin = endpoint_text(HostEndpoint{config_.admin_listen.host, *admin_port});
+  log_.log(net::LogLevel::info, "listening", {{"admin", admin}});
+  listeners_.push_back("admin " + admin);
   return listen_mail();
+}
+
+store::InstanceRow HostRuntime::identity() const {
+  const auto interval = std::chrono::ceil<std::chrono::seconds>(config_.sync_interval);
+  return store::InstanceRow{config_.instance,
+                            MTASTS_VERSION,
+                            clock_.now(),
+                            clock_.now(),
+                            std::max(interval, std::chrono::seconds(1)),
+                            nlohmann::json(listeners_).dump()};
 }
 
 asio::awaitable<void> HostRuntime::start_serving() {
   // The first sync before anything is served: the policy server answers from the store's
-  // state from its first request on.
+  // state from its first request on. It writes the first heartbeat too.
+  sync_.set_heartbeat(identity());
   auto synced = co_await sync_.sync_once(true);
   if (!synced) {
     log_.log(net::LogLevel::error, "initial-sync-failed",
@@ -268,17 +286,31 @@ asio::awaitable<void> HostRuntime::start_serving() {
   asio::co_spawn(io_, certificate_manager_.run(certificate_timer_, tick), asio::detached);
   asio::co_spawn(io_, records_.run(record_timer_, tick), asio::detached);
   asio::co_spawn(io_, monitor_.run(monitor_timer_, monitor_tick), asio::detached);
-  asio::co_spawn(io_, prune_reports(), asio::detached);
+  asio::co_spawn(io_, prune(), asio::detached);
   net::sd_notify("READY=1\nSTATUS=serving MTA-STS policies");
   log_.log(net::LogLevel::info, "ready",
            {{"domains", sync_.state().domains.size()}, {"generation", sync_.state().generation}});
 }
 
 // TLS-RPT retention: reports whose period started before `reports.retention_days` ago, and
-// reports kept apart received before it, are deleted at start and every six hours.
-asio::awaitable<void> HostRuntime::prune_reports() {
+// reports kept apart received before it, are deleted at start and every six hours; so are the
+// rows of instances not seen for kInstanceRetention (an instance named hostname:pid, the
+// default, leaves one behind at every restart).
+asio::awaitable<void> HostRuntime::prune() {
   constexpr std::chrono::hours kEvery{6};
   do {
+    const core::HostTime gone = clock_.now() - kInstanceRetention;
+    std::function<store::Result<std::uint64_t>(store::HostingStore&)> instances =
+        [gone](store::HostingStore& hosting) { return hosting.prune_instances(gone); };
+    auto forgotten = co_await store_.run(std::move(instances));
+    if (!forgotten) {
+      log_.log(net::LogLevel::warn, "instance-prune-failed",
+               {{"error", forgotten.error().message}});
+    } else if (*forgotten > 0) {
+      log_.log(net::LogLevel::info, "instance-prune",
+               {{"instances", static_cast<std::int64_t>(*forgotten)},
+                {"before", core::format_utc(gone)}});
+    }
     const core::HostTime before = clock_.now() - config_.reports.retention;
     std::function<store::Result<std::uint64_t>(store::HostingStore&)> job =
         [before](store::HostingStore& hosting) { return hosting.reports().prune(before); };

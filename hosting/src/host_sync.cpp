@@ -18,6 +18,7 @@ struct Loaded {
   bool changed = false;
   std::shared_ptr<LoadedState> state;
   std::vector<store::CertificateRow> rows;  // with their PEM, until installed
+  std::optional<store::Error> heartbeat_error;
 };
 
 }  // namespace
@@ -69,15 +70,31 @@ HostSync::HostSync(StoreWorker& store, HostPolicySource& source, net::Certificat
 asio::awaitable<core::Result<void>> HostSync::sync_once(bool force) {
   const std::uint64_t known = loaded_ && !force ? state_->generation : 0;
   const bool reload_all = !loaded_ || force;
+  // The heartbeat rides on the pass's store job: on every timed pass, and not again on the
+  // extra passes within half an interval (a change made through the admin API syncs at once).
+  std::optional<store::InstanceRow> beat;
+  const core::HostTime beat_at = clock_.now();
+  const std::chrono::seconds spacing =
+      heartbeat_ ? std::max(heartbeat_->sync_interval / 2, std::chrono::seconds(1))
+                 : std::chrono::seconds(0);
+  if (heartbeat_ && (!last_beat_ || beat_at - *last_beat_ >= spacing)) {
+    beat = heartbeat_;
+    beat->last_seen = beat_at;
+  }
   // The generation is read before the rows: a write between the two makes the next pass
   // reload again, never miss it.
   std::function<store::Result<Loaded>(store::HostingStore&)> job =
-      [known, reload_all](store::HostingStore& hosting) -> store::Result<Loaded> {
+      [known, reload_all, beat](store::HostingStore& hosting) -> store::Result<Loaded> {
+    Loaded loaded;
+    if (beat) {
+      if (auto written = hosting.put_instance(*beat); !written) {
+        loaded.heartbeat_error = written.error();
+      }
+    }
     auto generation = hosting.generation();
     if (!generation) {
       return tl::unexpected(generation.error());
     }
-    Loaded loaded;
     loaded.generation = *generation;
     if (!reload_all && *generation == known) {
       return loaded;
@@ -101,6 +118,14 @@ asio::awaitable<core::Result<void>> HostSync::sync_once(bool force) {
     ++failures_;
     log_.log(net::LogLevel::warn, "sync-failed", {{"error", loaded.error().message}});
     co_return core::fail(core::Errc::invalid_value, loaded.error().message);
+  }
+  if (beat) {
+    if (loaded->heartbeat_error) {
+      log_.log(net::LogLevel::warn, "heartbeat-failed",
+               {{"error", loaded->heartbeat_error->message}});
+    } else {
+      last_beat_ = beat_at;
+    }
   }
   const core::HostTime now = clock_.now();
   if (loaded->changed) {

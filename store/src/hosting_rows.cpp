@@ -187,6 +187,19 @@ Result<MonitorRow> decode_monitor(const SqlRow& row, const std::string& describe
   return finished(in, std::move(out), describe);
 }
 
+Result<InstanceRow> decode_instance(const SqlRow& row, const std::string& describe) {
+  RowReader in(row, "host_instances");
+  InstanceRow out;
+  out.name = in.text("name");
+  in.name(out.name);
+  out.version = in.text("version");
+  out.started_at = in.time("started_at");
+  out.last_seen = in.time("last_seen");
+  out.sync_interval = std::chrono::seconds(in.integer("sync_interval"));
+  out.listeners = in.text("listeners");
+  return finished(in, std::move(out), describe);
+}
+
 Result<AuditEntry> decode_audit(const SqlRow& row, const std::string& describe) {
   RowReader in(row, "host_audit");
   AuditEntry out;

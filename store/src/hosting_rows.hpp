@@ -28,6 +28,8 @@
 #define MTASTS_HOST_ACCOUNT_COLUMNS "directory_url, key_pem, account_url, created_at"
 #define MTASTS_HOST_CHALLENGE_COLUMNS "token, name, key_authorization, expires_at"
 #define MTASTS_HOST_MONITOR_COLUMNS "domain, checked_at, passing, findings"
+#define MTASTS_HOST_INSTANCE_COLUMNS \
+  "name, version, started_at, last_seen, sync_interval, listeners"
 #define MTASTS_HOST_AUDIT_COLUMNS "seq, at, actor, domain, action, detail"
 
 namespace mtasts::store {
@@ -66,6 +68,7 @@ class DomainParams {
 [[nodiscard]] Result<AcmeAccountRow> decode_account(const SqlRow& row, const std::string& describe);
 [[nodiscard]] Result<ChallengeRow> decode_challenge(const SqlRow& row, const std::string& describe);
 [[nodiscard]] Result<MonitorRow> decode_monitor(const SqlRow& row, const std::string& describe);
+[[nodiscard]] Result<InstanceRow> decode_instance(const SqlRow& row, const std::string& describe);
 [[nodiscard]] Result<AuditEntry> decode_audit(const SqlRow& row, const std::string& describe);
 
 }  // namespace mtasts::store

@@ -16,7 +16,10 @@ namespace {
 // repeated; host_report_days the counted sessions summed per domain, day, reporter, receiving MX,
 // result and policy match, which every summary reads (a few rows per report-day, however many
 // failure details the reports hold); host_reports_apart what was not counted.
-constexpr std::array<const char*, 2> kSqliteMigrations = {
+//
+// Version 3, the instances of the service: one row per instance name, replaced by its heartbeat
+// on every sync pass (never bumping host_generation), deleted a week after it was last seen.
+constexpr std::array<const char*, 3> kSqliteMigrations = {
     "CREATE TABLE host_generation (id INTEGER PRIMARY KEY CHECK (id = 1),"
     "  value INTEGER NOT NULL);"
     "INSERT INTO host_generation (id, value) VALUES (1, 0);"
@@ -74,10 +77,13 @@ constexpr std::array<const char*, 2> kSqliteMigrations = {
     "  detail TEXT NOT NULL, domain TEXT NOT NULL, reporter TEXT NOT NULL,"
     "  report_id TEXT NOT NULL, source TEXT NOT NULL, raw TEXT NOT NULL);"
     "CREATE INDEX host_reports_apart_received ON host_reports_apart (received_at);",
+    "CREATE TABLE host_instances (name TEXT PRIMARY KEY NOT NULL, version TEXT NOT NULL,"
+    "  started_at INTEGER NOT NULL, last_seen INTEGER NOT NULL,"
+    "  sync_interval INTEGER NOT NULL, listeners TEXT NOT NULL) WITHOUT ROWID;",
 };
 
 // The same tables; names compare byte-wise (COLLATE "C") so both engines list them alike.
-constexpr std::array<const char*, 2> kPostgresMigrations = {
+constexpr std::array<const char*, 3> kPostgresMigrations = {
     "CREATE TABLE host_generation (id integer PRIMARY KEY CHECK (id = 1),"
     "  value bigint NOT NULL);"
     "INSERT INTO host_generation (id, value) VALUES (1, 0);"
@@ -136,6 +142,9 @@ constexpr std::array<const char*, 2> kPostgresMigrations = {
     "  reporter text NOT NULL, report_id text NOT NULL, source text NOT NULL,"
     "  raw text NOT NULL);"
     "CREATE INDEX host_reports_apart_received ON host_reports_apart (received_at);",
+    "CREATE TABLE host_instances (name text COLLATE \"C\" PRIMARY KEY, version text NOT NULL,"
+    "  started_at bigint NOT NULL, last_seen bigint NOT NULL, sync_interval bigint NOT NULL,"
+    "  listeners text NOT NULL);",
 };
 
 static_assert(kSqliteMigrations.size() == kPostgresMigrations.size());

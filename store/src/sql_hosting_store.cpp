@@ -93,6 +93,19 @@ constexpr const char* kAcquireLease =
     " RETURNING holder";
 constexpr const char* kReleaseLease = "DELETE FROM host_leases WHERE name = $1 AND holder = $2";
 
+// A heartbeat: the instance's row replaced whole. Nothing else changes, the generation least
+// of all (instances poll it, and would all reload on every beat of every other).
+constexpr const char* kPutInstance =
+    "INSERT INTO host_instances (" MTASTS_HOST_INSTANCE_COLUMNS
+    ") VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO UPDATE SET"
+    " version = excluded.version, started_at = excluded.started_at,"
+    " last_seen = excluded.last_seen, sync_interval = excluded.sync_interval,"
+    " listeners = excluded.listeners";
+constexpr const char* kListInstances =
+    "SELECT " MTASTS_HOST_INSTANCE_COLUMNS " FROM host_instances ORDER BY name";
+constexpr const char* kPruneInstances =
+    "DELETE FROM host_instances WHERE last_seen < $1 RETURNING name";
+
 constexpr const char* kPutMonitor = "INSERT INTO host_monitor_results (" MTASTS_HOST_MONITOR_COLUMNS
                                     ") VALUES ($1, $2, $3, $4) ON CONFLICT (domain) DO UPDATE SET"
                                     " checked_at = excluded.checked_at, passing = excluded.passing,"
@@ -450,6 +463,30 @@ Result<bool> SqlHostingStore::acquire_lease(std::string_view name, std::string_v
 Result<void> SqlHostingStore::release_lease(std::string_view name, std::string_view holder) {
   const SqlValue params[] = {name, holder};
   return write(kReleaseLease, params, Bump::no).transform([](const SqlRows&) {});
+}
+
+Result<void> SqlHostingStore::put_instance(const InstanceRow& row) {
+  if (auto valid = require(!row.name.empty(), "an instance needs a name"); !valid) {
+    return valid;
+  }
+  const SqlValue params[] = {row.name,
+                             row.version,
+                             seconds_of(row.started_at),
+                             seconds_of(row.last_seen),
+                             static_cast<std::int64_t>(row.sync_interval.count()),
+                             row.listeners};
+  return write(kPutInstance, params, Bump::no).transform([](const SqlRows&) {});
+}
+
+Result<std::vector<InstanceRow>> SqlHostingStore::list_instances() {
+  return read_all(kListInstances, {}, &decode_instance);
+}
+
+Result<std::uint64_t> SqlHostingStore::prune_instances(HostTime before) {
+  const SqlValue params[] = {seconds_of(before)};
+  return write(kPruneInstances, params, Bump::no).transform([](const SqlRows& rows) {
+    return static_cast<std::uint64_t>(rows.size());
+  });
 }
 
 Result<void> SqlHostingStore::put_monitor_result(const MonitorRow& row) {

@@ -46,6 +46,10 @@ class SqlHostingStore final : public HostingStore {
                              std::chrono::seconds ttl, HostTime now) override;
   Result<void> release_lease(std::string_view name, std::string_view holder) override;
 
+  Result<void> put_instance(const InstanceRow& row) override;
+  Result<std::vector<InstanceRow>> list_instances() override;
+  Result<std::uint64_t> prune_instances(HostTime before) override;
+
   Result<void> put_monitor_result(const MonitorRow& row) override;
   Result<std::optional<MonitorRow>> get_monitor_result(std::string_view domain) override;
 

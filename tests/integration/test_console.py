@@ -374,10 +374,40 @@ def test_a_report_posted_shows_in_the_chart_and_enforce_applies(world, host, bro
     b.wait(b.visible("#raw-report"), "the raw report")
     assert "Big Sender" in b.text("#raw-report")
     b.shot("08-report")
+    # The Service page: this instance among the instances (its heartbeat), and the ACME account
+    # registered at pebble when the certificate above was ordered.
+    status, state = host.api("GET", "/v1/status")
+    assert status == 200, state
+    acme = state["acme"]
+    assert acme["account_url"] and acme["account_url"].startswith("https://"), acme
+    assert acme["created_at"] and acme["contact"] == ["mailto:hostmaster@provider.test"], acme
+    status, listed = host.api("GET", "/v1/instances")
+    assert status == 200, listed
+    me = [i for i in listed["instances"] if i["name"] == state["instance"]]
+    assert len(me) == 1 and me[0]["self"] and not me[0]["stale"], listed
+    assert f"admin 127.0.0.1:{ADMIN_PORT}" in me[0]["listeners"], me
     b.get("/console/#/service")
     b.wait(b.visible("#service-state"), "the service page")
     assert "domain.set" in b.text("#main")
+    b.wait(b.visible("#instances table"), "the instances table")
+    instances = b.text("#instances")
+    assert state["instance"] in instances and "(this one)" in instances, instances
+    assert "up" in instances and "stale" not in instances.replace("is stale", ""), instances
+    headers = b.do(lambda d: [th.text for th in d.find_elements(
+        "css selector", "#instances th[scope=col]")])
+    assert headers[:4] == ["Instance", "Version", "State", "Last seen"], headers
+    account = b.text("#acme-account")
+    assert acme["directory"] in account and acme["account_url"] in account, account
+    assert "mailto:hostmaster@provider.test" in account, account
+    assert "PRIVATE" not in b.text("#main")
     b.shot("09-service")
+    # On a phone: the cards stack, the instances table keeps its first columns.
+    b.do(lambda d: d.set_window_size(390, 844))
+    b.get("/console/#/service")
+    b.wait(b.visible("#instances table"), "the service page on a phone")
+    assert b.do(lambda d: d.find_element("css selector", "#acme-account").is_displayed())
+    b.shot("13-service-phone")
+    b.do(lambda d: d.set_window_size(1280, 1000))
 
 
 def test_a_change_without_the_csrf_token_is_refused(host, browser):
@@ -429,9 +459,13 @@ def test_a_customer_sees_only_its_own_domain(host, browser):
                                ("GET", f"/v1/domains/{RIVAL}/reports", None),
                                ("PATCH", f"/v1/domains/{RIVAL}", {"mode": "enforce"}),
                                ("DELETE", f"/v1/domains/{RIVAL}", None),
-                               ("GET", "/v1/status", None)]:
+                               ("GET", "/v1/status", None),
+                               ("GET", "/v1/instances", None)]:
         answer = b.fetch(method, path, body)
         assert answer["status"] == 404, (method, path, answer)
+    # With the customer's bearer token too: the service's instances are the operators'.
+    status, refused = host.api("GET", "/v1/instances", token=CUSTOMER_TOKEN)
+    assert status == 404 and "instances" not in refused, refused
     status, rival = host.api("GET", f"/v1/domains/{RIVAL}")
     assert rival["mode"] == "testing" and rival["state"] == "active", rival
     listed = b.fetch("GET", "/v1/domains", None)

@@ -125,6 +125,10 @@ inline constexpr const char* kToken = "0123456789abcdef0123456789abcdef";
 // A customer's token, scoped to example.com.
 inline constexpr const char* kCustomerToken = "customer-0123456789abcdef";
 
+// The ACME directory and contact the fixture's API reports.
+inline constexpr const char* kAcmeDirectory = "https://acme.test/dir";
+inline constexpr const char* kAcmeContact = "mailto:ops@example.net";
+
 // The service's parts over a fresh SQLite store, synced once.
 class HostFixture : public ::testing::Test {
  protected:
@@ -149,8 +153,9 @@ class HostFixture : public ::testing::Test {
         *store_, source_, certificates_, clock_, log_,
         ChallengeBoardOptions{"test", std::chrono::milliseconds(0), std::chrono::seconds(600)});
     sync_ = std::make_unique<HostSync>(*store_, source_, certificates_, board_.get(), clock_, log_);
-    api_ = std::make_unique<AdminApi>(*store_, *sync_, resolver_, tokens_, clock_, log_,
-                                      AdminApiOptions{kService, "test"});
+    api_ = std::make_unique<AdminApi>(
+        *store_, *sync_, resolver_, tokens_, clock_, log_,
+        AdminApiOptions{kService, "test", kAcmeDirectory, {kAcmeContact}});
   }
   // The first sync, as the service runs at start.
   void SetUp() override { ASSERT_TRUE(run(io_, sync_->sync_once(true))); }

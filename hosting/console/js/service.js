@@ -1,14 +1,39 @@
-// The service (operators only): the instance, its counts, certificate renewals ahead, and the
-// audit log.
+// The service (operators only): the instance answering, every instance of the service with
+// its last heartbeat, the ACME account, the counts, certificate renewals ahead, and the audit
+// log.
 
 import {api} from "./api.js";
-import {h, put, table, when} from "./dom.js";
+import {badge, h, put, table, when} from "./dom.js";
 import {page} from "./ui.js";
+
+// One row per instance: a stale one stopped beating (stopped, hung, or cut off from the store).
+function instanceRows(instances) {
+  return instances.map((i) => [
+    h("span", {}, i.name, i.self ? h("span", {class: "muted"}, " (this one)") : null),
+    i.version,
+    i.stale ? badge("stale", "bad") : badge("up", "ok"),
+    when(i.last_seen),
+    when(i.started_at),
+    i.listeners.length ? h("ul", {class: "plain"}, i.listeners.map((l) => h("li", {}, l))) : "—",
+  ]);
+}
+
+function acmeCard(acme) {
+  return h("section", {class: "card", id: "acme-account", "aria-labelledby": "acme-title"},
+    h("h2", {id: "acme-title"}, "ACME account"),
+    h("dl", {class: "facts"},
+      h("dt", {}, "Directory"), h("dd", {}, h("code", {}, acme.directory)),
+      h("dt", {}, "Account"),
+      h("dd", {}, acme.account_url ? h("code", {}, acme.account_url) : "Not registered yet"),
+      h("dt", {}, "Contact"), h("dd", {}, acme.contact.length ? acme.contact.join(", ") : "—"),
+      h("dt", {}, "Registered"), h("dd", {}, when(acme.created_at))));
+}
 
 export async function showService() {
   const view = page("Service", h("p", {class: "muted"}, "Loading…"));
-  const [status, audit, soon] = await Promise.all([
+  const [status, instances, audit, soon] = await Promise.all([
     api("GET", "/v1/status"),
+    api("GET", "/v1/instances"),
     api("GET", "/v1/audit?limit=100"),
     api("GET", "/v1/domains?limit=1000"),
   ]);
@@ -32,7 +57,15 @@ export async function showService() {
           h("dt", {}, "Being removed"), h("dd", {}, String(status.domains.removing)),
           h("dt", {}, "Certificates valid"), h("dd", {}, String(status.certificates.valid)),
           h("dt", {}, "Due for renewal"), h("dd", {}, String(status.certificates.due)),
-          h("dt", {}, "Missing"), h("dd", {}, String(status.certificates.missing))))),
+          h("dt", {}, "Missing"), h("dd", {}, String(status.certificates.missing)))),
+      acmeCard(status.acme)),
+    h("section", {id: "instances", "aria-labelledby": "instances-title"},
+      h("h2", {id: "instances-title"}, "Instances"),
+      table("Each instance writes a heartbeat as it syncs; " +
+        "one silent for three sync intervals is stale.",
+        ["Instance", "Version", "State", "Last seen",
+          {text: "Started", cls: "wide-only"}, {text: "Listens on", cls: "wide-only"}],
+        instanceRows(instances.instances))),
     h("h2", {}, "Certificates expiring first"),
     renewals.length ? table(null, ["Domain", "Valid until"], renewals) : h("p", {}, "None yet."),
     h("h2", {}, "Audit log"),

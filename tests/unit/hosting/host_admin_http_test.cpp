@@ -21,6 +21,8 @@ TEST(AdminHttp, Targets_Route) {
   EXPECT_EQ(audit.query.at("domain"), "example.com");
   EXPECT_EQ(audit.query.at("limit"), "5");
   EXPECT_EQ(parse_admin_target("/v1/status").route, AdminRoute::status);
+  EXPECT_EQ(parse_admin_target("/v1/instances").route, AdminRoute::instances);
+  EXPECT_EQ(parse_admin_target("/v1/instances/x").route, AdminRoute::unknown);
   EXPECT_EQ(parse_admin_target("/").route, AdminRoute::root);
   EXPECT_EQ(parse_admin_target("/v1/session").route, AdminRoute::session);
   const AdminTarget file = parse_admin_target("/console/js/app.js?x=1");

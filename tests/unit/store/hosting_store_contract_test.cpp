@@ -527,6 +527,49 @@ TEST_P(HostingContract, Lease_TwoStores_OneHolder) {
   EXPECT_FALSE(*theirs);
 }
 
+TEST_P(HostingContract, Instances_HeartbeatReplacesTheRowAndBumpsNothing) {
+  const std::uint64_t before = generation();
+  InstanceRow a{"b-host:12", "1.2.0", t0_, t0_, seconds(5), R"(["https *:443"])"};
+  const InstanceRow b{"a-host:7", "1.1.0", t0_ - seconds(60), t0_ - seconds(1), seconds(10), "[]"};
+  ASSERT_OK(store_->put_instance(a));
+  ASSERT_OK(store_->put_instance(b));
+  a.last_seen = t0_ + seconds(5);
+  a.listeners = R"(["https *:443","admin 127.0.0.1:8443"])";
+  ASSERT_OK(store_->put_instance(a));
+
+  auto all = store_->list_instances();
+  ASSERT_TRUE(all.has_value()) << all.error().message;
+  EXPECT_EQ(*all, (std::vector<InstanceRow>{b, a}));
+  // Heartbeats are no change the instances reload for.
+  EXPECT_EQ(generation(), before);
+}
+
+TEST_P(HostingContract, Instances_NoName_InvalidArgument) {
+  const auto put = store_->put_instance(InstanceRow{"", "1.0", t0_, t0_, seconds(5), "[]"});
+  ASSERT_FALSE(put.has_value());
+  EXPECT_EQ(put.error().code, Errc::invalid_argument);
+}
+
+TEST_P(HostingContract, Instances_PruneDeletesThoseLastSeenBefore) {
+  ASSERT_OK(store_->put_instance(InstanceRow{"old", "1.0", t0_, t0_, seconds(5), "[]"}));
+  ASSERT_OK(
+      store_->put_instance(InstanceRow{"edge", "1.0", t0_, t0_ + seconds(100), seconds(5), "[]"}));
+  ASSERT_OK(
+      store_->put_instance(InstanceRow{"new", "1.0", t0_, t0_ + seconds(200), seconds(5), "[]"}));
+
+  auto pruned = store_->prune_instances(t0_ + seconds(100));
+  ASSERT_TRUE(pruned.has_value()) << pruned.error().message;
+  EXPECT_EQ(*pruned, 1U);
+  auto all = store_->list_instances();
+  ASSERT_TRUE(all.has_value()) << all.error().message;
+  ASSERT_EQ(all->size(), 2U);
+  EXPECT_EQ((*all)[0].name, "edge");
+  EXPECT_EQ((*all)[1].name, "new");
+  pruned = store_->prune_instances(t0_);
+  ASSERT_TRUE(pruned.has_value()) << pruned.error().message;
+  EXPECT_EQ(*pruned, 0U);
+}
+
 TEST_P(HostingContract, Monitor_LatestResultPerDomain) {
   ASSERT_OK(store_->add_domain(make_domain_row("example.com", "1", t0_),
                                audit_entry("example.com", "domain.add", t0_)));

@@ -59,9 +59,40 @@ TEST(SqliteHostingStore, Open_RecordsTheSchemaVersion) {
             SQLITE_OK);
   ASSERT_EQ(sqlite3_step(statement), SQLITE_ROW);
   EXPECT_EQ(sqlite3_column_int(statement, 0), 1);
-  EXPECT_EQ(sqlite3_column_int(statement, 1), 2);  // version 2: TLS-RPT reports
+  EXPECT_EQ(sqlite3_column_int(statement, 1), 3);  // version 3: instances
   sqlite3_finalize(statement);
   sqlite3_close(db);
+}
+
+TEST(SqliteHostingStore, Open_Version2_MigratesToInstancesKeepingTheData) {
+  const ScratchDir dir;
+  const auto file = dir.path() / "hosting.db";
+  const HostTime t0{std::chrono::seconds(1'750'000'000)};
+  {
+    auto store = open_hosting_or_fail(sqlite_hosting_config(file));
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->put_acme_account(
+        AcmeAccountRow{"https://ca.test/dir", "KEY", "https://ca.test/acct/1", t0}));
+  }
+  // The file as mtasts of schema version 2 left it.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "DROP TABLE host_instances; UPDATE host_schema SET version = 2",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+
+  auto store = open_hosting_or_fail(sqlite_hosting_config(file));
+  ASSERT_NE(store, nullptr);
+  const auto account = store->get_acme_account("https://ca.test/dir");
+  ASSERT_TRUE(account.has_value()) << account.error().message;
+  ASSERT_TRUE(account->has_value());
+  EXPECT_EQ((*account)->account_url, "https://ca.test/acct/1");
+  ASSERT_TRUE(
+      store->put_instance(InstanceRow{"host-a", "1.0", t0, t0, std::chrono::seconds(5), "[]"}));
+  const auto instances = store->list_instances();
+  ASSERT_TRUE(instances.has_value()) << instances.error().message;
+  EXPECT_EQ(instances->size(), 1u);
 }
 
 TEST(SqliteHostingStore, Write_AnotherProcessHoldsTheLock_UnavailableWithinTheTimeout) {

@@ -25,7 +25,8 @@
 //   GET    /v1/reports/{id}           one report with its JSON and the reader's findings
 //   GET    /v1/reports/apart?limit=n  reports kept apart, with the reason
 //   GET    /v1/audit?domain=d&limit=n audit entries, newest first
-//   GET    /v1/status                 instance, generation, counts
+//   GET    /v1/status                 instance, generation, counts, the ACME account
+//   GET    /v1/instances              every instance of the service, with its last heartbeat
 //
 // Errors: 400 {"error": {"field", "message"}} for a malformed body or argument; 401 without a
 // token or with a wrong one; 403 a change by cookie without the session's CSRF token, or from
@@ -35,9 +36,11 @@
 // this instance serves it at once (a sync pass follows the write).
 
 #include <boost/asio/awaitable.hpp>
+#include <chrono>
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "mtasts/hosting/console_sessions.hpp"
 #include "mtasts/hosting/host_admin_http.hpp"
@@ -54,7 +57,27 @@ namespace mtasts::hosting {
 struct AdminApiOptions {
   core::ServiceIdentity service;
   std::string instance;
+  std::string acme_directory;             // the ACME directory the service orders from
+  std::vector<std::string> acme_contact;  // the contact URLs its account registers
 };
+
+// An instance whose last heartbeat is older than kStaleBeats of its own sync intervals, and
+// at least kStaleFloor (heartbeats are whole seconds): it stopped, hangs, or cannot write to
+// the store.
+inline constexpr int kStaleBeats = 3;
+inline constexpr std::chrono::seconds kStaleFloor{10};
+[[nodiscard]] bool instance_stale(const store::InstanceRow& row, core::HostTime now);
+
+// An instance as GET /v1/instances shows it: {"name", "version", "started_at", "last_seen",
+// "sync_interval_seconds", "listeners", "stale", "self"} (self: the instance answering).
+[[nodiscard]] nlohmann::json instance_json(const store::InstanceRow& row, core::HostTime now,
+                                           bool self);
+
+// The ACME account as GET /v1/status shows it: {"directory", "contact", "account_url",
+// "created_at"}, the last two null before an account was registered. Never the key.
+[[nodiscard]] nlohmann::json acme_account_json(const std::string& directory,
+                                               const std::vector<std::string>& contact,
+                                               const std::optional<store::AcmeAccountRow>& row);
 
 // Who made a request, and how.
 struct AdminCaller {
@@ -106,7 +129,9 @@ class AdminApi final : public net::HttpHandler {
   boost::asio::awaitable<net::HttpResponse> report(AdminPrincipal principal, std::string id);
   boost::asio::awaitable<net::HttpResponse> reports_apart(AdminPrincipal principal,
                                                           std::string limit);
+  // The service's own state (host_admin_service.cpp).
   boost::asio::awaitable<net::HttpResponse> status();
+  boost::asio::awaitable<net::HttpResponse> instances();
   // The stored row of the hosted domain `name` (normalised), or the response that ends the
   // request: 503 when the store failed, 404 when the domain is not hosted.
   boost::asio::awaitable<std::variant<store::DomainRow, net::HttpResponse>> read_hosted(

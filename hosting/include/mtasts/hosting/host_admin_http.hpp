@@ -24,6 +24,7 @@ enum class AdminRoute {
   reports_apart,   // /v1/reports/apart
   audit,           // /v1/audit
   status,          // /v1/status
+  instances,       // /v1/instances
   session,         // /v1/session
   console,         // /console/{file} (id: the file's path, "" for /console/)
   root,            // / (a redirect to /console/)

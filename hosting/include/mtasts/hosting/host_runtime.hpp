@@ -5,7 +5,10 @@
 // reads the configuration and makes the store and the network clients; this class wires them.
 
 #include <boost/asio/io_context.hpp>
+#include <chrono>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "mtasts/hosting/host_admin_api.hpp"
 #include "mtasts/hosting/host_alert.hpp"
@@ -33,6 +36,9 @@
 #include "mtasts/net/smtp/smtp_server.hpp"
 
 namespace mtasts::hosting {
+
+// How long the row of an instance that stopped beating stays listed.
+inline constexpr std::chrono::days kInstanceRetention{7};
 
 // The network clients the service uses, made on the main loop's executor.
 struct HostClients {
@@ -68,7 +74,10 @@ class HostRuntime {
  private:
   boost::asio::awaitable<void> start_serving();
   boost::asio::awaitable<void> lifecycle();
-  boost::asio::awaitable<void> prune_reports();
+  // Deletes old reports and the rows of instances gone for kInstanceRetention.
+  boost::asio::awaitable<void> prune();
+  // This instance's heartbeat row (host_sync.hpp), as of now.
+  [[nodiscard]] store::InstanceRow identity() const;
   [[nodiscard]] std::string metrics_text() const;
   [[nodiscard]] core::Result<void> listen_mail();
 
@@ -99,6 +108,7 @@ class HostRuntime {
   LoopTimer record_timer_;
   LoopTimer monitor_timer_;
   LoopTimer report_timer_;
+  std::vector<std::string> listeners_;  // "https 0.0.0.0:443", ... once bound
 };
 
 }  // namespace mtasts::hosting

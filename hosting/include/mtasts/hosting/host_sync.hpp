@@ -7,6 +7,11 @@
 // removal whose serve_until passes rebuilds the snapshot too, without a store change. The
 // other parts of the service (certificates, records, monitor, admin API) read the state it
 // loaded; everything here runs on the main loop.
+//
+// With a heartbeat set, a pass also writes this instance's row (store::InstanceRow, last_seen
+// = now) in the same store job, not again within half the row's sync_interval: the Service page's
+// list of a cluster's instances. The heartbeat bumps no generation, so no instance reloads for
+// it, and a failed heartbeat is logged without failing the pass.
 
 #include <chrono>
 #include <cstdint>
@@ -60,6 +65,11 @@ class HostSync {
   // Errors: the store's (the state served stays as it was).
   boost::asio::awaitable<core::Result<void>> sync_once(bool force = false);
 
+  // Makes every later pass write `identity` (its last_seen set to the time of the pass) as
+  // this instance's heartbeat. Writes are at least half `identity.sync_interval` (and 1 s)
+  // apart.
+  void set_heartbeat(store::InstanceRow identity) { heartbeat_ = std::move(identity); }
+
   // Runs sync_once() every `interval` until `timer` stops.
   boost::asio::awaitable<void> run(LoopTimer& timer, std::chrono::milliseconds interval);
 
@@ -91,6 +101,8 @@ class HostSync {
   std::optional<core::HostTime> next_change_;
   std::uint64_t failures_ = 0;
   bool loaded_ = false;
+  std::optional<store::InstanceRow> heartbeat_;
+  std::optional<core::HostTime> last_beat_;
 };
 
 }  // namespace mtasts::hosting

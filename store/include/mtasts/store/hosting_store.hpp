@@ -85,6 +85,18 @@ struct AcmeAccountRow {
   friend bool operator==(const AcmeAccountRow&, const AcmeAccountRow&) = default;
 };
 
+// One running `mtasts host` instance as it last reported itself (its heartbeat).
+struct InstanceRow {
+  std::string name;     // the configured instance name (default hostname:pid)
+  std::string version;  // the mtasts version it runs
+  HostTime started_at{};
+  HostTime last_seen{};
+  std::chrono::seconds sync_interval{0};  // how often it polls the store, so: how often it beats
+  std::string listeners;  // JSON array text of what it listens on ("https 0.0.0.0:443", ...)
+
+  friend bool operator==(const InstanceRow&, const InstanceRow&) = default;
+};
+
 struct ChallengeRow {
   std::string token;  // HTTP-01 token, or "alpn:" + the name for TLS-ALPN-01
   std::string name;
@@ -186,6 +198,17 @@ class HostingStore {
   // Gives the lease up if `holder` holds it.
   [[nodiscard]] virtual Result<void> release_lease(std::string_view name,
                                                    std::string_view holder) = 0;
+
+  // --- instances of the service
+
+  // Inserts or replaces the row of `row.name` (every field): the instance's heartbeat. Bumps
+  // nothing the instances poll (the generation stays), so a cluster's heartbeats never make
+  // its instances reload. Errors: invalid_argument (no name), write_failed, unavailable.
+  [[nodiscard]] virtual Result<void> put_instance(const InstanceRow& row) = 0;
+  // Every instance row, by name.
+  [[nodiscard]] virtual Result<std::vector<InstanceRow>> list_instances() = 0;
+  // Deletes the rows of instances last seen before `before`; returns how many went.
+  [[nodiscard]] virtual Result<std::uint64_t> prune_instances(HostTime before) = 0;
 
   // --- monitoring
 
