@@ -1,17 +1,26 @@
 #!/usr/bin/env bash
-# Server time of the admin API requests behind the console's pages, at N hosted domains: the
-# domain list (one page of 50, the first and the last page, a search), one domain, its TLS-RPT
-# summary and its audit entries. The store is seeded by host_store_seed (N domains, each with a
-# certificate: here one self-signed pair linked N times, as nothing connects over TLS), the real
+# Server time of the admin API requests behind the console's pages, at N hosted domains and
+# optionally D days of TLS-RPT reports from R reporters a day per domain: every request of the
+# domain page of the middle domain (the domain, its TLS-RPT summary over 7, 30 (the console's
+# default), 90 and 365 days, which carries the charts, the failure table by MX and the readiness
+# verdict, and its audit entries), the Reports page (all domains, the domain's, the reports kept
+# apart, one report), the Domains page (first and last page of 50, a search) and the Service
+# page. The store is seeded by host_store_seed (N domains, each with a certificate: here one
+# self-signed pair linked N times, as nothing connects over TLS; then the reports), the real
 # `mtasts host` serves it in a private network namespace, and curl times each request 20 times
-# (time to the first byte; the median and the worst are printed).
+# (time to the first byte; the median and the worst are printed). The first answer after start
+# is timed apart: it waits for the start-up pruning of old reports on the store worker.
 #
-#   bench/host/admin_pages_bench.sh build/ci/app/mtasts build/ci/bench/host/host_store_seed 10000
+#   bench/host/admin_pages_bench.sh MTASTS HOST_STORE_SEED [DOMAINS [REPORT_DAYS [REPORTERS]]]
+#   bench/host/admin_pages_bench.sh build/ci/app/mtasts build/ci/bench/host/host_store_seed \
+#     10000 365 2
 set -euo pipefail
 
 binary=$(realpath "$1")
 seed=$(realpath "$2")
 domains=${3:-10000}
+report_days=${4:-0}
+reporters=${5:-2}
 ns=mtasts-pages-bench-$$
 work=$(mktemp -d /tmp/mtasts-pages-bench.XXXXXX)
 host_pid=""
@@ -31,8 +40,10 @@ for ((i = 0; i < domains; i++)); do
   ln "$work/certs/one.key" "$work/certs/d$i.key"
 done
 began=$(date +%s)
-"$seed" --store "$work/state/host.db" --cert-dir "$work/certs" --domains "$domains" >/dev/null
-echo "seeded $domains domains in $(($(date +%s) - began)) s"
+"$seed" --store "$work/state/host.db" --cert-dir "$work/certs" --domains "$domains" \
+  --report-days "$report_days" --reporters "$reporters"
+echo "seeded $domains domains and $report_days days of reports in $(($(date +%s) - began)) s;" \
+  "store $(du -sh "$work/state" | cut -f1)"
 
 token=$(openssl rand -hex 24)
 echo "bench $token" >"$work/state/tokens"
@@ -56,15 +67,29 @@ for _ in $(seq 1 600); do
 done
 grep -q "event=ready" "$work/host.log" || { echo "not ready"; tail -20 "$work/host.log"; exit 1; }
 
+ask() {
+  ip netns exec "$ns" curl -s --max-time 600 -H "Authorization: Bearer $token" "$@"
+}
 middle=$((domains / 2))
+d="d$middle.bench.test"
+first=$(ask -o /dev/null -w '%{time_starttransfer}' \
+  "http://127.0.0.1:18462/v1/domains/$d/reports?days=30")
+printf '%-55s %8.1f ms\n' "first summary after ready (behind the start-up pruning)" \
+  "$(echo "$first * 1000" | bc -l)"
 last=$(((domains - 1) / 50 * 50))
-for path in "/v1/domains?limit=50" "/v1/domains?limit=50&offset=$last" \
-  "/v1/domains?limit=50&q=d77" "/v1/domains/d$middle.bench.test" \
-  "/v1/domains/d$middle.bench.test/reports?days=30" \
-  "/v1/audit?domain=d$middle.bench.test&limit=50"; do
+report=$(ask "http://127.0.0.1:18462/v1/reports?days=90&limit=1&domain=$d" |
+  python3 -c 'import json, sys; r = json.load(sys.stdin)["reports"]; print(r[0]["id"] if r else 0)')
+for path in "/v1/domains/$d" "/v1/domains/$d/reports?days=7" "/v1/domains/$d/reports?days=30" \
+  "/v1/domains/$d/reports?days=90" "/v1/domains/$d/reports?days=365" \
+  "/v1/audit?limit=50&domain=$d" \
+  "/v1/reports?days=90&limit=200" "/v1/reports?days=90&limit=200&domain=$d" \
+  "/v1/reports/apart?limit=100" "/v1/reports/$report" \
+  "/v1/domains?limit=50" "/v1/domains?limit=50&offset=$last" "/v1/domains?limit=50&q=d77" \
+  "/v1/status" "/v1/audit?limit=100" "/v1/domains?limit=1000"; do
+  status=$(ask -o /dev/null -w '%{http_code}' "http://127.0.0.1:18462$path")
+  [ "$status" = 200 ] || { echo "$path answered $status"; exit 1; }
   times=$(for _ in $(seq 1 20); do
-    ip netns exec "$ns" curl -s -o /dev/null -w '%{time_starttransfer}\n' \
-      -H "Authorization: Bearer $token" "http://127.0.0.1:18462$path"
+    ask -o /dev/null -w '%{time_starttransfer}\n' "http://127.0.0.1:18462$path"
   done | sort -n)
   median=$(echo "$times" | sed -n 10p)
   worst=$(echo "$times" | tail -1)

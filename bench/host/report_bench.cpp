@@ -1,8 +1,9 @@
 // TLS-RPT intake and analysis figures on SQLite (docs/benchmarks.md "TLS-RPT reports"):
 //
-//   1. import: N gzip reports (one sts policy, a success count and 0-3 failure details, as real
-//      senders write them) through hosting::take_reports in batches of 1000, the path of
-//      `mtasts host report import`: decompress, parse, tie to a hosted domain, store. Reports/s.
+//   1. import: N gzip reports (report_shapes.hpp: one sts policy, a success count and 0-3
+//      failure details, as real senders write them) through hosting::take_reports in batches
+//      of 1000, the path of `mtasts host report import`: decompress, parse, tie to a hosted domain,
+//      store. Reports/s.
 //   2. summary: the session table filled to R rows (reports of 1000 failure rows each, spread
 //      over D domains and 90 days), then hosting::report_summary() of one domain over 90 days,
 //      the admin API's GET /v1/domains/{d}/reports. Milliseconds, median of 5.
@@ -19,11 +20,11 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
-#include "mtasts/core/base/civil_date.hpp"
 #include "mtasts/core/hosting/hosted_domain.hpp"
 #include "mtasts/hosting/report_intake.hpp"
 #include "mtasts/hosting/report_summary.hpp"
 #include "mtasts/store/hosting_store.hpp"
+#include "report_shapes.hpp"
 
 namespace {
 
@@ -44,48 +45,6 @@ std::string gzip(const std::string& text) {
   out.resize(stream.total_out);
   deflateEnd(&stream);
   return out;
-}
-
-std::string day_text(std::int64_t day) {
-  const core::CivilDate date = core::civil_from_days(day);
-  char buffer[16];
-  std::snprintf(buffer, sizeof buffer, "%04lld-%02u-%02u", static_cast<long long>(date.year),
-                date.month, date.day);
-  return buffer;
-}
-
-std::string report_json(int n, const std::string& domain, std::int64_t day, std::mt19937& rng) {
-  static const char* kResults[] = {"certificate-expired", "starttls-not-supported",
-                                   "certificate-host-mismatch", "validation-failure"};
-  nlohmann::json failures = nlohmann::json::array();
-  const int details = static_cast<int>(rng() % 4);
-  std::uint64_t failed = 0;
-  for (int i = 0; i < details; ++i) {
-    const std::uint64_t count = 1 + rng() % 20;
-    failed += count;
-    failures.push_back({{"result-type", kResults[rng() % 4]},
-                        {"sending-mta-ip", "192.0.2." + std::to_string(rng() % 250)},
-                        {"receiving-mx-hostname", "mx" + std::to_string(rng() % 3) + "." + domain},
-                        {"failed-session-count", count}});
-  }
-  const std::string date = day_text(day);
-  const nlohmann::json doc = {
-      {"organization-name", "Sender " + std::to_string(n % 50)},
-      {"date-range",
-       {{"start-datetime", date + "T00:00:00Z"}, {"end-datetime", date + "T23:59:59Z"}}},
-      {"contact-info", "tlsrpt@sender.example"},
-      {"report-id", "bench-" + std::to_string(n)},
-      {"policies",
-       {{{"policy",
-          {{"policy-type", "sts"},
-           {"policy-string", {"version: STSv1", "mode: testing", "mx: mx0." + domain}},
-           {"policy-domain", domain},
-           {"mx-host", {"mx0." + domain}}}},
-         {"summary",
-          {{"total-successful-session-count", 100 + rng() % 10000},
-           {"total-failure-session-count", failed}}},
-         {"failure-details", failures}}}}};
-  return doc.dump();
 }
 
 std::string domain_name(int i) {
@@ -124,7 +83,10 @@ int run(const std::string& file, int reports, std::int64_t rows, int domains) {
   std::uint64_t accepted = 0;
   for (int n = 0; n < reports; ++n) {
     hosting::IntakeRequest request;
-    request.bytes = gzip(report_json(n, domain_name(n % domains), today - n % 90, rng));
+    const std::string domain = domain_name(n % domains);
+    request.bytes = gzip(bench::report_json(
+        bench::random_report("Sender " + std::to_string(n % 50), "bench-" + std::to_string(n),
+                             domain, "mx0." + domain, today - n % 90, rng)));
     request.channel = store::ReportChannel::import;
     request.source = "bench";
     batch.push_back(std::move(request));
