@@ -12,6 +12,9 @@
 # is timed apart: it waits for the start-up pruning of old reports on the store worker.
 #
 #   bench/host/admin_pages_bench.sh MTASTS HOST_STORE_SEED [DOMAINS [REPORT_DAYS [REPORTERS]]]
+#
+# SEEDED_STORE=FILE uses a store host_store_seed filled before with the same DOMAINS (seeding a
+# year of reports takes a while) instead of seeding one; `mtasts host` then works on it in place.
 #   bench/host/admin_pages_bench.sh build/ci/app/mtasts build/ci/bench/host/host_store_seed \
 #     10000 365 2
 set -euo pipefail
@@ -32,18 +35,24 @@ cleanup() {
 trap cleanup EXIT
 
 mkdir -p "$work/certs" "$work/state"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 90 \
-  -subj "/CN=mta-sts.d0.bench.test" -keyout "$work/certs/one.key" -out "$work/certs/one.pem" \
-  2>/dev/null
-for ((i = 0; i < domains; i++)); do
-  ln "$work/certs/one.pem" "$work/certs/d$i.pem"
-  ln "$work/certs/one.key" "$work/certs/d$i.key"
-done
-began=$(date +%s)
-"$seed" --store "$work/state/host.db" --cert-dir "$work/certs" --domains "$domains" \
-  --report-days "$report_days" --reporters "$reporters"
-echo "seeded $domains domains and $report_days days of reports in $(($(date +%s) - began)) s;" \
-  "store $(du -sh "$work/state" | cut -f1)"
+store="$work/state/host.db"
+if [ -n "${SEEDED_STORE:-}" ]; then
+  store=$(realpath "$SEEDED_STORE")
+  echo "store $store: $(du -sh "$store" | cut -f1)"
+else
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 90 \
+    -subj "/CN=mta-sts.d0.bench.test" -keyout "$work/certs/one.key" -out "$work/certs/one.pem" \
+    2>/dev/null
+  for ((i = 0; i < domains; i++)); do
+    ln "$work/certs/one.pem" "$work/certs/d$i.pem"
+    ln "$work/certs/one.key" "$work/certs/d$i.key"
+  done
+  began=$(date +%s)
+  "$seed" --store "$store" --cert-dir "$work/certs" --domains "$domains" \
+    --report-days "$report_days" --reporters "$reporters"
+  echo "seeded $domains domains and $report_days days of reports in $(($(date +%s) - began)) s;" \
+    "store $(du -sh "$work/state" | cut -f1)"
+fi
 
 token=$(openssl rand -hex 24)
 echo "bench $token" >"$work/state/tokens"
@@ -52,7 +61,7 @@ cat >"$work/state/host.yml" <<YML
 {"service": {"hostname": "mta-sts-host.bench.test"},
  "listen": {"https": ["127.0.0.1:8443"], "http": [], "threads": 1},
  "admin": {"listen": "127.0.0.1:18462", "token_file": "$work/state/tokens"},
- "store": {"type": "sqlite", "filename": "$work/state/host.db"},
+ "store": {"type": "sqlite", "filename": "$store"},
  "acme": {"directory": "https://127.0.0.1:1/directory", "contact": ["bench@bench.test"]},
  "monitor": {"interval": 0}, "state_dir": "$work/state", "user": "root", "shutdown_timeout": 1}
 YML
