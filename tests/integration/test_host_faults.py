@@ -17,6 +17,7 @@ PROVIDER = "hfault-provider.test"
 HOSTNAME = f"host.{PROVIDER}"
 ADDRESS = "127.0.6.9"
 ADMIN_PORT = 18561
+METRICS_PORT = 18567
 
 WORLD_DOMAINS = [Domain(PROVIDER, records=[Record(HOSTNAME, "A", ADDRESS)])]
 
@@ -24,7 +25,7 @@ WORLD_DOMAINS = [Domain(PROVIDER, records=[Record(HOSTNAME, "A", ADDRESS)])]
 @pytest.fixture(scope="module")
 def host(world, mtasts_bin, pebble, trust):
     instance = start_host(world, mtasts_bin, pebble, trust, "hfault", ADDRESS, ADMIN_PORT,
-                          HOSTNAME)
+                          HOSTNAME, metrics=f"127.0.0.1:{METRICS_PORT}")
     yield instance
     instance.stop()
 
