@@ -29,7 +29,7 @@ find "$src" -mindepth 1 -maxdepth 1 ! -name build -exec rm -rf {} +
 git ls-files -co --exclude-standard -z | tar --null -T - -cf - | tar -xf - -C "$src"
 
 # debhelper (compat 13) points HOME at an empty directory: keep ccache's own configuration
-# (base_dir=/work) and cache.
+# and cache.
 if command -v ccache >/dev/null 2>&1; then
   CCACHE_DIR=$(ccache -k cache_dir)
   export CCACHE_DIR

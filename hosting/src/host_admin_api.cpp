@@ -102,12 +102,16 @@ std::variant<AdminCaller, net::HttpResponse> AdminApi::authenticate(
     const net::HttpRequest& request) {
   const std::optional<std::string> token = bearer_token(request);
   if (token) {
+    if (auto refused = throttled(request)) {
+      return std::move(*refused);
+    }
     std::optional<AdminPrincipal> principal = tokens_.authenticate(*token);
     if (principal) {
       return AdminCaller{std::move(*principal), "", ""};
     }
     log_.log(net::LogLevel::warn, "api-unauthorized",
              {{"peer", request.peer}, {"method", request.method}, {"token", "wrong"}});
+    wrong_token(request);
     return error_response(401, "", "the token is not valid");
   }
   const std::optional<std::string> cookie = request_cookie(request, kSessionCookie);
@@ -134,6 +138,28 @@ std::variant<AdminCaller, net::HttpResponse> AdminApi::authenticate(
     }
   }
   return AdminCaller{std::move(session->principal), *cookie, std::move(session->csrf)};
+}
+
+std::optional<net::HttpResponse> AdminApi::throttled(const net::HttpRequest& request) {
+  const std::chrono::seconds wait = throttle_.wait(request.peer, clock_.now());
+  if (wait.count() == 0) {
+    return std::nullopt;
+  }
+  net::HttpResponse response =
+      error_response(429, "token",
+                     "too many wrong tokens from this address; try again in " +
+                         std::to_string(wait.count()) + " s");
+  response.headers.emplace_back("Retry-After", std::to_string(wait.count()));
+  return response;
+}
+
+void AdminApi::wrong_token(const net::HttpRequest& request) {
+  if (throttle_.failed(request.peer, clock_.now())) {
+    log_.log(net::LogLevel::warn, "api-token-throttled",
+             {{"peer", request.peer},
+              {"failures", static_cast<std::int64_t>(throttle_.limits().failures)},
+              {"seconds", static_cast<std::int64_t>(throttle_.limits().window.count())}});
+  }
 }
 
 asio::awaitable<net::HttpResponse> AdminApi::dispatch(const net::HttpRequest& request,

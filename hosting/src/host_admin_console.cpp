@@ -104,10 +104,14 @@ net::HttpResponse AdminApi::sign_in(const net::HttpRequest& request) {
   if (!body.is_object() || !body.contains("token") || !body["token"].is_string()) {
     return error_response(400, "token", "expected {\"token\": \"...\"}");
   }
+  if (auto refused = throttled(request)) {
+    return std::move(*refused);
+  }
   std::optional<AdminPrincipal> principal = tokens_.authenticate(body["token"].get<std::string>());
   if (!principal) {
     log_.log(net::LogLevel::warn, "console-sign-in-refused",
              {{"peer", request.peer}, {"reason", "token"}});
+    wrong_token(request);
     return error_response(401, "token", "the token is not valid");
   }
   const core::HostTime now = clock_.now();

@@ -81,10 +81,18 @@ constexpr const char* kFailureRows =
     " r.sending_ip, r.receiving_ip, r.sessions, r.policy_match, r.counted FROM host_report_rows r"
     " WHERE r.domain = $1 AND r.day >= $2 AND r.day < $3 AND r.counted = 1"
     " AND r.result <> 'success' ORDER BY r.day DESC, r.report DESC LIMIT $4";
+// Pruning goes by whole days, through the index on host_reports (start_at): a pass with
+// nothing to delete reads no table, and the daily sums of a domain are deleted through their
+// primary key's (domain, day) prefix, for the domains that had reports pruned only. A sum's day
+// is its report's start day, so with the cut at midnight the two go together.
+// The range has a lower bound ($2, the smallest time) so that SQLite's planner reads it through
+// the start index, not the whole (domain, start_at) one for the DISTINCT.
+constexpr const char* kPruneDomains =
+    "SELECT DISTINCT domain FROM host_reports WHERE start_at >= $2 AND start_at < $1";
 constexpr const char* kPruneRows =
     "DELETE FROM host_report_rows WHERE report IN"
     " (SELECT id FROM host_reports WHERE start_at < $1)";
-constexpr const char* kPruneDays = "DELETE FROM host_report_days WHERE day < $1";
+constexpr const char* kPruneDays = "DELETE FROM host_report_days WHERE domain = $1 AND day < $2";
 constexpr const char* kPruneReports = "DELETE FROM host_reports WHERE start_at < $1 RETURNING id";
 constexpr const char* kPruneApart = "DELETE FROM host_reports_apart WHERE received_at < $1";
 
@@ -435,20 +443,32 @@ Result<std::vector<core::TlsrptSessionRow>> SqlReportStore::failure_rows(std::st
 
 Result<std::uint64_t> SqlReportStore::prune(core::HostTime before) {
   std::uint64_t removed = 0;
-  const SqlValue params[] = {seconds_of(before)};
+  const std::int64_t cut = day_of(before);
+  const SqlValue params[] = {cut};
+  const SqlValue range[] = {cut, std::numeric_limits<std::int64_t>::min()};
   auto done = database_.run(SqlMode::transaction, [&](SqlSession& session) -> Result<void> {
-    auto rows = session.query(kPruneRows, params);
-    if (!rows) {
-      return tl::unexpected(rows.error());
+    auto domains = session.query(kPruneDomains, range);
+    if (!domains) {
+      return tl::unexpected(domains.error());
     }
-    auto reports = session.query(kPruneReports, params);
-    if (!reports) {
-      return tl::unexpected(reports.error());
+    for (const SqlRow& row : *domains) {
+      if (row.empty() || !row.front()) {
+        continue;
+      }
+      const SqlValue day[] = {std::string_view(*row.front()), cut};
+      if (auto days = session.query(kPruneDays, day); !days) {
+        return tl::unexpected(days.error());
+      }
     }
-    removed = reports->size();
-    const SqlValue day[] = {day_of(before)};
-    if (auto days = session.query(kPruneDays, day); !days) {
-      return tl::unexpected(days.error());
+    if (!domains->empty()) {
+      if (auto rows = session.query(kPruneRows, params); !rows) {
+        return tl::unexpected(rows.error());
+      }
+      auto reports = session.query(kPruneReports, params);
+      if (!reports) {
+        return tl::unexpected(reports.error());
+      }
+      removed = reports->size();
     }
     return session.query(kPruneApart, params).transform([](const SqlRows&) {});
   });

@@ -406,6 +406,14 @@ def test_a_report_posted_shows_in_the_chart_and_enforce_applies(world, host, bro
     b.get("/console/#/service")
     b.wait(b.visible("#instances table"), "the service page on a phone")
     assert b.do(lambda d: d.find_element("css selector", "#acme-account").is_displayed())
+    # Each table's caption wraps within the screen (it does not scroll off with its table).
+    captions = b.do(lambda d: d.execute_script(
+        "return [...document.querySelectorAll('.table-caption')].map((c) => {"
+        " const r = c.getBoundingClientRect();"
+        " return [c.textContent, r.left, r.right, document.documentElement.clientWidth]; })"))
+    assert captions, "no table caption on the service page"
+    for text, left, right, width in captions:
+        assert 0 <= left and right <= width, (text, left, right, width)
     b.shot("13-service-phone")
     b.do(lambda d: d.set_window_size(1280, 1000))
 

@@ -79,15 +79,21 @@ export function copyButton(value, label) {
   return button;
 }
 
-// A <table> with a header row and rows of cells (nodes or text).
+let tableCount = 0;
+
+// A <table> with a header row and rows of cells (nodes or text). A wide table scrolls sideways
+// inside its wrapper; its caption stands above the wrapper (labelling the table), so that on a
+// phone it wraps to the screen instead of scrolling off it with the table.
 export function table(caption, headers, rows) {
-  return h("div", {class: "table-wrap"},
-    h("table", {},
-      caption ? h("caption", {class: "muted"}, caption) : null,
-      h("thead", {}, h("tr", {}, headers.map((head) =>
-        h("th", {scope: "col", class: head.cls || null}, head.text || head)))),
-      h("tbody", {}, rows.map((cells) => h("tr", {}, cells.map((cell, i) =>
-        h("td", {class: (headers[i] && headers[i].cls) || null}, cell)))))));
+  const captionId = caption ? `table-caption-${++tableCount}` : null;
+  return h("div", {class: "table-block"},
+    caption ? h("p", {class: "table-caption muted", id: captionId}, caption) : null,
+    h("div", {class: "table-wrap"},
+      h("table", {"aria-labelledby": captionId},
+        h("thead", {}, h("tr", {}, headers.map((head) =>
+          h("th", {scope: "col", class: head.cls || null}, head.text || head)))),
+        h("tbody", {}, rows.map((cells) => h("tr", {}, cells.map((cell, i) =>
+          h("td", {class: (headers[i] && headers[i].cls) || null}, cell))))))));
 }
 
 // The records as a list (name, type, value, copy), readable on a phone as on a desk.

@@ -98,6 +98,53 @@ TEST_F(ConsoleTest, SignIn_MakesAnHttpOnlyStrictCookie_WrongTokenRefused) {
   EXPECT_NE(header(proxied, "Set-Cookie").find("; Secure"), std::string::npos);
 }
 
+TEST_F(ConsoleTest, WrongTokens_TenFromOneAddress_RefuseItForTheRestOfFiveMinutes) {
+  const std::string wrong = R"({"token":"0123456789abcdef0123456789abcdeX"})";
+  for (int i = 0; i < 9; ++i) {
+    ASSERT_EQ(raw("POST", "/v1/session", {}, wrong).status, 401u) << i;
+  }
+  clock_.advance(minutes(2));
+  // The tenth wrong token, a bearer token this time: both count.
+  EXPECT_EQ(raw("GET", "/v1/status", {{"Authorization", "Bearer wrong-token-value"}}).status, 401u);
+  // Now even the right token is not looked at, by either door, until the window has passed.
+  const net::HttpResponse refused =
+      raw("POST", "/v1/session", {}, nlohmann::json({{"token", kToken}}).dump());
+  EXPECT_EQ(refused.status, 429u) << refused.body;
+  EXPECT_EQ(header(refused, "Retry-After"), "180");
+  EXPECT_EQ(header(refused, "Set-Cookie"), "");
+  EXPECT_EQ(raw("GET", "/v1/status", {{"Authorization", std::string("Bearer ") + kToken}}).status,
+            429u);
+  // Another address is not affected.
+  net::HttpRequest other;
+  other.method = "GET";
+  other.target = "/v1/status";
+  other.peer = "192.0.2.7";
+  other.host = "127.0.0.1";
+  other.headers = {{"Authorization", std::string("Bearer ") + kToken}};
+  EXPECT_EQ(run(io_, api_->handle(std::move(other))).status, 200u);
+  clock_.advance(minutes(3));
+  sign_in(kToken);
+}
+
+TEST(SignInThrottle, FullTable_MakesRoomFromTheOldestWindow) {
+  SignInThrottle throttle(SignInThrottleLimits{2, std::chrono::seconds(60), 2});
+  const core::HostTime t0{std::chrono::seconds(1'750'000'000)};
+  throttle.failed("a", t0);
+  EXPECT_TRUE(throttle.failed("a", t0));  // the limit reached: worth a log line, once
+  EXPECT_FALSE(throttle.failed("a", t0));
+  throttle.failed("b", t0 + std::chrono::seconds(1));
+  EXPECT_EQ(throttle.wait("a", t0 + std::chrono::seconds(59)), std::chrono::seconds(1));
+  throttle.failed("c", t0 + std::chrono::seconds(2));  // "a" goes
+  EXPECT_EQ(throttle.size(), 2u);
+  EXPECT_EQ(throttle.wait("a", t0 + std::chrono::seconds(3)), std::chrono::seconds(0));
+  EXPECT_EQ(throttle.wait("b", t0 + std::chrono::seconds(3)), std::chrono::seconds(0));
+  // A window over: its count starts again.
+  throttle.failed("b", t0 + std::chrono::seconds(70));
+  EXPECT_EQ(throttle.wait("b", t0 + std::chrono::seconds(71)), std::chrono::seconds(0));
+  throttle.failed("b", t0 + std::chrono::seconds(71));
+  EXPECT_EQ(throttle.wait("b", t0 + std::chrono::seconds(71)), std::chrono::seconds(59));
+}
+
 TEST_F(ConsoleTest, Cookie_ReadsFreely_ChangesNeedTheCsrfToken) {
   ASSERT_EQ(request("POST", "/v1/domains", R"({"domain":"example.com"})").status, 201u);
   const Session session = sign_in(kToken);

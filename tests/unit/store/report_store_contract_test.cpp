@@ -190,6 +190,32 @@ TEST_P(ReportContract, Prune_DropsOldReportsAndTheirRows) {
   EXPECT_EQ(again->front(), ReportAdded::added);
 }
 
+TEST_P(ReportContract, Prune_ByWholeDays_TakesEachPrunedDomainsDailySumsAlong) {
+  ASSERT_OK(reports().add_reports(
+      {new_report("Org A", "a-old", -31, {session("success", 1)}),
+       new_report("Org A", "a-cut-day", -30, {session("success", 2)}),
+       new_report("Org A", "a-new", 0, {session("success", 4)}),
+       new_report("Org A", "net-old", -35, {session("success", 8)}, "example.net"),
+       new_report("Org A", "net-new", -5, {session("success", 16)}, "example.net")}));
+  // An hour into day -30: the report that started at its midnight stays with its day.
+  auto pruned = reports().prune(host_time(kDay0 - 30 * kDay + 3600));
+  ASSERT_TRUE(pruned.has_value()) << pruned.error().message;
+  EXPECT_EQ(*pruned, 2U);
+  const auto com = totals(ReportGrouping::day, -100, 10);
+  ASSERT_EQ(com.size(), 2U);
+  EXPECT_EQ(com[0].sessions, 2U);
+  EXPECT_EQ(com[1].sessions, 4U);
+  auto net = reports().session_totals("example.net", host_time(kDay0 - 100 * kDay),
+                                      host_time(kDay0 + 10 * kDay), ReportGrouping::day);
+  ASSERT_TRUE(net.has_value()) << net.error().message;
+  ASSERT_EQ(net->size(), 1U);
+  EXPECT_EQ(net->front().sessions, 16U);
+  // Nothing older left: a second pass deletes nothing.
+  pruned = reports().prune(host_time(kDay0 - 30 * kDay + 3600));
+  ASSERT_TRUE(pruned.has_value()) << pruned.error().message;
+  EXPECT_EQ(*pruned, 0U);
+}
+
 TEST_P(ReportContract, AddReports_NoReportId_InvalidArgumentAndNothingStored) {
   NewReport bad = new_report("Org A", "", 0, {session("success", 1)});
   auto added = reports().add_reports({new_report("Org A", "ok", 0, {}), bad});

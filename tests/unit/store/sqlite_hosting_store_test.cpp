@@ -59,7 +59,7 @@ TEST(SqliteHostingStore, Open_RecordsTheSchemaVersion) {
             SQLITE_OK);
   ASSERT_EQ(sqlite3_step(statement), SQLITE_ROW);
   EXPECT_EQ(sqlite3_column_int(statement, 0), 1);
-  EXPECT_EQ(sqlite3_column_int(statement, 1), 3);  // version 3: instances
+  EXPECT_EQ(sqlite3_column_int(statement, 1), 4);  // version 4: reports by start
   sqlite3_finalize(statement);
   sqlite3_close(db);
 }
@@ -77,7 +77,9 @@ TEST(SqliteHostingStore, Open_Version2_MigratesToInstancesKeepingTheData) {
   // The file as mtasts of schema version 2 left it.
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "DROP TABLE host_instances; UPDATE host_schema SET version = 2",
+  ASSERT_EQ(sqlite3_exec(db,
+                         "DROP INDEX host_reports_start; DROP TABLE host_instances;"
+                         " UPDATE host_schema SET version = 2",
                          nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(db);
@@ -93,6 +95,72 @@ TEST(SqliteHostingStore, Open_Version2_MigratesToInstancesKeepingTheData) {
   const auto instances = store->list_instances();
   ASSERT_TRUE(instances.has_value()) << instances.error().message;
   EXPECT_EQ(instances->size(), 1u);
+}
+
+// What SQLite's planner does with `sql`: the detail column of EXPLAIN QUERY PLAN, one line each.
+std::string query_plan(const std::filesystem::path& file, const std::string& sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* statement = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, ("EXPLAIN QUERY PLAN " + sql).c_str(), -1, &statement, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  std::string plan;
+  while (statement != nullptr && sqlite3_step(statement) == SQLITE_ROW) {
+    plan += reinterpret_cast<const char*>(sqlite3_column_text(statement, 3));
+    plan += '\n';
+  }
+  sqlite3_finalize(statement);
+  sqlite3_close(db);
+  return plan;
+}
+
+TEST(SqliteHostingStore, Open_Version3_AddsTheStartIndexKeepingTheReports) {
+  const ScratchDir dir;
+  const auto file = dir.path() / "hosting.db";
+  const HostTime start{std::chrono::seconds(1'750'032'000)};
+  {
+    auto store = open_hosting_or_fail(sqlite_hosting_config(file));
+    ASSERT_NE(store, nullptr);
+    NewReport report;
+    report.report.domain = "example.com";
+    report.report.reporter = "Org A";
+    report.report.report_id = "r1";
+    report.report.start = start;
+    report.report.end = start + std::chrono::hours(24);
+    report.report.received_at = report.report.end;
+    report.report.findings = "[]";
+    report.report.raw = "{}";
+    ASSERT_TRUE(store->reports().add_reports({report}));
+  }
+  // The file as mtasts of schema version 3 left it.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "DROP INDEX host_reports_start; UPDATE host_schema SET version = 3",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  const std::string list_all =
+      "SELECT id FROM host_reports WHERE start_at >= 0 AND start_at < 9999999999"
+      " ORDER BY start_at DESC, id DESC LIMIT 50";
+  EXPECT_EQ(query_plan(file, list_all).find("host_reports_start"), std::string::npos);
+
+  auto store = open_hosting_or_fail(sqlite_hosting_config(file));
+  ASSERT_NE(store, nullptr);
+  const auto listed = store->reports().list_reports("", start, start + std::chrono::hours(1), 10);
+  ASSERT_TRUE(listed.has_value()) << listed.error().message;
+  ASSERT_EQ(listed->size(), 1U);
+  EXPECT_EQ(listed->front().report_id, "r1");
+  // The Reports page's list and the prune read reports by time through the new index.
+  EXPECT_NE(query_plan(file, list_all).find("INDEX host_reports_start (start_at"),
+            std::string::npos)
+      << query_plan(file, list_all);
+  // The prune's first question (sql_report_store.cpp kPruneDomains), as written there.
+  const std::string prune_domains =
+      "SELECT DISTINCT domain FROM host_reports WHERE start_at >= $2 AND start_at < $1";
+  EXPECT_NE(query_plan(file, prune_domains).find("INDEX host_reports_start (start_at"),
+            std::string::npos)
+      << query_plan(file, prune_domains);
 }
 
 TEST(SqliteHostingStore, Write_AnotherProcessHoldsTheLock_UnavailableWithinTheTimeout) {

@@ -47,6 +47,7 @@
 #include "mtasts/hosting/host_store_worker.hpp"
 #include "mtasts/hosting/host_sync.hpp"
 #include "mtasts/hosting/host_tokens.hpp"
+#include "mtasts/hosting/sign_in_throttle.hpp"
 #include "mtasts/net/dns/dns_resolver.hpp"
 #include "mtasts/net/http/http_server.hpp"
 #include "mtasts/net/runtime/clock.hpp"
@@ -100,6 +101,10 @@ class AdminApi final : public net::HttpHandler {
   // The caller of an API request (bearer token first, else the session cookie), or the
   // response that refuses it (401; 403 for a cookie-borne change without its CSRF token).
   std::variant<AdminCaller, net::HttpResponse> authenticate(const net::HttpRequest& request);
+  // The 429 for a client address that presented too many wrong tokens, or nullopt when it may
+  // try; and the count of one more wrong token (sign_in_throttle.hpp).
+  std::optional<net::HttpResponse> throttled(const net::HttpRequest& request);
+  void wrong_token(const net::HttpRequest& request);
   boost::asio::awaitable<net::HttpResponse> dispatch(const net::HttpRequest& request,
                                                      const AdminCaller& caller);
   // The handler of the request's route and method, not started; nullopt when the route does
@@ -154,6 +159,7 @@ class AdminApi final : public net::HttpHandler {
   net::Logger& log_;
   AdminApiOptions options_;
   ConsoleSessions sessions_;
+  SignInThrottle throttle_;
 };
 
 // The response to a store failure: 503 naming what failed.

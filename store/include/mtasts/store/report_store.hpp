@@ -149,8 +149,8 @@ class ReportStore {
   [[nodiscard]] virtual Result<std::vector<core::TlsrptSessionRow>> failure_rows(
       std::string_view domain, core::HostTime from, core::HostTime to, std::size_t limit) = 0;
 
-  // Deletes reports (their rows, and the daily sums of the days before `before`'s day) whose
-  // date-range started before `before`, and reports kept apart received before it. Returns how
+  // Deletes by whole days: reports (their rows and daily sums) whose date-range started before
+  // the start of `before`'s day (UTC), and reports kept apart received before it. Returns how
   // many reports went.
   [[nodiscard]] virtual Result<std::uint64_t> prune(core::HostTime before) = 0;
 };
