@@ -77,12 +77,15 @@ ip netns add "$ns"
 ip -n "$ns" link set lo up
 ip netns exec "$ns" "$binary" host -c "$work/state/host.yml" -v info >"$work/host.log" 2>&1 &
 host_pid=$!
+started=$(date +%s.%N)
 for _ in $(seq 1 600); do
   grep -q "event=ready" "$work/host.log" && break
   kill -0 "$host_pid" 2>/dev/null || { tail -20 "$work/host.log"; exit 1; }
   sleep 0.5
 done
 grep -q "event=ready" "$work/host.log" || { echo "not ready"; tail -20 "$work/host.log"; exit 1; }
+printf '%-55s %8.1f s\n' "start to ready (polled every 0.5 s)" \
+  "$(echo "$(date +%s.%N) - $started" | bc -l)"
 
 ask() {
   ip netns exec "$ns" curl -s --max-time 600 -H "Authorization: Bearer $token" "$@"

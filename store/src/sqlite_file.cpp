@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
 
 namespace mtasts::store {
 
@@ -63,6 +66,45 @@ Result<std::string> sqlite_first_text(sqlite3* db, const char* sql, const Sqlite
   return text;
 }
 
+namespace {
+
+// `PRAGMA quick_check` of the whole file, or of the tables named for a large one (with their
+// indexes; reading the schema to find them checks its pages too).
+Result<void> check_file(sqlite3* db, const std::string& filename, const SqliteFile& file) {
+  std::error_code size_error;
+  const std::uintmax_t size = std::filesystem::file_size(filename, size_error);
+  std::vector<std::string> checks;
+  if (file.large_file_tables.empty() || size_error || size <= file.full_check_bytes) {
+    checks.emplace_back("PRAGMA quick_check(1)");
+  } else {
+    for (const std::string_view table : file.large_file_tables) {
+      const std::string exists =
+          "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '" +
+          std::string(table) + "'";
+      auto found = sqlite_first_text(db, exists.c_str(), file, "checking it");
+      if (!found) {
+        return tl::unexpected(found.error());
+      }
+      if (*found != "0") {
+        checks.push_back("PRAGMA quick_check(" + std::string(table) + ")");
+      }
+    }
+  }
+  for (const std::string& sql : checks) {
+    auto check = sqlite_first_text(db, sql.c_str(), file, "checking it");
+    if (!check) {
+      return tl::unexpected(check.error());
+    }
+    if (*check != "ok") {
+      return fail(Errc::corrupt, file.describe + " is damaged (" + *check +
+                                     "): " + std::string(file.corrupt_advice));
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<SqliteDb> open_sqlite_file(const std::string& filename, int flags,
                                   std::chrono::milliseconds busy_timeout, const SqliteFile& file,
                                   std::string_view doing) {
@@ -74,13 +116,8 @@ Result<SqliteDb> open_sqlite_file(const std::string& filename, int flags,
   }
   const auto busy_ms = std::clamp<std::int64_t>(busy_timeout.count(), 0, 3'600'000);
   sqlite3_busy_timeout(db.get(), static_cast<int>(busy_ms));
-  auto check = sqlite_first_text(db.get(), "PRAGMA quick_check(1)", file, "checking it");
-  if (!check) {
-    return tl::unexpected(check.error());
-  }
-  if (*check != "ok") {
-    return fail(Errc::corrupt, file.describe + " is damaged (" + *check +
-                                   "): " + std::string(file.corrupt_advice));
+  if (auto checked = check_file(db.get(), filename, file); !checked) {
+    return tl::unexpected(checked.error());
   }
   if (sqlite3_db_readonly(db.get(), "main") == 1) {
     return fail(Errc::write_failed, file.describe + " is read-only");

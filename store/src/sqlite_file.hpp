@@ -7,7 +7,9 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -28,6 +30,11 @@ using SqliteStatement = std::unique_ptr<sqlite3_stmt, SqliteFinalize>;
 struct SqliteFile {
   std::string describe;             // "SQLite cache /var/lib/mtasts/cache.db"
   std::string_view corrupt_advice;  // a literal: "restore it from a backup"
+  // A file larger than full_check_bytes has only these tables (those that exist) checked at
+  // open, not the whole file: a full check reads every page, minutes for the hosting store with
+  // a year of TLS-RPT reports. Empty: always the whole file.
+  std::span<const std::string_view> large_file_tables = {};
+  std::uintmax_t full_check_bytes = std::uintmax_t{256} << 20;
 };
 
 // Resets a prepared statement and clears its bindings when the scope that used it ends.

@@ -193,6 +193,15 @@ Result<void> create_private_file(const std::string& filename, const std::string&
   return {};
 }
 
+// What a large file has checked at open (sqlite_file.hpp): every table but the TLS-RPT
+// reports', which hold nearly all of a large store; damage there is reported by the request
+// that meets it (Errc::corrupt), and the policies, certificates and accounts are checked.
+constexpr std::string_view kTablesCheckedAtOpenList[] = {
+    "host_schema",          "host_generation",    "host_domains",    "host_versions",
+    "host_certificates",    "host_acme_accounts", "host_challenges", "host_leases",
+    "host_monitor_results", "host_audit",         "host_instances"};
+constexpr std::span<const std::string_view> kTablesCheckedAtOpen = kTablesCheckedAtOpenList;
+
 Result<SqliteDb> open_checked(const HostingStoreConfig& config, const SqliteFile& file) {
   const std::string& filename = config.filename;
   auto made =
@@ -224,7 +233,8 @@ Result<std::unique_ptr<HostingStore>> open_sqlite_hosting_store(const HostingSto
   if (config.filename.empty()) {
     return fail(Errc::invalid_config, "hosting store: no SQLite file name configured");
   }
-  const SqliteFile file{"SQLite database " + config.filename, kCorruptAdvice};
+  SqliteFile file{"SQLite database " + config.filename, kCorruptAdvice};
+  file.large_file_tables = kTablesCheckedAtOpen;
   auto db = open_checked(config, file);
   if (!db) {
     return tl::unexpected(db.error());

@@ -163,6 +163,83 @@ TEST(SqliteHostingStore, Open_Version3_AddsTheStartIndexKeepingTheReports) {
       << query_plan(file, prune_domains);
 }
 
+// The page of `file` where table `table`'s b-tree starts, and the page size.
+std::pair<std::int64_t, std::int64_t> root_page(const std::filesystem::path& file,
+                                                const std::string& table) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+  std::int64_t page = 0;
+  std::int64_t size = 0;
+  sqlite3_stmt* statement = nullptr;
+  const std::string sql =
+      "SELECT rootpage, (SELECT page_size FROM pragma_page_size)"
+      " FROM sqlite_master WHERE name = '" +
+      table + "'";
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr), SQLITE_OK);
+  if (sqlite3_step(statement) == SQLITE_ROW) {
+    page = sqlite3_column_int64(statement, 0);
+    size = sqlite3_column_int64(statement, 1);
+  }
+  sqlite3_finalize(statement);
+  sqlite3_close(db);
+  return {page, size};
+}
+
+TEST(SqliteHostingStore, Open_LargeFile_ChecksEveryTableButTheReports) {
+  const ScratchDir dir;
+  const auto made = dir.path() / "made.db";
+  {
+    auto store = open_hosting_or_fail(sqlite_hosting_config(made));
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->add_domain(make_domain_row("a.example", "1", host_time(kT0)),
+                                  audit_entry("a.example", "domain.add", host_time(kT0))));
+    NewReport report;
+    report.report.domain = "a.example";
+    report.report.reporter = "Org A";
+    report.report.report_id = "r1";
+    report.report.start = host_time(kT0);
+    report.report.end = host_time(kT0 + 86400);
+    report.report.received_at = report.report.end;
+    report.report.findings = "[]";
+    report.report.raw = "{}";
+    ASSERT_TRUE(store->reports().add_reports({report}));
+  }
+  // damaged(TABLE, BYTES): a copy with TABLE's root page overwritten, BYTES long (the zeros
+  // after SQLite's own pages are left alone by SQLite, as free space at the end is).
+  int copies = 0;
+  auto damaged = [&](const std::string& table, std::uintmax_t bytes) {
+    const auto copy = dir.path() / ("copy" + std::to_string(++copies) + ".db");
+    std::filesystem::copy_file(made, copy);
+    const auto [page, page_size] = root_page(copy, table);
+    EXPECT_GT(page, 1) << table;
+    write_bytes(copy, std::string(static_cast<std::size_t>(page_size), '\x5a'),
+                static_cast<std::streamoff>((page - 1) * page_size));
+    std::filesystem::resize_file(copy, std::max(bytes, std::filesystem::file_size(copy)));
+    return copy;
+  };
+  constexpr std::uintmax_t kLarge = std::uintmax_t{300} << 20;  // past the full check's 256 MiB
+
+  // Small: the whole file is checked.
+  auto opened = open_hosting_store(sqlite_hosting_config(damaged("host_reports", 0)));
+  ASSERT_FALSE(opened.has_value());
+  EXPECT_EQ(opened.error().code, Errc::corrupt) << opened.error().message;
+  // Large, the damage in a table of policies: found at open.
+  opened = open_hosting_store(sqlite_hosting_config(damaged("host_domains", kLarge)));
+  ASSERT_FALSE(opened.has_value());
+  EXPECT_EQ(opened.error().code, Errc::corrupt) << opened.error().message;
+  // Large, the damage in the reports: it opens (and serves its policies); the request that
+  // reads the reports is told.
+  opened = open_hosting_store(sqlite_hosting_config(damaged("host_reports", kLarge)));
+  ASSERT_TRUE(opened.has_value()) << opened.error().message;
+  const auto domain = (*opened)->get_domain("a.example");
+  ASSERT_TRUE(domain.has_value()) << domain.error().message;
+  EXPECT_TRUE(domain->has_value());
+  const auto listed =
+      (*opened)->reports().list_reports("", host_time(0), host_time(kT0 + 86400 * 10), 10);
+  ASSERT_FALSE(listed.has_value());
+  EXPECT_EQ(listed.error().code, Errc::corrupt) << listed.error().message;
+}
+
 TEST(SqliteHostingStore, Write_AnotherProcessHoldsTheLock_UnavailableWithinTheTimeout) {
   const ScratchDir dir;
   const auto file = dir.path() / "hosting.db";
