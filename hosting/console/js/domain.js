@@ -113,10 +113,17 @@ function readinessBlock(name, domain, summary, reload) {
   });
   return h("div", {id: "readiness"},
     h("p", {}, "Verdict: ", badge(verdict, kind),
-      ` ${readiness.days_with_reports || 0} days with reports from ${readiness.reporters || 0} ` +
-      `reporters in the last ${readiness.window_days || 0} days.`),
+      ` ${counted(readiness.days_with_reports, "day")} with reports from ` +
+      `${counted(readiness.reporters, "reporter")} ` +
+      `in the last ${readiness.window_days || 0} days.`),
     reasons.length ? h("ul", {}, reasons.map((r) => h("li", {}, r))) : null,
     domain.mode === "testing" ? apply : h("p", {class: "muted"}, `The mode is ${domain.mode}.`));
+}
+
+// "1 day", "3 days" ("0 days" when absent).
+function counted(n, noun) {
+  const value = n || 0;
+  return `${value} ${noun}${value === 1 ? "" : "s"}`;
 }
 
 // Every day of the period, those without a report as empty groups: the axis is continuous.

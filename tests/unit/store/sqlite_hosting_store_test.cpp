@@ -97,6 +97,20 @@ TEST(SqliteHostingStore, Open_Version2_MigratesToInstancesKeepingTheData) {
   EXPECT_EQ(instances->size(), 1u);
 }
 
+// A report of `domain` by "Org A" (id r1) for the day from `start`, without sessions.
+NewReport one_report(std::string domain, HostTime start) {
+  NewReport report;
+  report.report.domain = std::move(domain);
+  report.report.reporter = "Org A";
+  report.report.report_id = "r1";
+  report.report.start = start;
+  report.report.end = start + std::chrono::hours(24);
+  report.report.received_at = report.report.end;
+  report.report.findings = "[]";
+  report.report.raw = "{}";
+  return report;
+}
+
 // What SQLite's planner does with `sql`: the detail column of EXPLAIN QUERY PLAN, one line each.
 std::string query_plan(const std::filesystem::path& file, const std::string& sql) {
   sqlite3* db = nullptr;
@@ -122,16 +136,7 @@ TEST(SqliteHostingStore, Open_Version3_AddsTheStartIndexKeepingTheReports) {
   {
     auto store = open_hosting_or_fail(sqlite_hosting_config(file));
     ASSERT_NE(store, nullptr);
-    NewReport report;
-    report.report.domain = "example.com";
-    report.report.reporter = "Org A";
-    report.report.report_id = "r1";
-    report.report.start = start;
-    report.report.end = start + std::chrono::hours(24);
-    report.report.received_at = report.report.end;
-    report.report.findings = "[]";
-    report.report.raw = "{}";
-    ASSERT_TRUE(store->reports().add_reports({report}));
+    ASSERT_TRUE(store->reports().add_reports({one_report("example.com", start)}));
   }
   // The file as mtasts of schema version 3 left it.
   sqlite3* db = nullptr;
@@ -193,16 +198,7 @@ TEST(SqliteHostingStore, Open_LargeFile_ChecksEveryTableButTheReports) {
     ASSERT_NE(store, nullptr);
     ASSERT_TRUE(store->add_domain(make_domain_row("a.example", "1", host_time(kT0)),
                                   audit_entry("a.example", "domain.add", host_time(kT0))));
-    NewReport report;
-    report.report.domain = "a.example";
-    report.report.reporter = "Org A";
-    report.report.report_id = "r1";
-    report.report.start = host_time(kT0);
-    report.report.end = host_time(kT0 + 86400);
-    report.report.received_at = report.report.end;
-    report.report.findings = "[]";
-    report.report.raw = "{}";
-    ASSERT_TRUE(store->reports().add_reports({report}));
+    ASSERT_TRUE(store->reports().add_reports({one_report("a.example", host_time(kT0))}));
   }
   // damaged(TABLE, BYTES): a copy with TABLE's root page overwritten, BYTES long (the zeros
   // after SQLite's own pages are left alone by SQLite, as free space at the end is).
