@@ -54,7 +54,7 @@ declare -A background_pid
 background() {
   local name=$1
   shift
-  setsid nice -n 19 "$@" >"build/$name.log" 2>&1 &
+  setsid --wait nice -n 19 "$@" >"build/$name.log" 2>&1 &
   background_pid[$name]=$!
   background_groups+=("$!")
 }
