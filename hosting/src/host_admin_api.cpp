@@ -189,6 +189,12 @@ std::optional<asio::awaitable<net::HttpResponse>> AdminApi::route(const net::Htt
       return answer(not_hosted(*name));
     }
   }
+  // The service's own state is the operator's: a customer is told there is no such resource.
+  const bool service_route =
+      target.route == AdminRoute::status || target.route == AdminRoute::instances;
+  if (service_route && method == "GET" && !who.is_operator()) {
+    return answer(error_response(404, "", "no such resource: " + request.target));
+  }
   // The handlers take their arguments by value: they do not start until awaited.
   switch (target.route) {
     case AdminRoute::domains:
@@ -242,17 +248,12 @@ std::optional<asio::awaitable<net::HttpResponse>> AdminApi::route(const net::Htt
       break;
     case AdminRoute::status:
       if (method == "GET") {
-        // The service's own state is the operator's.
-        return who.is_operator()
-                   ? status()
-                   : answer(error_response(404, "", "no such resource: " + request.target));
+        return status();
       }
       break;
     case AdminRoute::instances:
       if (method == "GET") {
-        return who.is_operator()
-                   ? instances()
-                   : answer(error_response(404, "", "no such resource: " + request.target));
+        return instances();
       }
       break;
     case AdminRoute::session:

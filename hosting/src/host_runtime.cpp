@@ -17,6 +17,13 @@ namespace {
 
 namespace asio = boost::asio;
 
+// Logs a bound listener (`kind`: "https", "admin", ...) and records it for the heartbeat.
+void note_listening(net::Logger& log, std::vector<std::string>& listeners, std::string_view kind,
+                    const std::string& where) {
+  log.log(net::LogLevel::info, "listening", {{std::string(kind), where}});
+  listeners.push_back(std::string(kind) + " " + where);
+}
+
 constexpr std::chrono::seconds kChallengeLifetime{3600};
 constexpr std::chrono::milliseconds kPropagationMargin{1000};
 constexpr std::chrono::milliseconds kAdminDrain{2000};
@@ -182,9 +189,7 @@ core::Result<void> HostRuntime::listen_mail() {
         return core::fail(core::Errc::invalid_value,
                           "reports.mail." + std::string(key) + ": " + port.error().message);
       }
-      const std::string bound = endpoint_text(HostEndpoint{endpoint.host, *port});
-      log_.log(net::LogLevel::info, "listening", {{std::string(key), bound}});
-      listeners_.push_back(std::string(key) + " " + bound);
+      note_listening(log_, listeners_, key, endpoint_text(HostEndpoint{endpoint.host, *port}));
     }
     return {};
   };
@@ -224,10 +229,8 @@ core::Result<void> HostRuntime::listen() {
       return core::fail(core::Errc::invalid_value,
                         "admin.console_listen: " + console_port.error().message);
     }
-    const std::string console =
-        endpoint_text(HostEndpoint{config_.console_listen->host, *console_port});
-    log_.log(net::LogLevel::info, "listening", {{"console", console}});
-    listeners_.push_back("console " + console);
+    note_listening(log_, listeners_, "console",
+                   endpoint_text(HostEndpoint{config_.console_listen->host, *console_port}));
   }
   if (config_.metrics) {
     metrics_ = std::make_unique<net::MetricsServer>(
@@ -239,16 +242,13 @@ core::Result<void> HostRuntime::listen() {
     }
   }
   for (const net::Endpoint& endpoint : policy_.https_endpoints()) {
-    log_.log(net::LogLevel::info, "listening", {{"https", net::to_string(endpoint)}});
-    listeners_.push_back("https " + net::to_string(endpoint));
+    note_listening(log_, listeners_, "https", net::to_string(endpoint));
   }
   for (const net::Endpoint& endpoint : policy_.http_endpoints()) {
-    log_.log(net::LogLevel::info, "listening", {{"http", net::to_string(endpoint)}});
-    listeners_.push_back("http " + net::to_string(endpoint));
+    note_listening(log_, listeners_, "http", net::to_string(endpoint));
   }
-  const std::string admin = endpoint_text(HostEndpoint{config_.admin_listen.host, *admin_port});
-  log_.log(net::LogLevel::info, "listening", {{"admin", admin}});
-  listeners_.push_back("admin " + admin);
+  note_listening(log_, listeners_, "admin",
+                 endpoint_text(HostEndpoint{config_.admin_listen.host, *admin_port}));
   return listen_mail();
 }
 
